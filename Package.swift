@@ -1,0 +1,123 @@
+// swift-tools-version:6.0
+//
+// Kiln — a continuous-profiling database.
+//
+// Layering (see docs/ARCHITECTURE.md): the pure modules at the bottom do no
+// I/O (model, codecs, pprof, ingest normalisation, the in-memory head and the
+// query kernels over it); KilnCurl is the only HTTP client; KilnServer alone
+// imports Hummingbird; the executables sit on top.
+
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Kiln",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kiln", targets: ["kiln"]),
+        .executable(name: "kiln-bench", targets: ["kiln-bench"]),
+        .library(name: "KilnPprof", targets: ["KilnPprof"]),
+        .library(name: "KilnModel", targets: ["KilnModel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // MARK: - System libraries
+
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // MARK: - Pure libraries (no I/O)
+
+        .target(name: "KilnCompression", dependencies: ["CZlib", "CLZ4", "CZstd"], swiftSettings: swiftSettings),
+        .target(name: "KilnModel", swiftSettings: swiftSettings),
+        .target(name: "KilnPprof", dependencies: ["KilnCompression"], swiftSettings: swiftSettings),
+        .target(
+            name: "KilnProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["proto"],
+            swiftSettings: swiftSettings
+        ),
+        .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof"], swiftSettings: swiftSettings),
+        .target(name: "KilnStorage", dependencies: ["KilnModel", "KilnPprof", "KilnIngest"], swiftSettings: swiftSettings),
+        .target(name: "KilnQuery", dependencies: ["KilnModel", "KilnStorage"], swiftSettings: swiftSettings),
+
+        // MARK: - I/O libraries
+
+        .target(name: "KilnCurl", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        .target(
+            name: "KilnServer",
+            dependencies: [
+                "KilnModel", "KilnPprof", "KilnProto", "KilnIngest", "KilnStorage", "KilnQuery", "KilnCompression",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Executables
+
+        .executableTarget(
+            name: "kiln",
+            dependencies: [
+                "KilnServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "kiln-bench",
+            dependencies: [
+                "KilnPprof", "KilnProto", "KilnCompression",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: - Tests
+
+        .target(
+            name: "KilnTestSupport",
+            dependencies: ["KilnCurl", "KilnPprof", "KilnCompression"],
+            path: "Tests/KilnTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "KilnCompressionTests", dependencies: ["KilnCompression", "KilnTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "KilnCurlTests", dependencies: ["KilnCurl", "KilnTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "KilnModelTests", dependencies: ["KilnModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KilnPprofTests",
+            dependencies: [
+                "KilnPprof", "KilnProto", "KilnTestSupport",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "KilnIngestTests", dependencies: ["KilnIngest", "KilnTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "KilnQueryTests", dependencies: ["KilnQuery", "KilnStorage", "KilnIngest", "KilnTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KilnServerTests",
+            dependencies: [
+                "KilnProto", "KilnTestSupport", "KilnPprof", "KilnModel",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

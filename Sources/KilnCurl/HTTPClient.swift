@@ -1,0 +1,119 @@
+import CCurl
+
+/// An HTTP response as received.
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    /// Header lines in arrival order (names as sent).
+    public var headers: [(name: String, value: String)]
+    public var body: [UInt8]
+
+    /// The first value of header `name` (case-insensitive).
+    public func header(_ name: String) -> String? {
+        let lower = name.lowercased()
+        return headers.first { $0.name.lowercased() == lower }?.value
+    }
+
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// A blocking HTTP/1.1 client over libcurl's easy interface: one handle per
+/// request, no shared state. It is the project's HTTP client (tests now, the
+/// S3 provider later).
+public enum HTTPClient {
+    /// Default whole-request timeout: 30 s, long enough for any local request.
+    public static let defaultTimeoutMs = 30_000
+
+    /// Performs one request and returns the response, whatever its status.
+    /// - Parameters:
+    ///   - headers: sent as given; a `Content-Type` is always sent with a body
+    ///     (libcurl would otherwise default to a form content type).
+    /// - Throws: `CurlError` when no HTTP response arrives (connection refused, timeout…).
+    public static func request(
+        _ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+        timeoutMs: Int = defaultTimeoutMs
+    ) throws -> HTTPResponse {
+        Curl.globalInit()
+        guard let handle = curl_easy_init() else {
+            throw CurlError(operation: "curl_easy_init", code: -1, message: "could not create a handle")
+        }
+        defer { curl_easy_cleanup(handle) }
+
+        let sink = ResponseSink()
+        var list: UnsafeMutablePointer<curl_slist>?
+        var sentHeaders = headers
+        if body != nil && !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
+            sentHeaders.append(("Content-Type", "application/octet-stream"))
+        }
+        // No "Expect: 100-continue" round trip for large bodies.
+        sentHeaders.append(("Expect", ""))
+        for (name, value) in sentHeaders {
+            list = curl_slist_append(list, value.isEmpty ? "\(name):" : "\(name): \(value)")
+        }
+        defer { curl_slist_free_all(list) }
+
+        try Curl.check(kiln_curl_setopt_string(handle, CURLOPT_URL, url), "set URL")
+        try Curl.check(kiln_curl_setopt_string(handle, CURLOPT_CUSTOMREQUEST, method), "set method")
+        try Curl.check(kiln_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1), "set NOSIGNAL")
+        try Curl.check(kiln_curl_setopt_long(handle, CURLOPT_TIMEOUT_MS, timeoutMs), "set timeout")
+        try Curl.check(kiln_curl_setopt_slist(handle, CURLOPT_HTTPHEADER, list), "set headers")
+        let context = Unmanaged.passUnretained(sink).toOpaque()
+        try Curl.check(kiln_curl_setopt_data_cb(handle, CURLOPT_WRITEFUNCTION, ResponseSink.writeBody), "set write callback")
+        try Curl.check(kiln_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context), "set write data")
+        try Curl.check(kiln_curl_setopt_data_cb(handle, CURLOPT_HEADERFUNCTION, ResponseSink.writeHeader), "set header callback")
+        try Curl.check(kiln_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context), "set header data")
+        if method == "HEAD" { try Curl.check(kiln_curl_setopt_long(handle, CURLOPT_NOBODY, 1), "set NOBODY") }
+
+        let code: CURLcode = try withExtendedLifetime(sink) {
+            if let body {
+                return try body.withUnsafeBytes { raw in
+                    try Curl.check(kiln_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(raw.count)), "set body size")
+                    try Curl.check(kiln_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)), "set body")
+                    return curl_easy_perform(handle)
+                }
+            }
+            return curl_easy_perform(handle)
+        }
+        try Curl.check(code, "\(method) \(url)")
+        var status = 0
+        try Curl.check(kiln_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status), "read status")
+        return HTTPResponse(status: status, headers: sink.headers, body: sink.body)
+    }
+}
+
+/// Accumulates a response from libcurl's callbacks. Owned by one request on
+/// one thread for the duration of `curl_easy_perform`.
+final class ResponseSink {
+    var body: [UInt8] = []
+    var headers: [(name: String, value: String)] = []
+
+    static let writeBody: kiln_curl_data_cb = { ptr, size, count, context in
+        let n = size * count
+        let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
+        if let ptr { sink.body.append(contentsOf: UnsafeRawBufferPointer(start: ptr, count: n)) }
+        return n
+    }
+
+    static let writeHeader: kiln_curl_data_cb = { ptr, size, count, context in
+        let n = size * count
+        let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
+        guard let ptr else { return n }
+        let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            sink.headers.removeAll()  // a new response (after a redirect or 100 Continue)
+        } else if let colon = line.firstIndex(of: ":") {
+            let name = String(line[..<colon])
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: [" ", "\t", "\r", "\n"])
+            sink.headers.append((name, value))
+        }
+        return n
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: Set<Character>) -> String {
+        var s = self
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,31 @@
+import KilnModel
+import KilnPprof
+
+/// Turns one `RawSample` of a Connect `Push` into an `IngestProfile`
+/// (shared/reference/pyroscope-api.md §3.1).
+public enum PushConverter {
+    /// - Parameters:
+    ///   - labels: the series labels the client sent.
+    ///   - rawProfile: pprof bytes, gzip-compressed or raw.
+    ///   - nowNanos: substituted for a profile whose `time_nanos` is 0.
+    /// - Throws: `IngestError` (`invalidArgument` for bad labels, `unprocessable` for bad pprof).
+    public static func convert(
+        labels: [Label], rawProfile: [UInt8], id: String, nowNanos: Int64,
+        maxProfileBytes: Int = PprofDecoder.defaultMaxDecompressedBytes
+    ) throws(IngestError) -> IngestProfile {
+        let (base, name) = try SeriesLabels.normalise(labels)
+        let profile: Profile
+        do {
+            profile = try PprofDecoder.decode(rawProfile, maxDecompressedBytes: maxProfileBytes)
+        } catch {
+            throw IngestError(.unprocessable, "series \(base): \(error)")
+        }
+        return IngestProfile(
+            profile: profile,
+            series: SeriesLabels.targets(base: base, name: name, profile: profile),
+            timeNanos: profile.timeNanos == 0 ? nowNanos : profile.timeNanos,
+            durationNanos: profile.durationNanos,
+            id: id
+        )
+    }
+}

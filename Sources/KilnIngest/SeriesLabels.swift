@@ -1,0 +1,106 @@
+import KilnModel
+import KilnPprof
+
+/// The distributor's label rules: validation, sanitisation, relabelling and
+/// the per-sample-type series labels of shared/reference/pyroscope-api.md §3.1
+/// and §4.2.
+public enum SeriesLabels {
+    /// Longest label name accepted: 1024 bytes (Pyroscope's default
+    /// `max_label_name_length`).
+    public static let maxNameLength = 1024
+    /// Longest label value accepted: 2048 bytes (Pyroscope's default
+    /// `max_label_value_length`).
+    public static let maxValueLength = 2048
+    /// Most labels on one series: 30 (Pyroscope's default `max_label_names_per_series`).
+    public static let maxLabelsPerSeries = 30
+
+    /// Validates and normalises the labels a client pushed for a series:
+    /// rewrites `.` in names to `_`, rejects invalid or duplicate names, applies
+    /// the default relabel rules (`godeltaprof_X` → `X`), adds
+    /// `service_name="unknown_service"` when missing, and removes ingest hints.
+    /// - Returns: the normalised set and the profile name (`__name__`).
+    public static func normalise(_ pushed: [Label]) throws(IngestError) -> (labels: LabelSet, name: String) {
+        var labels: [Label] = []
+        labels.reserveCapacity(pushed.count + 1)
+        for l in pushed {
+            let name = sanitise(l.name)
+            guard isValidLabelName(name) else {
+                throw IngestError(.invalidArgument, "invalid label name \"\(l.name)\"")
+            }
+            guard name.utf8.count <= maxNameLength else {
+                throw IngestError(.invalidArgument, "label name \"\(name.prefix(64))…\" is longer than \(maxNameLength) bytes")
+            }
+            guard l.value.utf8.count <= maxValueLength else {
+                throw IngestError(.invalidArgument, "value of label \"\(name)\" is longer than \(maxValueLength) bytes")
+            }
+            labels.append(Label(name, l.value))
+        }
+        var set: LabelSet
+        do { set = try LabelSet(labels) } catch { throw IngestError(.invalidArgument, error.description) }
+        guard var name = set[ReservedLabels.name] else {
+            throw IngestError(.invalidArgument, "invalid metric name: the \(ReservedLabels.name) label is missing")
+        }
+        guard isValidProfileName(name) else {
+            throw IngestError(.invalidArgument, "invalid metric name \"\(name)\"")
+        }
+        if name.hasPrefix("godeltaprof_") {
+            name = String(name.dropFirst("godeltaprof_".count))
+            set = set.setting(ReservedLabels.name, name)
+        }
+        if set[ReservedLabels.serviceName] == nil {
+            set = set.setting(ReservedLabels.serviceName, ReservedLabels.unknownService)
+        }
+        for hint in ReservedLabels.ingestHints { set = set.removing(hint) }
+        guard set.count <= maxLabelsPerSeries else {
+            throw IngestError(.invalidArgument, "series has \(set.count) labels, more than the limit of \(maxLabelsPerSeries)")
+        }
+        return (set, name)
+    }
+
+    /// The series of a profile, one per sample type, each labelled with the
+    /// profile type parts (§4.2).
+    public static func targets(base: LabelSet, name: String, profile: Profile) -> [IngestProfile.Target] {
+        let s = profile.strings
+        let periodType = profile.periodType.map { s[$0.type] } ?? ""
+        let periodUnit = profile.periodType.map { s[$0.unit] } ?? ""
+        var common = base.setting(ReservedLabels.privateServiceName, base[ReservedLabels.serviceName] ?? "")
+        common = common.setting(ReservedLabels.periodType, periodType).setting(ReservedLabels.periodUnit, periodUnit)
+        return profile.sampleTypes.enumerated().map { i, t in
+            let sampleType = s[t.type]
+            // Relabel rule: wall-clock profiles whose sample type is cpu are CPU profiles.
+            let seriesName = (name == "wall" && sampleType == "cpu") ? "process_cpu" : name
+            let id = ProfileTypeID(name: seriesName, sampleType: sampleType, sampleUnit: s[t.unit], periodType: periodType, periodUnit: periodUnit)
+            let labels = common
+                .setting(ReservedLabels.name, seriesName)
+                .setting(ReservedLabels.profileType, id.id)
+                .setting(ReservedLabels.type, id.sampleType)
+                .setting(ReservedLabels.unit, id.sampleUnit)
+            return IngestProfile.Target(labels: labels, profileType: id, sampleType: i)
+        }
+    }
+
+    /// `.` → `_` (OpenTelemetry names such as `service.name`).
+    static func sanitise(_ name: String) -> String {
+        name.contains(".") ? name.replacingDots() : name
+    }
+
+    /// Prometheus label names: `[a-zA-Z_][a-zA-Z0-9_]*`.
+    public static func isValidLabelName(_ s: String) -> Bool {
+        guard let first = s.utf8.first, isAlpha(first) || first == UInt8(ascii: "_") else { return false }
+        return s.utf8.allSatisfy { isAlpha($0) || isDigit($0) || $0 == UInt8(ascii: "_") }
+    }
+
+    /// Profile names: label-name characters only. `:` is a valid metric-name
+    /// character in Prometheus, but it separates the parts of a profile type ID,
+    /// so a name containing it would make the ID unparsable.
+    public static func isValidProfileName(_ s: String) -> Bool { isValidLabelName(s) }
+
+    private static func isAlpha(_ c: UInt8) -> Bool { (c >= 97 && c <= 122) || (c >= 65 && c <= 90) }
+    private static func isDigit(_ c: UInt8) -> Bool { c >= 48 && c <= 57 }
+}
+
+extension String {
+    fileprivate func replacingDots() -> String {
+        String(decoding: utf8.map { $0 == UInt8(ascii: ".") ? UInt8(ascii: "_") : $0 }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,18 @@
+/// Why a pprof payload was rejected, and where.
+///
+/// `offset` is the byte offset in the decompressed protobuf where the problem
+/// was found (nil for whole-profile checks such as a dangling reference).
+public struct PprofError: Error, Equatable, Sendable, CustomStringConvertible {
+    public let offset: Int?
+    public let reason: String
+
+    public init(offset: Int?, _ reason: String) {
+        self.offset = offset
+        self.reason = reason
+    }
+
+    public var description: String {
+        if let offset { return "malformed pprof at byte \(offset): \(reason)" }
+        return "malformed pprof: \(reason)"
+    }
+}

@@ -1,0 +1,198 @@
+import KilnStorage
+
+/// Turns per-stack totals into a flame graph of function names.
+///
+/// Stacks are symbolised to function names only (inlined frames expand to
+/// one node each, caller first; a location without lines is named by its
+/// address) and merged by identical name paths. Children are laid out after
+/// their parent's self, in ascending name order.
+struct FlameGraphBuilder {
+    /// Node arrays of the name tree; node 0 is the root.
+    private var parent: [Int32] = [-1]
+    private var name: [Int32] = [0]
+    private var selfValue: [Int64] = [0]
+    private var childIndex: [UInt64: Int32] = [:]
+    /// Local name table: index 0 is "total".
+    private var names: [String] = ["total"]
+    private var nameOfString: [Int32]
+    private var nameOfText: [String: Int32] = [:]
+
+    init(stringCount: Int) {
+        nameOfString = [Int32](repeating: -1, count: stringCount)
+    }
+
+    /// Builds the flame graph for `totals` over `symbols`.
+    /// - Parameter maxNodes: the `max_nodes` limit, already defaulted and validated (> 0).
+    static func build(_ totals: StackTotals, symbols: SymbolTable, maxNodes: Int64) -> FlameGraph {
+        var b = FlameGraphBuilder(stringCount: symbols.strings.count)
+        b.addStacks(totals.values, symbols: symbols)
+        return b.render(maxNodes: maxNodes)
+    }
+
+    private mutating func addStacks(_ totals: [Int64], symbols: SymbolTable) {
+        let stacks = symbols.stacks
+        // Which stack nodes lie on a path to a non-zero total (parents have smaller ids).
+        var needed = [Bool](repeating: false, count: totals.count)
+        for s in stride(from: totals.count - 1, to: 0, by: -1) where needed[s] || totals[s] != 0 {
+            needed[s] = true
+            needed[Int(stacks.parents[s])] = true
+        }
+        var nodeOf = [Int32](repeating: 0, count: totals.count)
+        selfValue[0] = totals.first ?? 0
+        for s in 1..<max(totals.count, 1) where needed[s] {
+            var node = nodeOf[Int(stacks.parents[s])]
+            let loc = symbols.locations[Int(stacks.locations[s])]
+            if loc.lines.isEmpty {
+                node = child(node, textName("0x" + String(loc.address, radix: 16)))
+            } else {
+                for line in loc.lines.reversed() {
+                    node = child(node, stringName(symbols.functions[Int(line.function)].name, symbols))
+                }
+            }
+            nodeOf[s] = node
+            selfValue[Int(node)] &+= totals[s]
+        }
+    }
+
+    private mutating func stringName(_ id: UInt32, _ symbols: SymbolTable) -> Int32 {
+        if nameOfString[Int(id)] >= 0 { return nameOfString[Int(id)] }
+        let n = textName(symbols.strings[Int(id)])
+        nameOfString[Int(id)] = n
+        return n
+    }
+
+    private mutating func textName(_ s: String) -> Int32 {
+        if let n = nameOfText[s] { return n }
+        let n = Int32(names.count)
+        names.append(s)
+        nameOfText[s] = n
+        return n
+    }
+
+    private mutating func child(_ p: Int32, _ n: Int32) -> Int32 {
+        let key = UInt64(UInt32(p)) << 32 | UInt64(UInt32(n))
+        if let c = childIndex[key] { return c }
+        let c = Int32(parent.count)
+        parent.append(p)
+        name.append(n)
+        selfValue.append(0)
+        childIndex[key] = c
+        return c
+    }
+
+    /// Lays the tree out as levels, applying the `max_nodes` "other" rule.
+    private func render(maxNodes: Int64) -> FlameGraph {
+        let count = parent.count
+        var total = selfValue
+        for n in stride(from: count - 1, to: 0, by: -1) { total[Int(parent[n])] &+= total[n] }
+        if total[0] == 0 && count == 1 { return .empty }
+
+        // Children in ascending name order.
+        var childStart = [Int](repeating: 0, count: count + 1)
+        for n in 1..<count { childStart[Int(parent[n]) + 1] += 1 }
+        for i in 0..<count { childStart[i + 1] += childStart[i] }
+        var fill = childStart
+        var children = [Int32](repeating: 0, count: max(count - 1, 0))
+        for n in 1..<count {
+            let p = Int(parent[n])
+            children[fill[p]] = Int32(n)
+            fill[p] += 1
+        }
+        for p in 0..<count where childStart[p + 1] - childStart[p] > 1 {
+            children[childStart[p]..<childStart[p + 1]].sort { names[Int(name[Int($0)])] < names[Int(name[Int($1)])] }
+        }
+
+        // The "other" threshold: the max_nodes-th largest node total.
+        var minValue: Int64 = 0
+        if Int64(count - 1) > maxNodes {
+            var totals = Array(total[1...])
+            totals.sort(by: >)
+            minValue = totals[Int(maxNodes) - 1]
+        }
+
+        // Depth-first, right to left (children pushed in ascending order, last
+        // popped first), so each level is filled in descending x and reversed.
+        var out = Output(names: names)
+        struct Item { var node: Int32; var x: Int64; var depth: Int; var otherTotal: Int64 }
+        var stack = [Item(node: 0, x: 0, depth: 0, otherTotal: 0)]
+        while let item = stack.popLast() {
+            if item.node < 0 {
+                let other = out.nameIndex(FlameGraph.otherName)
+                out.emit(depth: item.depth, x: item.x, total: item.otherTotal, self: item.otherTotal, name: other)
+                continue
+            }
+            let n = Int(item.node)
+            out.emit(depth: item.depth, x: item.x, total: total[n], self: selfValue[n], name: out.nameIndex(name[n]))
+            var x = item.x + selfValue[n]
+            var otherTotal: Int64 = 0
+            for c in children[childStart[n]..<childStart[n + 1]] {
+                let ci = Int(c)
+                if total[ci] >= minValue && names[Int(name[ci])] != FlameGraph.otherName {
+                    stack.append(Item(node: c, x: x, depth: item.depth + 1, otherTotal: 0))
+                    x += total[ci]
+                } else {
+                    otherTotal += total[ci]
+                }
+            }
+            if otherTotal != 0 {
+                stack.append(Item(node: -1, x: x, depth: item.depth + 1, otherTotal: otherTotal))
+            }
+        }
+        return out.finish(total: total[0])
+    }
+
+    /// Collects levels and the names in first-visit order.
+    private struct Output {
+        let treeNames: [String]
+        var names: [String] = []
+        var nameIndexOfTree: [Int32: Int64] = [:]
+        var nameIndexOfText: [String: Int64] = [:]
+        var levels: [[Int64]] = []
+        var maxSelf: Int64 = 0
+
+        init(names: [String]) { treeNames = names }
+
+        mutating func nameIndex(_ treeName: Int32) -> Int64 {
+            if let i = nameIndexOfTree[treeName] { return i }
+            let i = nameIndex(treeNames[Int(treeName)])
+            nameIndexOfTree[treeName] = i
+            return i
+        }
+
+        mutating func nameIndex(_ text: String) -> Int64 {
+            if let i = nameIndexOfText[text] { return i }
+            let i = Int64(names.count)
+            names.append(text)
+            nameIndexOfText[text] = i
+            return i
+        }
+
+        mutating func emit(depth: Int, x: Int64, total: Int64, self s: Int64, name: Int64) {
+            if depth == levels.count { levels.append([]) }
+            levels[depth].append(contentsOf: [x, total, s, name])
+            maxSelf = max(maxSelf, s)
+        }
+
+        func finish(total: Int64) -> FlameGraph {
+            var encoded: [[Int64]] = []
+            encoded.reserveCapacity(levels.count)
+            for level in levels {
+                // Reverse node order (filled right to left), then delta-encode x.
+                var l = [Int64](repeating: 0, count: level.count)
+                let n = level.count / 4
+                var prevEnd: Int64 = 0
+                for i in 0..<n {
+                    let src = (n - 1 - i) * 4
+                    let x = level[src]
+                    l[i * 4] = x - prevEnd
+                    l[i * 4 + 1] = level[src + 1]
+                    l[i * 4 + 2] = level[src + 2]
+                    l[i * 4 + 3] = level[src + 3]
+                    prevEnd = x + level[src + 1]
+                }
+                encoded.append(l)
+            }
+            return FlameGraph(names: names, levels: encoded, total: total, maxSelf: maxSelf)
+        }
+    }
+}

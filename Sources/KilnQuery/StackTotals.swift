@@ -1,0 +1,32 @@
+/// Per-stack sums over dense stack ids: the aggregation kernel of flame-graph
+/// queries.
+///
+/// Invariant: `values.count` equals the number of stack-tree nodes the totals
+/// were sized for; every id added is below it.
+public struct StackTotals: Sendable {
+    public internal(set) var values: [Int64]
+
+    public init(stackCount: Int) {
+        values = [Int64](repeating: 0, count: stackCount)
+    }
+
+    /// Adds `values[i]` to the total of `stacks[i]` for every `i`.
+    /// - Precondition: `stacks.count == values.count`, every id < `self.values.count`.
+    /// - Complexity: O(n), a bounds-check-free loop.
+    public mutating func add(stacks: ArraySlice<UInt32>, values v: ArraySlice<Int64>) {
+        precondition(stacks.count == v.count)
+        let n = stacks.count
+        let limit = values.count
+        stacks.withUnsafeBufferPointer { s in
+            v.withUnsafeBufferPointer { vals in
+                values.withUnsafeMutableBufferPointer { totals in
+                    for i in 0..<n {
+                        let id = Int(s[i])
+                        precondition(id < limit, "stack id out of range")
+                        totals[id] &+= vals[i]
+                    }
+                }
+            }
+        }
+    }
+}

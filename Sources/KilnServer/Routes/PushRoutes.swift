@@ -1,0 +1,121 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KilnIngest
+import KilnModel
+import KilnProto
+import KilnStorage
+import Logging
+
+/// The ingest surface: Connect `push.v1.PusherService/Push` and the legacy
+/// `POST /ingest` (shared/reference/pyroscope-api.md §3).
+///
+/// An upload is converted and validated whole before anything is appended, so
+/// a rejected request leaves no partial data behind.
+struct PushRoutes: Sendable {
+    let heads: TenantHeads
+    let connect: ConnectUnary
+    let logger: Logger
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/push.v1.PusherService/Push") { request, _ in
+            await connect.serve(request, Push_V1_PushRequest.self) { message, tenant in
+                try push(message, tenant: tenant)
+            }
+        }
+        for path in ["/ingest", "/pyroscope/ingest"] {
+            router.post(RouterPath(path)) { request, _ in await ingest(request) }
+        }
+    }
+
+    func push(_ message: Push_V1_PushRequest, tenant: String) throws -> Push_V1_PushResponse {
+        let now = Clock.nowNanos()
+        var profiles: [IngestProfile] = []
+        for series in message.series {
+            let labels = series.labels.map { Label($0.name, $0.value) }
+            for sample in series.samples {
+                do {
+                    profiles.append(try PushConverter.convert(
+                        labels: labels, rawProfile: Array(sample.rawProfile), id: sample.id, nowNanos: now,
+                        maxProfileBytes: connect.config.maxDecompressedBytes))
+                } catch {
+                    throw ConnectError(.invalidArgument, error.message)
+                }
+            }
+        }
+        guard !profiles.isEmpty else { throw ConnectError(.invalidArgument, "no profiles received") }
+        heads.head(for: tenant).append(profiles)
+        return Push_V1_PushResponse()
+    }
+
+    func ingest(_ request: Request) async -> Response {
+        do {
+            let tenant = try Tenant.of(request)
+            let query = QueryString.parse(request.uri.query ?? "")
+            let meta: IngestRequest
+            do {
+                meta = try IngestRequest(query: query, nowNanos: Clock.nowNanos())
+            } catch {
+                throw ConnectError(.invalidArgument, error.message)
+            }
+            let body = try await RequestBody.read(request, config: connect.config)
+            let profiles: [IngestProfile]
+            do {
+                profiles = try IngestConverter.convert(meta, contentType: request.headers[.contentType], body: body,
+                                                       maxProfileBytes: connect.config.maxDecompressedBytes)
+            } catch {
+                switch error.kind {
+                case .invalidArgument, .unsupported: throw ConnectError(.invalidArgument, error.message)
+                case .unprocessable: throw ConnectError(.invalidArgument, error.message, status: 422)
+                }
+            }
+            heads.head(for: tenant).append(profiles)
+            return Response(status: .ok)
+        } catch {
+            let e = error as? ConnectError ?? ConnectError(.internal, "internal error")
+            if !(error is ConnectError) { logger.error("internal error serving /ingest: \(error)") }
+            return Response(
+                status: .init(code: e.httpStatus),
+                headers: [.contentType: "application/json", .contentTypeOptions: "nosniff"],
+                body: .init(byteBuffer: ByteBuffer(bytes: e.jsonBody))
+            )
+        }
+    }
+}
+
+/// Wall-clock time for stamping profiles that arrive without one.
+enum Clock {
+    static func nowNanos() -> Int64 { Int64(Date().timeIntervalSince1970 * 1e9) }
+}
+
+/// `application/x-www-form-urlencoded` query strings: `+` is a space, `%XX` a byte.
+enum QueryString {
+    /// The parameters; the first occurrence of a repeated key wins.
+    static func parse(_ query: String) -> [String: String] {
+        var out: [String: String] = [:]
+        for pair in query.split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let key = decode(kv[0])
+            if out[key] == nil { out[key] = kv.count > 1 ? decode(kv[1]) : "" }
+        }
+        return out
+    }
+
+    static func decode(_ s: Substring) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(s.utf8.count)
+        var it = Array(s.utf8)[...]
+        while let b = it.popFirst() {
+            if b == UInt8(ascii: "+") {
+                bytes.append(UInt8(ascii: " "))
+            } else if b == UInt8(ascii: "%"), it.count >= 2,
+                      let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
+                bytes.append(v)
+                it = it.dropFirst(2)
+            } else {
+                bytes.append(b)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

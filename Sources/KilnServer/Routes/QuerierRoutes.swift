@@ -1,0 +1,219 @@
+import Hummingbird
+import KilnModel
+import KilnProto
+import KilnQuery
+import KilnStorage
+import SwiftProtobuf
+
+/// `querier.v1.QuerierService`, the Connect service Grafana's Pyroscope data
+/// source calls (shared/reference/pyroscope-api.md §2, §8).
+///
+/// Every method answers 200 with an empty result when the tenant has no data.
+struct QuerierRoutes: Sendable {
+    static let prefix = "/querier.v1.QuerierService/"
+
+    let heads: TenantHeads
+    let connect: ConnectUnary
+
+    func register(on router: Router<BasicRequestContext>) {
+        route(router, "ProfileTypes", Querier_V1_ProfileTypesRequest.self, profileTypes)
+        route(router, "LabelNames", Types_V1_LabelNamesRequest.self, labelNames)
+        route(router, "LabelValues", Types_V1_LabelValuesRequest.self, labelValues)
+        route(router, "Series", Querier_V1_SeriesRequest.self, series)
+        route(router, "SelectMergeStacktraces", Querier_V1_SelectMergeStacktracesRequest.self, selectMergeStacktraces)
+        route(router, "SelectSeries", Querier_V1_SelectSeriesRequest.self, selectSeries)
+        route(router, "GetProfileStats", Types_V1_GetProfileStatsRequest.self, profileStats)
+        // Declared by the service; answered `unimplemented` until the query
+        // engine issue adds them.
+        unimplemented(router, "SelectMergeSpanProfile", Querier_V1_SelectMergeSpanProfileRequest.self)
+        unimplemented(router, "SelectMergeProfile", Querier_V1_SelectMergeProfileRequest.self)
+        unimplemented(router, "SelectHeatmap", Querier_V1_SelectHeatmapRequest.self)
+        unimplemented(router, "Diff", Querier_V1_DiffRequest.self)
+        unimplemented(router, "AnalyzeQuery", Querier_V1_AnalyzeQueryRequest.self)
+    }
+
+    private func route<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
+        _ router: Router<BasicRequestContext>, _ method: String, _ type: Req.Type,
+        _ handler: @escaping @Sendable (Req, Head?) throws -> Res
+    ) {
+        router.post(RouterPath(Self.prefix + method)) { [heads, connect] request, _ in
+            await connect.serve(request, type) { message, tenant in
+                try handler(message, heads.existingHead(for: tenant))
+            }
+        }
+    }
+
+    private func unimplemented<Req: SwiftProtobuf.Message>(_ router: Router<BasicRequestContext>, _ method: String, _ type: Req.Type) {
+        router.post(RouterPath(Self.prefix + method)) { [connect] request, _ in
+            await connect.serve(request, type) { (_, _) throws -> Google_Protobuf_Empty in
+                throw ConnectError(.unimplemented, "querier.v1.QuerierService/\(method) is not implemented by this Kiln version")
+            }
+        }
+    }
+
+    // MARK: - Methods
+
+    func profileTypes(_ r: Querier_V1_ProfileTypesRequest, _ head: Head?) throws -> Querier_V1_ProfileTypesResponse {
+        let range = try Self.range(r.start, r.end)
+        var out = Querier_V1_ProfileTypesResponse()
+        let types = head?.read { HeadQuery.profileTypes($0, range: range) } ?? []
+        out.profileTypes = types.map { t in
+            var p = Types_V1_ProfileType()
+            p.id = t.id
+            p.name = t.name
+            p.sampleType = t.sampleType
+            p.sampleUnit = t.sampleUnit
+            p.periodType = t.periodType
+            p.periodUnit = t.periodUnit
+            return p
+        }
+        return out
+    }
+
+    func labelNames(_ r: Types_V1_LabelNamesRequest, _ head: Head?) throws -> Types_V1_LabelNamesResponse {
+        let range = try Self.range(r.start, r.end)
+        let selector = try Self.selector(r.matchers)
+        var out = Types_V1_LabelNamesResponse()
+        out.names = head?.read { HeadQuery.labelNames($0, selector: selector, range: range) } ?? []
+        return out
+    }
+
+    func labelValues(_ r: Types_V1_LabelValuesRequest, _ head: Head?) throws -> Types_V1_LabelValuesResponse {
+        guard !r.name.isEmpty else { throw ConnectError(.invalidArgument, "name is required") }
+        let range = try Self.range(r.start, r.end)
+        let selector = try Self.selector(r.matchers)
+        var out = Types_V1_LabelValuesResponse()
+        out.names = head?.read { HeadQuery.labelValues($0, name: r.name, selector: selector, range: range) } ?? []
+        return out
+    }
+
+    func series(_ r: Querier_V1_SeriesRequest, _ head: Head?) throws -> Querier_V1_SeriesResponse {
+        let range = try Self.range(r.start, r.end)
+        let selector = try Self.selector(r.matchers)
+        var out = Querier_V1_SeriesResponse()
+        let sets = head?.read { HeadQuery.series($0, selector: selector, labelNames: r.labelNames, range: range) } ?? []
+        out.labelsSet = sets.map { set in
+            var l = Types_V1_Labels()
+            l.labels = Self.pairs(set)
+            return l
+        }
+        return out
+    }
+
+    func selectMergeStacktraces(_ r: Querier_V1_SelectMergeStacktracesRequest, _ head: Head?) throws -> Querier_V1_SelectMergeStacktracesResponse {
+        let type = try Self.profileType(r.profileTypeID)
+        let selector = try Self.selector([r.labelSelector])
+        let range = try Self.range(r.start, r.end)
+        let maxNodes = try Self.maxNodes(r.hasMaxNodes ? r.maxNodes : 0)
+        switch r.format {
+        case .unspecified, .flamegraph: break
+        default:
+            throw ConnectError(.unimplemented, "format \(r.format) is not supported yet; use PROFILE_FORMAT_FLAMEGRAPH")
+        }
+        try Self.rejectUnsupportedFilters(
+            stackTraceSelector: r.hasStackTraceSelector, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: r.spanSelector)
+        let graph = head?.read {
+            HeadQuery.mergeStacktraces($0, profileType: type, selector: selector, range: range, maxNodes: maxNodes)
+        } ?? .empty
+        var out = Querier_V1_SelectMergeStacktracesResponse()
+        out.flamegraph = Self.flameGraph(graph)
+        return out
+    }
+
+    func selectSeries(_ r: Querier_V1_SelectSeriesRequest, _ head: Head?) throws -> Querier_V1_SelectSeriesResponse {
+        let type = try Self.profileType(r.profileTypeID)
+        let selector = try Self.selector([r.labelSelector])
+        _ = try Self.range(r.start, r.end)
+        guard r.step >= 0.001, r.step.isFinite else { throw ConnectError(.invalidArgument, "step must be >= 1ms") }
+        try Self.rejectUnsupportedFilters(stackTraceSelector: r.hasStackTraceSelector, profileIDs: [], traceIDs: [], spans: [])
+        let q = TimeSeriesQuery(
+            profileType: type, selector: selector, startMs: r.start, endMs: r.end,
+            stepMs: max(1, Int64((r.step * 1000).rounded())), groupBy: r.groupBy,
+            aggregation: r.hasAggregation && r.aggregation == .average ? .average : .sum,
+            limit: r.hasLimit ? Int(clamping: r.limit) : nil)
+        let series = head?.read { HeadQuery.selectSeries($0, q) } ?? []
+        var out = Querier_V1_SelectSeriesResponse()
+        out.series = series.map { s in
+            var ts = Types_V1_Series()
+            ts.labels = Self.pairs(s.labels)
+            ts.points = s.points.map { p in
+                var point = Types_V1_Point()
+                point.timestamp = p.timestampMs
+                point.value = p.value
+                return point
+            }
+            return ts
+        }
+        return out
+    }
+
+    func profileStats(_: Types_V1_GetProfileStatsRequest, _ head: Head?) throws -> Types_V1_GetProfileStatsResponse {
+        var out = Types_V1_GetProfileStatsResponse()
+        if let stats = head?.read({ HeadQuery.stats($0) }), stats.ingested {
+            out.dataIngested = true
+            out.oldestProfileTime = stats.oldestMs
+            out.newestProfileTime = stats.newestMs
+        }
+        return out
+    }
+
+    // MARK: - Request validation and conversion
+
+    static func range(_ start: Int64, _ end: Int64) throws -> TimeRange {
+        guard start <= end else {
+            throw ConnectError(.invalidArgument, "start (\(start)) must not be after end (\(end)); both are Unix milliseconds")
+        }
+        return .milliseconds(start, end)
+    }
+
+    static func selector(_ texts: [String]) throws -> LabelSelector {
+        do { return try LabelSelector(parsingAll: texts) } catch { throw ConnectError(.invalidArgument, error.description) }
+    }
+
+    static func profileType(_ id: String) throws -> ProfileTypeID {
+        do { return try ProfileTypeID(parsing: id) } catch { throw ConnectError(.invalidArgument, error.description) }
+    }
+
+    /// `max_nodes`: 0 → the default; negative or above `FlameGraph.maxMaxNodes` → error.
+    static func maxNodes(_ n: Int64) throws -> Int64 {
+        guard n >= 0, n <= FlameGraph.maxMaxNodes else {
+            throw ConnectError(.invalidArgument, "max_nodes must be between 0 and \(FlameGraph.maxMaxNodes), got \(n)")
+        }
+        return n == 0 ? FlameGraph.defaultMaxNodes : n
+    }
+
+    /// Filters the head cannot apply yet: refusing them beats answering as if they were absent.
+    static func rejectUnsupportedFilters(stackTraceSelector: Bool, profileIDs: [String], traceIDs: [String], spans: [String]) throws {
+        let unsupported = [
+            stackTraceSelector ? "stack_trace_selector" : nil,
+            profileIDs.isEmpty ? nil : "profile_id_selector",
+            traceIDs.isEmpty ? nil : "trace_id_selector",
+            spans.isEmpty ? nil : "span_selector",
+        ].compactMap { $0 }
+        guard unsupported.isEmpty else {
+            throw ConnectError(.unimplemented, "\(unsupported.joined(separator: ", ")) is not supported yet")
+        }
+    }
+
+    static func pairs(_ set: LabelSet) -> [Types_V1_LabelPair] {
+        set.labels.map { l in
+            var p = Types_V1_LabelPair()
+            p.name = l.name
+            p.value = l.value
+            return p
+        }
+    }
+
+    static func flameGraph(_ g: FlameGraph) -> Querier_V1_FlameGraph {
+        var out = Querier_V1_FlameGraph()
+        out.names = g.names
+        out.levels = g.levels.map { values in
+            var l = Querier_V1_Level()
+            l.values = values
+            return l
+        }
+        out.total = g.total
+        out.maxSelf = g.maxSelf
+        return out
+    }
+}

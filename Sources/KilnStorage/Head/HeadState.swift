@@ -1,0 +1,87 @@
+import KilnModel
+
+/// The in-memory head of one tenant: series index with postings, symbols, and
+/// the sample columns. A plain value type with no locking; `Head` guards it.
+///
+/// Invariants: series refs are dense (`series[ref].ref == ref`); every
+/// postings list is ascending (refs are appended in creation order); every
+/// stack id in `sampleStacks` is a node of `symbols.stacks`.
+public struct HeadState: Sendable {
+    public private(set) var series: [HeadSeries] = []
+    /// fingerprint → refs with that fingerprint (more than one only on a hash collision).
+    private var byFingerprint: [UInt64: [UInt32]] = [:]
+    /// label name → label value → ascending series refs.
+    public private(set) var postings: [String: [String: [UInt32]]] = [:]
+    public var symbols = SymbolTable()
+    /// Stack id of every stored sample; a profile's samples are contiguous.
+    public private(set) var sampleStacks: [UInt32] = []
+    public private(set) var sampleValues: [Int64] = []
+
+    public init() {}
+
+    public var sampleCount: Int { sampleStacks.count }
+    public var profileCount: Int { series.reduce(0) { $0 + $1.profileCount } }
+
+    /// The ref of the series with exactly these labels, created when new.
+    mutating func seriesRef(labels: LabelSet, profileType: ProfileTypeID) -> UInt32 {
+        let fp = labels.fingerprint
+        if let refs = byFingerprint[fp], let ref = refs.first(where: { series[Int($0)].labels == labels }) {
+            return ref
+        }
+        let ref = UInt32(series.count)
+        series.append(HeadSeries(ref: ref, labels: labels, profileType: profileType))
+        byFingerprint[fp, default: []].append(ref)
+        for l in labels.labels { postings[l.name, default: [:]][l.value, default: []].append(ref) }
+        return ref
+    }
+
+    /// Appends one profile's samples (already merged by stack, zeros removed) to a series.
+    mutating func appendProfile(series ref: UInt32, timeNanos: Int64, durationNanos: Int64, stacks: [UInt32], values: [Int64]) {
+        let start = sampleStacks.count
+        sampleStacks.append(contentsOf: stacks)
+        sampleValues.append(contentsOf: values)
+        let total = values.reduce(0, &+)
+        series[Int(ref)].append(timeNanos: timeNanos, durationNanos: durationNanos, total: total, sampleStart: start, sampleCount: stacks.count)
+    }
+
+    /// Refs of the series the selector matches, ascending.
+    ///
+    /// Equality matchers with a non-empty value narrow the candidates through
+    /// the postings; every matcher is then checked on each candidate, with the
+    /// result cached per distinct label value (regexes run once per value, not
+    /// once per series).
+    /// - Complexity: O(candidates × matchers) plus one regex run per distinct value.
+    public func select(_ selector: LabelSelector) -> [UInt32] {
+        var candidates: [UInt32]?
+        for m in selector.matchers where m.op == .equal && !m.value.isEmpty {
+            let list = postings[m.name]?[m.value] ?? []
+            candidates = candidates.map { intersect($0, list) } ?? list
+            if candidates!.isEmpty { return [] }
+        }
+        let all = candidates ?? Array(0..<UInt32(series.count))
+        var caches = [[String: Bool]](repeating: [:], count: selector.matchers.count)
+        return all.filter { ref in
+            let labels = series[Int(ref)].labels
+            for (i, m) in selector.matchers.enumerated() {
+                let value = labels[m.name] ?? ""
+                if let hit = caches[i][value] {
+                    if !hit { return false }
+                    continue
+                }
+                let ok = m.matches(value)
+                caches[i][value] = ok
+                if !ok { return false }
+            }
+            return true
+        }
+    }
+
+    private func intersect(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
+        var out: [UInt32] = []
+        var i = 0, j = 0
+        while i < a.count && j < b.count {
+            if a[i] == b[j] { out.append(a[i]); i += 1; j += 1 } else if a[i] < b[j] { i += 1 } else { j += 1 }
+        }
+        return out
+    }
+}

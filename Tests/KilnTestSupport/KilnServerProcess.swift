@@ -1,0 +1,97 @@
+import Foundation
+import KilnCurl
+
+/// The real `kiln` binary, started on a free loopback port for a test and
+/// stopped when the test ends.
+public final class KilnServerProcess: @unchecked Sendable {
+    // @unchecked: `process` is set once in init and only read afterwards;
+    // Process itself is thread-safe for terminate/isRunning.
+    public let port: Int
+    public let baseURL: String
+    private let process: Process
+    private let logURL: URL
+
+    /// The binary next to the test bundle in the build directory (`swift build`
+    /// puts products and test bundles in one folder), or `$KILN_BINARY`.
+    public static var binaryURL: URL {
+        if let path = ProcessInfo.processInfo.environment["KILN_BINARY"] { return URL(fileURLWithPath: path) }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent("kiln")
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), !isDir.boolValue { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return TestData.root.appendingPathComponent(".build/debug/kiln")
+    }
+
+    /// Starts `kiln` with `arguments` and waits until `/ready` answers.
+    public init(arguments: [String] = []) throws {
+        let port = try FreePort.find()
+        self.port = port
+        self.baseURL = "http://127.0.0.1:\(port)"
+        logURL = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-test-\(port)-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        let log = try FileHandle(forWritingTo: logURL)
+        process = Process()
+        process.executableURL = Self.binaryURL
+        process.arguments = ["--server.http-listen-address", "127.0.0.1", "--server.http-listen-port", "\(port)"] + arguments
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if !process.isRunning { throw SubprocessError(message: "kiln exited at start-up:\n\(self.log)") }
+            if let r = try? HTTPClient.request("GET", baseURL + "/ready", timeoutMs: 1000), r.status == 200 { return }
+            usleep(50_000)
+        }
+        process.terminate()
+        throw SubprocessError(message: "kiln did not become ready in 30 s:\n\(self.log)")
+    }
+
+    deinit { stop() }
+
+    public var isRunning: Bool { process.isRunning }
+
+    /// What the server logged so far.
+    public var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
+
+    public func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    /// POSTs to `path` on this server.
+    public func post(_ path: String, headers: [(String, String)] = [], body: [UInt8]) throws -> HTTPResponse {
+        try HTTPClient.request("POST", baseURL + path, headers: headers, body: body)
+    }
+
+    public func get(_ path: String, headers: [(String, String)] = []) throws -> HTTPResponse {
+        try HTTPClient.request("GET", baseURL + path, headers: headers)
+    }
+}
+
+/// Finds a free TCP port on 127.0.0.1 by binding port 0 and reading back what
+/// the kernel chose. The port is released before use, so another process could
+/// take it in between; on loopback in a test run that race is negligible.
+public enum FreePort {
+    public static func find() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SubprocessError(message: "socket() failed") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &addr) { p in
+            p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                bind(fd, sa, len) == 0 && getsockname(fd, sa, &len) == 0
+            }
+        }
+        guard ok else { throw SubprocessError(message: "bind() to 127.0.0.1:0 failed") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+
+/// Paths to the repository's files, found from this source file's location.
+public enum TestData {
+    /// The repository root (…/Tests/KilnTestSupport/TestData.swift → …/).
+    public static let root: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// A file under `testdata/`.
+    public static func url(_ relative: String) -> URL { root.appendingPathComponent("testdata").appendingPathComponent(relative) }
+
+    /// The bytes of a file under `testdata/`.
+    public static func bytes(_ relative: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: url(relative))) }
+
+    /// The real Go runtime profiles in testdata/pprof (gzip-compressed).
+    public static let goProfiles = ["go-cpu.pb.gz", "go-heap.pb.gz", "go-allocs.pb.gz", "go-goroutine.pb.gz", "go-mutex.pb.gz", "go-block.pb.gz"]
+    /// The raw pprof payloads the Python pyroscope-io agent sent.
+    public static let pythonProfiles = ["pyroscope-io-1.4.0-process_cpu.pb", "pyroscope-io-1.4.0-memory.pb"]
+}
