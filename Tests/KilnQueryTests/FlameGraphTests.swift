@@ -1,0 +1,108 @@
+import KilnIngest
+import KilnModel
+import KilnPprof
+import KilnQuery
+import KilnStorage
+import KilnTestSupport
+import Testing
+
+/// Builds heads from stacks for query tests.
+enum Fixture {
+    static func profile(_ stacks: [([String], Int64)]) -> Profile {
+        var b = ProfileBuilder(sampleTypes: [("cpu", "nanoseconds")], periodType: ("cpu", "nanoseconds"), period: 10_000_000)
+        for (stack, v) in stacks { b.addSample(stack: stack, values: [v]) }
+        return b.build()
+    }
+
+    static func ingest(_ p: Profile, labels: [Label], timeNanos: Int64) throws -> IngestProfile {
+        let (base, name) = try SeriesLabels.normalise([Label("__name__", "process_cpu")] + labels)
+        return IngestProfile(profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p), timeNanos: timeNanos, durationNanos: 0)
+    }
+
+    static let cpu = try! ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds")
+}
+
+@Suite struct FlameGraphTests {
+    func graph(_ stacks: [([String], Int64)], maxNodes: Int64 = FlameGraph.defaultMaxNodes) throws -> FlameGraph {
+        var head = HeadState()
+        head.append(try Fixture.ingest(Fixture.profile(stacks), labels: [], timeNanos: 1_000_000))
+        return HeadQuery.mergeStacktraces(head, profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: maxNodes)
+    }
+
+    /// The worked example of shared/reference/pyroscope-api.md §2.6, exactly.
+    @Test func referenceExample() throws {
+        let g = try graph([(["main", "a"], 3), (["main", "b"], 2), (["main"], 1)])
+        #expect(g.names == ["total", "main", "b", "a"])
+        #expect(g.levels == [[0, 6, 0, 0], [0, 6, 1, 1], [1, 3, 3, 3, 0, 2, 2, 2]])
+        #expect(g.total == 6)
+        #expect(g.maxSelf == 3)
+    }
+
+    @Test func emptyWhenNothingSelected() throws {
+        let head = HeadState()
+        #expect(HeadQuery.mergeStacktraces(head, profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: 10) == .empty)
+        #expect(FlameGraph.empty.levels == [[0, 0, 0, 0]])
+    }
+
+    @Test func duplicateStacksAndSharedPrefixesMerge() throws {
+        let g = try graph([(["m", "x", "y"], 2), (["m", "x", "y"], 3), (["m", "x"], 1), (["n"], 4)])
+        let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
+        #expect(nodes["m;x;y"] == .init(total: 5, selfValue: 5))
+        #expect(nodes["m;x"] == .init(total: 6, selfValue: 1))
+        #expect(nodes["n"] == .init(total: 4, selfValue: 4))
+        #expect(g.total == 10)
+    }
+
+    /// max_nodes keeps the nodes whose total is at least the max_nodes-th
+    /// largest and folds the rest of each parent's children into "other".
+    @Test func maxNodesOtherRule() throws {
+        let stacks: [([String], Int64)] = [(["m", "big"], 50), (["m", "mid"], 30), (["m", "s1"], 3), (["m", "s2"], 2), (["m", "other"], 1)]
+        let g = try graph(stacks, maxNodes: 3)
+        let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
+        // Totals: m 86, big 50, mid 30, s1 3, s2 2, other 1 → 3rd largest is 30.
+        #expect(nodes["m"]?.total == 86)
+        #expect(nodes["m;big"]?.total == 50)
+        #expect(nodes["m;mid"]?.total == 30)
+        #expect(nodes["m;s1"] == nil)
+        #expect(nodes["m;other"] == .init(total: 6, selfValue: 6))
+        #expect(g.total == 86)
+        // Without the limit every node is there, and a literal "other" is still folded.
+        let full = try FlameGraphDecoder.decode(names: graph(stacks).names, levels: graph(stacks).levels)
+        #expect(full["m;s1"]?.total == 3)
+        #expect(full["m;other"]?.total == 1)
+    }
+
+    /// Against an independent computation on a real profile: every name path's
+    /// self and total equal the sums over the pprof's samples.
+    @Test(arguments: ["pprof/go-cpu.pb.gz", "pprof/go-heap.pb.gz", "pprof/pyroscope-io-1.4.0-process_cpu.pb"])
+    func realProfileMatchesIndependentSums(_ file: String) throws {
+        let p = try PprofDecoder.decode(TestData.bytes(file))
+        let t = p.sampleTypes.count - 1
+        var expectedSelf: [String: Int64] = [:]
+        var expectedTotal: [String: Int64] = [:]
+        for i in 0..<p.sampleCount {
+            var frames: [String] = []
+            for li in p.locations(ofSample: i).reversed() {
+                let lines = p.lines(ofLocation: Int(li))
+                if lines.isEmpty { frames.append("0x" + String(p.locations[Int(li)].address, radix: 16)) }
+                for line in lines.reversed() { frames.append(p.strings[p.functions[Int(line.functionIndex)].name]) }
+            }
+            let v = p.value(ofSample: i, type: t)
+            expectedSelf[frames.joined(separator: ";"), default: 0] += v
+            for d in 1...max(frames.count, 1) { expectedTotal[frames.prefix(d).joined(separator: ";"), default: 0] += v }
+        }
+        let (base, name) = try SeriesLabels.normalise([Label("__name__", "x")])
+        var head = HeadState()
+        let targets = SeriesLabels.targets(base: base, name: name, profile: p)
+        head.append(IngestProfile(profile: p, series: targets, timeNanos: 1, durationNanos: 0))
+        let g = HeadQuery.mergeStacktraces(head, profileType: targets[t].profileType, selector: LabelSelector(), range: .all, maxNodes: FlameGraph.maxMaxNodes)
+        let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
+        #expect(g.total == p.total(ofType: t))
+        for (path, total) in expectedTotal where total != 0 {
+            #expect(nodes[path]?.total == total, "\(path)")
+            #expect((nodes[path]?.selfValue ?? 0) == (expectedSelf[path] ?? 0), "\(path)")
+        }
+        #expect(nodes.count - 1 == expectedTotal.filter { $0.value != 0 }.count)
+        #expect(g.maxSelf == max(expectedSelf.values.max() ?? 0, expectedSelf[""] ?? 0))
+    }
+}

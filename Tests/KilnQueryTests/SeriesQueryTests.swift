@@ -1,0 +1,110 @@
+import KilnIngest
+import KilnModel
+import KilnPprof
+import KilnQuery
+import KilnStorage
+import KilnTestSupport
+import Testing
+
+@Suite struct SeriesQueryTests {
+    static let ms: Int64 = 1_000_000
+    static let start: Int64 = 1_700_000_000_000  // ms
+
+    /// Three services × profiles at known times; profile value = 10 × (index + 1).
+    func head() throws -> HeadState {
+        var h = HeadState()
+        let times: [Int64] = [0, 1, 15_000, 15_001, 30_000, 44_999, 45_000, 60_001]  // ms after start
+        for (svc, env) in [("api", "prod"), ("db", "prod"), ("web", "dev")] {
+            for (i, dt) in times.enumerated() {
+                let p = Fixture.profile([(["main", svc], 10 * Int64(i + 1))])
+                h.append(try Fixture.ingest(p, labels: [Label("service_name", svc), Label("env", env)], timeNanos: (Self.start + dt) * Self.ms))
+            }
+        }
+        return h
+    }
+
+    func query(groupBy: [String] = [], aggregation: TimeSeriesQuery.Aggregation = .sum, limit: Int? = nil,
+               selector: String = "{}", end: Int64 = 60_000) throws -> [TimeSeries] {
+        try HeadQuery.selectSeries(head(), TimeSeriesQuery(
+            profileType: Fixture.cpu, selector: LabelSelector(parsing: selector), startMs: Self.start, endMs: Self.start + end,
+            stepMs: 15_000, groupBy: groupBy, aggregation: aggregation, limit: limit))
+    }
+
+    /// Points sit at start + k·step; the point at T sums (T − step, T]; steps
+    /// without data produce no point; nothing past `end` is counted.
+    @Test func bucketsAtRightEdges() throws {
+        let series = try query(selector: #"{service_name="api"}"#)
+        #expect(series.count == 1)
+        #expect(series[0].labels.isEmpty)
+        let p = series[0].points
+        #expect(p.map(\.timestampMs) == [0, 15_000, 30_000, 45_000].map { Self.start + $0 })
+        // t=0 → T0 (10); t=1,15000 → T1 (20+30); t=15001,30000 → T2 (40+50); t=44999,45000 → T3 (60+70); t=60001 beyond end.
+        #expect(p.map(\.value) == [10, 50, 90, 130])
+    }
+
+    @Test func groupByOrdersByTotalAndLimits() throws {
+        let all = try query(groupBy: ["service_name"])
+        #expect(all.map { $0.labels["service_name"] } == ["api", "db", "web"])  // equal totals: ties by labels
+        #expect(all.allSatisfy { $0.labels.count == 1 })
+        let byEnv = try query(groupBy: ["env"])
+        #expect(byEnv.map { $0.labels["env"] } == ["prod", "dev"])  // prod has two services: larger
+        #expect(byEnv[0].points.map(\.value) == [20, 100, 180, 260])
+        #expect(try query(groupBy: ["service_name"], limit: 2).count == 2)
+        // A group-by label no series has groups everything under no labels.
+        let missing = try query(groupBy: ["nope"])
+        #expect(missing.count == 1 && missing[0].labels.isEmpty)
+    }
+
+    @Test func averageAggregation() throws {
+        let s = try query(aggregation: .average, selector: #"{service_name="api"}"#)
+        #expect(s[0].points.map(\.value) == [10, 25, 45, 65])
+    }
+
+    @Test func emptyForOtherTypesAndRanges() throws {
+        let h = try head()
+        let other = try ProfileTypeID(parsing: "memory:alloc_space:bytes:space:bytes")
+        #expect(HeadQuery.selectSeries(h, TimeSeriesQuery(profileType: other, selector: LabelSelector(), startMs: Self.start, endMs: Self.start + 60_000, stepMs: 1000)).isEmpty)
+        #expect(HeadQuery.selectSeries(h, TimeSeriesQuery(profileType: Fixture.cpu, selector: LabelSelector(), startMs: 1000, endMs: 4000, stepMs: 1000)).isEmpty)
+    }
+
+    @Test func labelAPIs() throws {
+        let h = try head()
+        let all = TimeRange.all
+        #expect(HeadQuery.profileTypes(h, range: all).map(\.id) == ["process_cpu:cpu:nanoseconds:cpu:nanoseconds"])
+        #expect(HeadQuery.profileTypes(h, range: .milliseconds(1000, 4000)).isEmpty)
+        let names = HeadQuery.labelNames(h, selector: LabelSelector(), range: all)
+        #expect(names == ["__name__", "__period_type__", "__period_unit__", "__profile_type__", "__service_name__", "__type__", "__unit__", "env", "service_name"])
+        #expect(try HeadQuery.labelValues(h, name: "service_name", selector: LabelSelector(parsing: #"{env="prod"}"#), range: all) == ["api", "db"])
+        #expect(try HeadQuery.labelValues(h, name: "service_name", selector: LabelSelector(parsing: #"{env=~"d.*"}"#), range: all) == ["web"])
+        #expect(HeadQuery.labelValues(h, name: "nope", selector: LabelSelector(), range: all).isEmpty)
+        let projected = HeadQuery.series(h, selector: LabelSelector(), labelNames: ["env", "__profile_type__"], range: all)
+        #expect(projected.map { $0["env"] } == ["dev", "prod"])
+        #expect(HeadQuery.series(h, selector: LabelSelector(), labelNames: [], range: all).count == 3)
+        // A time range that holds only the last profile (t = +60 001 ms).
+        let late = TimeRange.milliseconds(Self.start + 60_001, Self.start + 70_000)
+        #expect(HeadQuery.labelValues(h, name: "service_name", selector: LabelSelector(), range: late) == ["api", "db", "web"])
+        let stats = HeadQuery.stats(h)
+        #expect(stats.ingested && stats.oldestMs == Self.start && stats.newestMs == Self.start + 60_001)
+    }
+
+    @Test func flameGraphHonoursSelectorAndRange() throws {
+        let h = try head()
+        let g = try HeadQuery.mergeStacktraces(h, profileType: Fixture.cpu, selector: LabelSelector(parsing: #"{env="prod"}"#),
+                                               range: .milliseconds(Self.start, Self.start + 15_000), maxNodes: 100)
+        let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
+        // Profiles at +0, +1, +15000 ms of api and db: 10 + 20 + 30 each.
+        #expect(nodes["main;api"]?.total == 60)
+        #expect(nodes["main;db"]?.total == 60)
+        #expect(nodes["main;web"] == nil)
+        #expect(g.total == 120)
+    }
+
+    @Test func millisecondRangeIsInclusive() {
+        let r = TimeRange.milliseconds(5, 7)
+        #expect(r.contains(5_000_000))
+        #expect(r.contains(7_999_999))
+        #expect(!r.contains(8_000_000))
+        #expect(!r.contains(4_999_999))
+        #expect(TimeRange.milliseconds(0, 0) == .all)
+    }
+}
