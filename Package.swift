@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(
             name: "KilnServerTests",
             dependencies: [
-                "KilnProto", "KilnTestSupport", "KilnPprof", "KilnModel",
+                "KilnProto", "KilnTestSupport", "KilnPprof", "KilnModel", "KilnCompression", "KilnCurl",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings

@@ -97,12 +97,14 @@ final class ResponseSink {
         let n = size * count
         let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
         guard let ptr else { return n }
-        let line = String(decoding: UnsafeRawBufferPointer(start: ptr, count: n), as: UTF8.self)
+        var bytes = UnsafeRawBufferPointer(start: ptr, count: n)[...]
+        while let last = bytes.last, last == 13 || last == 10 { bytes = bytes.dropLast() }  // CRLF
+        let line = String(decoding: bytes, as: UTF8.self)
         if line.hasPrefix("HTTP/") {
             sink.headers.removeAll()  // a new response (after a redirect or 100 Continue)
         } else if let colon = line.firstIndex(of: ":") {
             let name = String(line[..<colon])
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: [" ", "\t", "\r", "\n"])
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: [" ", "\t"])
             sink.headers.append((name, value))
         }
         return n

@@ -1,0 +1,68 @@
+import KilnCompression
+import KilnCurl
+import KilnProto
+import KilnTestSupport
+import SwiftProtobuf
+import Testing
+
+/// A Connect unary client (binary proto), as Grafana's data source calls Kiln.
+struct ConnectClient {
+    let server: KilnServerProcess
+    var tenant: String?
+
+    struct CallError: Error, CustomStringConvertible {
+        let status: Int
+        let body: String
+        var description: String { "HTTP \(status): \(body)" }
+    }
+
+    func call<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(_ path: String, _ request: Req, as: Res.Type = Res.self) throws -> Res {
+        var headers = [("Content-Type", "application/proto"), ("Connect-Protocol-Version", "1"), ("Accept-Encoding", "gzip")]
+        if let tenant { headers.append(("X-Scope-OrgID", tenant)) }
+        let r = try server.post(path, headers: headers, body: try request.serializedBytes())
+        guard r.status == 200 else { throw CallError(status: r.status, body: r.text) }
+        #expect(r.header("Content-Type") == "application/proto")
+        var body = r.body
+        if r.header("Content-Encoding") == "gzip" { body = try Gzip.decompress(body) }
+        return try Res(serializedBytes: body)
+    }
+
+    func push(_ series: [(labels: [(String, String)], profiles: [[UInt8]])]) throws {
+        var req = Push_V1_PushRequest()
+        req.series = series.map { s in
+            var rs = Push_V1_RawProfileSeries()
+            rs.labels = s.labels.map { var l = Types_V1_LabelPair(); l.name = $0.0; l.value = $0.1; return l }
+            rs.samples = s.profiles.map { var x = Push_V1_RawSample(); x.rawProfile = .init($0); x.id = "00000000-0000-0000-0000-000000000001"; return x }
+            return rs
+        }
+        let _: Push_V1_PushResponse = try call("/push.v1.PusherService/Push", req)
+    }
+
+    func profileTypes() throws -> [String] {
+        let r: Querier_V1_ProfileTypesResponse = try call("/querier.v1.QuerierService/ProfileTypes", Querier_V1_ProfileTypesRequest())
+        return r.profileTypes.map(\.id)
+    }
+
+    func flameGraph(_ type: String, _ selector: String = "{}", start: Int64 = 0, end: Int64 = 0, maxNodes: Int64? = nil) throws -> Querier_V1_FlameGraph {
+        var req = Querier_V1_SelectMergeStacktracesRequest()
+        req.profileTypeID = type
+        req.labelSelector = selector
+        req.start = start
+        req.end = end
+        if let maxNodes { req.maxNodes = maxNodes }
+        let r: Querier_V1_SelectMergeStacktracesResponse = try call("/querier.v1.QuerierService/SelectMergeStacktraces", req)
+        return r.flamegraph
+    }
+
+    func series(_ type: String, _ selector: String = "{}", start: Int64, end: Int64, step: Double, groupBy: [String] = []) throws -> [Types_V1_Series] {
+        var req = Querier_V1_SelectSeriesRequest()
+        req.profileTypeID = type
+        req.labelSelector = selector
+        req.start = start
+        req.end = end
+        req.step = step
+        req.groupBy = groupBy
+        let r: Querier_V1_SelectSeriesResponse = try call("/querier.v1.QuerierService/SelectSeries", req)
+        return r.series
+    }
+}
