@@ -12,14 +12,18 @@ public struct TimeRange: Sendable, Equatable {
     public static let all = TimeRange(startNanos: .min, endNanos: .max)
 
     /// The API's millisecond range `[start, end]`: a profile at `t` ns is in
-    /// range when `start ≤ ⌊t / 1e6⌋ ≤ end`. `0, 0` (unset) means all time.
+    /// range when `start ≤ ⌊t / 1e6⌋ ≤ end`. The fields are optional on the
+    /// wire: a 0 start is "from the beginning", a 0 end "until the end".
     public static func milliseconds(_ start: Int64, _ end: Int64) -> TimeRange {
-        if start == 0 && end == 0 { return .all }
-        let (s, so) = start.multipliedReportingOverflow(by: 1_000_000)
-        let (e, eo) = end.multipliedReportingOverflow(by: 1_000_000)
+        func nanos(_ ms: Int64, plus extra: Int64) -> Int64 {
+            let (n, overflow) = ms.multipliedReportingOverflow(by: 1_000_000)
+            if overflow { return ms < 0 ? .min : .max }
+            let (sum, o2) = n.addingReportingOverflow(extra)
+            return o2 ? .max : sum
+        }
         return TimeRange(
-            startNanos: so ? (start < 0 ? .min : .max) : s,
-            endNanos: eo ? (end < 0 ? .min : .max) : e.addingReportingOverflow(999_999).overflow ? .max : e + 999_999
+            startNanos: start == 0 ? .min : nanos(start, plus: 0),
+            endNanos: end == 0 ? .max : nanos(end, plus: 999_999)
         )
     }
 

@@ -160,7 +160,7 @@ struct QuerierRoutes: Sendable {
     // MARK: - Request validation and conversion
 
     static func range(_ start: Int64, _ end: Int64) throws -> TimeRange {
-        guard start <= end else {
+        guard end == 0 || start <= end else {
             throw ConnectError(.invalidArgument, "start (\(start)) must not be after end (\(end)); both are Unix milliseconds")
         }
         return .milliseconds(start, end)
