@@ -1,0 +1,27 @@
+// swift-tools-version:6.0
+//
+// libFuzzer targets for Kiln's input decoders. Built apart from the main
+// package because every module must be compiled with -sanitize=fuzzer; see
+// README.md here for the one command that builds and runs them.
+
+import PackageDescription
+
+let fuzzerFlags: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
+
+let package = Package(
+    name: "KilnFuzz",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(name: "Kiln", path: "..")],
+    targets: [
+        .executableTarget(
+            name: "FuzzPprofDecode",
+            dependencies: [.product(name: "KilnPprof", package: "Kiln")],
+            swiftSettings: fuzzerFlags
+        ),
+        .executableTarget(
+            name: "FuzzSelectorParse",
+            dependencies: [.product(name: "KilnModel", package: "Kiln")],
+            swiftSettings: fuzzerFlags
+        ),
+    ]
+)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds Kiln's libFuzzer targets and runs each for a bounded time, seeded
+# from testdata/. Usage: Fuzz/run.sh [seconds-per-target] [target…]
+# A crash leaves its input as Fuzz/crash-*; promote it into testdata/ with a test.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+seconds=${1:-60}
+shift || true
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzSelectorParse)
+
+cd "$here"
+swift build -c debug --scratch-path .build-fuzz \
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+bin=$(swift build -c debug --scratch-path .build-fuzz --show-bin-path)
+
+for t in "${targets[@]}"; do
+  corpus="$here/corpus-$t"
+  mkdir -p "$corpus"
+  case "$t" in
+    FuzzPprofDecode)
+      cp "$root"/testdata/pprof/*.pb* "$corpus"/
+      # Raw copies too: mutating the protobuf directly reaches far more code than mutating gzip.
+      for f in "$root"/testdata/pprof/*.pb.gz; do gzip -dc "$f" > "$corpus/$(basename "$f" .gz).raw"; done ;;
+    FuzzSelectorParse)
+      cp "$root"/testdata/selectors/* "$corpus"/ ;;
+  esac
+  echo "== $t for ${seconds}s"
+  "$bin/$t" "$corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1 \
+    -artifact_prefix="$here/crash-$t-"
+done

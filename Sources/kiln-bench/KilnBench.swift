@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// Kiln's benchmark tool. Run release builds only:
+/// `swift run -c release kiln-bench <subcommand>`.
+@main
+struct KilnBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kiln-bench",
+        abstract: "Benchmarks Kiln's hot paths against baselines measured in the same run.",
+        subcommands: [DecodeBenchmark.self]
+    )
+}
