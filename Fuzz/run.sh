@@ -11,8 +11,14 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzSelectorParse)
 
 cd "$here"
-swift build -c debug --scratch-path .build-fuzz \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+# ld.gold warns once per ASan helper symbol; keep the log, show it on failure.
+log=$(mktemp)
+if ! swift build -c debug --scratch-path .build-fuzz \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >"$log" 2>&1; then
+  grep -v "Cannot export local symbol" "$log" >&2
+  exit 1
+fi
+rm -f "$log"
 bin=$(swift build -c debug --scratch-path .build-fuzz --show-bin-path)
 
 for t in "${targets[@]}"; do

@@ -13,6 +13,12 @@ set +e
 swift test --skip-build "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+# The fuzz targets must keep building and running: a short bounded run of each.
+if [ "$status" -eq 0 ]; then
+  Fuzz/run.sh "${KILN_FUZZ_SECONDS:-10}" >"$log.fuzz" 2>&1 || { tail -n 40 "$log.fuzz"; status=1; echo "✘ Test fuzz smoke run failed after 0 seconds" >>"$log"; }
+  grep -E '^== |^Done ' "$log.fuzz" || true
+  rm -f "$log.fuzz"
+fi
 echo "test.sh: build and tests took $(( $(date +%s) - start )) s"
 # Swift Testing's closing line: "✔ Test run with N tests in M suites passed …"
 # or "✘ Test run with N tests in M suites failed … with K issues".

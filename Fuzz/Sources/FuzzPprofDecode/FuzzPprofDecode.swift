@@ -18,3 +18,20 @@ public func fuzzPprofDecode(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     precondition(again == profile, "decode(encode(p)) != p")
     return 0
 }
+
+/// SwiftPM links an executable's entry point as `FuzzPprofDecode_main` (and aliases
+/// `main` to it), which would leave libFuzzer's own `main` unused; this entry
+/// point hands control to libFuzzer's driver with the test function.
+@_cdecl("FuzzPprofDecode_main")
+func fuzzerEntryPoint(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    var argc = argc
+    var argv = argv
+    return LLVMFuzzerRunDriver(&argc, &argv, fuzzPprofDecode)
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ test: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
+) -> CInt
