@@ -110,6 +110,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "KilnIngestTests", dependencies: ["KilnIngest", "KilnTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "KilnStorageTests", dependencies: ["KilnStorage", "KilnIngest", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnQueryTests", dependencies: ["KilnQuery", "KilnStorage", "KilnIngest", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KilnServerTests",
