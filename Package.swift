@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "kiln-bench", targets: ["kiln-bench"]),
         .library(name: "KilnPprof", targets: ["KilnPprof"]),
         .library(name: "KilnModel", targets: ["KilnModel"]),
+        .library(name: "KilnFormat", targets: ["KilnFormat"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -49,8 +50,9 @@ let package = Package(
             exclude: ["proto"],
             swiftSettings: swiftSettings
         ),
+        .target(name: "KilnFormat", dependencies: ["KilnModel"], swiftSettings: swiftSettings),
         .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof"], swiftSettings: swiftSettings),
-        .target(name: "KilnStorage", dependencies: ["KilnModel", "KilnPprof", "KilnIngest"], swiftSettings: swiftSettings),
+        .target(name: "KilnStorage", dependencies: ["KilnModel", "KilnPprof", "KilnIngest", "KilnFormat"], swiftSettings: swiftSettings),
         .target(name: "KilnQuery", dependencies: ["KilnModel", "KilnStorage"], swiftSettings: swiftSettings),
 
         // MARK: - I/O libraries

@@ -33,7 +33,9 @@ public enum AtTime {
         let digits = rest.prefix { $0.isASCII && $0.isNumber }
         guard let n = Int64(digits), let unit = unitNanos[String(rest.dropFirst(digits.count))] else { return nil }
         let (offset, overflow) = n.multipliedReportingOverflow(by: unit)
-        return overflow ? nil : nowNanos + sign * offset
+        guard !overflow else { return nil }
+        let (t, overflow2) = nowNanos.addingReportingOverflow(sign * offset)
+        return overflow2 ? nil : t
     }
 
     private static let second: Int64 = 1_000_000_000

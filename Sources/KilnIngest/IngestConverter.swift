@@ -90,8 +90,9 @@ public enum IngestConverter {
             guard !overflow else { throw IngestError(.unprocessable, "sample value \(s.value) overflows when scaled to nanoseconds") }
             builder.addSample(stack: s.frames, values: [v])
         }
-        let duration = max(0, request.untilNanos - request.fromNanos)
+        let duration = request.durationNanos
         let profile = builder.build(timeNanos: request.fromNanos, durationNanos: duration)
+        try ProfileDecoding.checkValues(profile)
 
         var labels = userLabels(request, keepingReserved: false)
         labels.append(Label(ReservedLabels.name, type.name))
@@ -125,12 +126,7 @@ public enum IngestConverter {
     }
 
     static func pprof(_ request: IngestRequest, profileBytes: [UInt8], sampleTypeConfig: [String: String]?, maxProfileBytes: Int) throws(IngestError) -> IngestProfile {
-        var profile: Profile
-        do {
-            profile = try PprofDecoder.decode(profileBytes, maxDecompressedBytes: maxProfileBytes)
-        } catch {
-            throw IngestError(.unprocessable, "\(error)")
-        }
+        var profile = try ProfileDecoding.decode(profileBytes, maxBytes: maxProfileBytes, context: "")
         // A missing or 1970 collection time is replaced by `from`.
         if profile.timeNanos < oneYearNanos { profile.timeNanos = request.fromNanos }
         if ["pyspy", "rbspy", "scripting"].contains(request.spyName) { prefixFunctionNamesWithFiles(&profile) }
@@ -198,7 +194,7 @@ public enum IngestConverter {
             profile: profile,
             series: SeriesLabels.targets(base: base, name: name, profile: profile),
             timeNanos: profile.timeNanos,
-            durationNanos: profile.durationNanos != 0 ? profile.durationNanos : max(0, request.untilNanos - request.fromNanos)
+            durationNanos: profile.durationNanos != 0 ? profile.durationNanos : request.durationNanos
         )
     }
 

@@ -8,6 +8,8 @@ public struct IngestError: Error, Equatable, Sendable, CustomStringConvertible {
         case unprocessable
         /// A format or client version Kiln does not accept: 400 / `invalid_argument`.
         case unsupported
+        /// A payload over a size limit: 413 / `resource_exhausted`.
+        case tooLarge
     }
 
     public let kind: Kind

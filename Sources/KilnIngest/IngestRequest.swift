@@ -16,6 +16,12 @@ public struct IngestRequest: Sendable, Equatable {
     public var units: String
     public var aggregationType: String
 
+    /// `until − from`, or 0 when `until` is not after `from` (never overflows).
+    public var durationNanos: Int64 {
+        let (d, overflow) = untilNanos.subtractingReportingOverflow(fromNanos)
+        return overflow || d < 0 ? 0 : d
+    }
+
     /// Sampling rate used when the client sends none or an invalid one: 100 Hz,
     /// the rate of every Pyroscope agent.
     public static let defaultSampleRate: Int64 = 100

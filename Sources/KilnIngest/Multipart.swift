@@ -27,7 +27,13 @@ public enum Multipart {
     /// Splits `body` into its parts.
     /// - Throws: `IngestError.invalidArgument` for a missing boundary, a part
     ///   without `Content-Disposition`, or a body that ends before its close delimiter.
+    /// Longest boundary RFC 2046 §5.1.1 allows: 70 characters.
+    public static let maxBoundaryLength = 70
+
     public static func parse(_ body: [UInt8], boundary: String) throws(IngestError) -> [MultipartPart] {
+        guard !boundary.isEmpty, boundary.utf8.count <= maxBoundaryLength else {
+            throw IngestError(.invalidArgument, "multipart boundary must be 1 to \(maxBoundaryLength) characters")
+        }
         let delimiter = Array("--\(boundary)".utf8)
         let crlf: [UInt8] = [13, 10]
         guard var at = find(delimiter, in: body, from: 0) else {

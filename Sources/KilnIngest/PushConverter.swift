@@ -14,12 +14,7 @@ public enum PushConverter {
         maxProfileBytes: Int = PprofDecoder.defaultMaxDecompressedBytes
     ) throws(IngestError) -> IngestProfile {
         let (base, name) = try SeriesLabels.normalise(labels)
-        let profile: Profile
-        do {
-            profile = try PprofDecoder.decode(rawProfile, maxDecompressedBytes: maxProfileBytes)
-        } catch {
-            throw IngestError(.unprocessable, "series \(base): \(error)")
-        }
+        let profile = try ProfileDecoding.decode(rawProfile, maxBytes: maxProfileBytes, context: "series \(base)")
         return IngestProfile(
             profile: profile,
             series: SeriesLabels.targets(base: base, name: name, profile: profile),

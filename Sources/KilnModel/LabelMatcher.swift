@@ -73,6 +73,9 @@ struct AnchoredPattern: @unchecked Sendable {
         } else if !source.contains(where: { "\\.+*?()|[]{}^$".contains($0) }) {
             kind = .literal(source)
         } else {
+            // Compile the source alone first: wrapping an unbalanced pattern such as
+            // `a)|(b` would otherwise turn it into a different, valid one.
+            _ = try Regex(source)
             kind = .regex(try Regex("^(?:" + source + ")$"))
         }
     }

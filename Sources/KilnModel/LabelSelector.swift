@@ -149,24 +149,34 @@ struct SelectorParser {
         }
         let start = pos
         pos += 1
-        var out = String.UnicodeScalarView()
+        // Bytes, not scalars: Go's \xHH and octal escapes denote bytes, so
+        // "\xc3\xa9" is "é" as in PromQL.
+        var out: [UInt8] = []
         while true {
             guard let c = peek else {
                 pos = start
                 throw fail("unterminated quoted string")
             }
             pos += 1
-            if c == quote { return String(out) }
+            if c == quote { return String(decoding: out, as: UTF8.self) }
             if c == "\\" && quote != "`" {
-                out.append(try readEscape(quote: quote))
+                switch try readEscape(quote: quote) {
+                case .byte(let b): out.append(b)
+                case .scalar(let s): out.append(contentsOf: Array(String(Character(s)).utf8))
+                }
             } else {
-                out.append(c)
+                out.append(contentsOf: Array(String(Character(c)).utf8))
             }
         }
     }
 
+    private enum Escaped {
+        case byte(UInt8)
+        case scalar(Unicode.Scalar)
+    }
+
     /// Go string escapes: \a \b \f \n \r \t \v \\ \' \" \xHH \ooo \uHHHH \UHHHHHHHH.
-    private mutating func readEscape(quote: Unicode.Scalar) throws(SelectorParseError) -> Unicode.Scalar {
+    private mutating func readEscape(quote: Unicode.Scalar) throws(SelectorParseError) -> Escaped {
         let escStart = pos - 1
         guard let c = peek else { throw fail("unterminated escape sequence") }
         pos += 1
@@ -195,7 +205,7 @@ struct SelectorParser {
         case "\"", "'":
             guard c == quote else { pos = escStart; throw fail("invalid escape sequence \\\(c)") }
             value = c.value
-        case "x": value = try hex(2)
+        case "x": return .byte(UInt8(try hex(2)))
         case "u": value = try hex(4)
         case "U": value = try hex(8)
         case "0"..."7":
@@ -205,13 +215,14 @@ struct SelectorParser {
                 v = v * 8 + (d.value - 48)
                 pos += 1
             }
-            value = v
+            guard v <= 255 else { pos = escStart; throw fail("octal escape above \\377") }
+            return .byte(UInt8(v))
         default:
             pos = escStart
             throw fail("invalid escape sequence \\\(c)")
         }
         guard let scalar = Unicode.Scalar(value) else { pos = escStart; throw fail("escape sequence is not a valid code point") }
-        return scalar
+        return .scalar(scalar)
     }
 
     private func makeMatcher(_ name: String, _ op: LabelMatcher.Op, _ value: String, at offset: Int) throws(SelectorParseError) -> LabelMatcher {

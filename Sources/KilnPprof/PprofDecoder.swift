@@ -21,12 +21,16 @@ public enum PprofDecoder {
             do {
                 raw = try Gzip.decompress(bytes, maxOutputBytes: maxDecompressedBytes)
             } catch {
-                throw PprofError(offset: nil, "bad gzip: \((error as? CompressionError)?.reason ?? "\(error)")")
+                let reason = (error as? CompressionError)?.reason ?? "\(error)"
+                if reason.contains("exceeds the limit") {
+                    throw PprofError(offset: nil, "decompressed profile exceeds the limit of \(maxDecompressedBytes) bytes", tooLarge: true)
+                }
+                throw PprofError(offset: nil, "bad gzip: \(reason)")
             }
             return try decodeRaw(raw)
         }
         guard bytes.count <= maxDecompressedBytes else {
-            throw PprofError(offset: nil, "profile of \(bytes.count) bytes exceeds the limit of \(maxDecompressedBytes) bytes")
+            throw PprofError(offset: nil, "profile of \(bytes.count) bytes exceeds the limit of \(maxDecompressedBytes) bytes", tooLarge: true)
         }
         return try decodeRaw(bytes)
     }

@@ -5,10 +5,13 @@
 public struct PprofError: Error, Equatable, Sendable, CustomStringConvertible {
     public let offset: Int?
     public let reason: String
+    /// The payload exceeds the caller's size limit (not malformed as such).
+    public let tooLarge: Bool
 
-    public init(offset: Int?, _ reason: String) {
+    public init(offset: Int?, _ reason: String, tooLarge: Bool = false) {
         self.offset = offset
         self.reason = reason
+        self.tooLarge = tooLarge
     }
 
     public var description: String {

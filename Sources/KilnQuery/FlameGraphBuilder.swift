@@ -123,15 +123,16 @@ struct FlameGraphBuilder {
             }
             let n = Int(item.node)
             out.emit(depth: item.depth, x: item.x, total: total[n], self: selfValue[n], name: out.nameIndex(name[n]))
-            var x = item.x + selfValue[n]
+            // Wrapping arithmetic: totals of hostile values may wrap, but must never trap.
+            var x = item.x &+ selfValue[n]
             var otherTotal: Int64 = 0
             for c in children[childStart[n]..<childStart[n + 1]] {
                 let ci = Int(c)
                 if total[ci] >= minValue && names[Int(name[ci])] != FlameGraph.otherName {
                     stack.append(Item(node: c, x: x, depth: item.depth + 1, otherTotal: 0))
-                    x += total[ci]
+                    x &+= total[ci]
                 } else {
-                    otherTotal += total[ci]
+                    otherTotal &+= total[ci]
                 }
             }
             if otherTotal != 0 {
@@ -184,11 +185,11 @@ struct FlameGraphBuilder {
                 for i in 0..<n {
                     let src = (n - 1 - i) * 4
                     let x = level[src]
-                    l[i * 4] = x - prevEnd
+                    l[i * 4] = x &- prevEnd
                     l[i * 4 + 1] = level[src + 1]
                     l[i * 4 + 2] = level[src + 2]
                     l[i * 4 + 3] = level[src + 3]
-                    prevEnd = x + level[src + 1]
+                    prevEnd = x &+ level[src + 1]
                 }
                 encoded.append(l)
             }

@@ -65,11 +65,15 @@ public enum HeadQuery {
 
     /// Time series of per-profile totals, bucketed by `stepMs` with points at
     /// the bucket right edges `start + k·step ≤ end` (a point at `T` covers
-    /// profiles in `(T − step, T]`), grouped by the `groupBy` labels, ordered
-    /// by total descending (ties by labels), cut to `limit`.
+    /// profiles in `(T − step, T]`, so the first point, at `start`, covers the
+    /// step before it, as Pyroscope's query frontend widens the range),
+    /// grouped by the `groupBy` labels, ordered by total descending (ties by
+    /// labels), cut to `limit`.
+    /// - Precondition: `stepMs ≥ 1`; `startMs`, `endMs`, `stepMs` within ±1e15
+    ///   (the caller validates), so bucket arithmetic cannot overflow.
     public static func selectSeries(_ head: borrowing HeadState, _ q: TimeSeriesQuery) -> [TimeSeries] {
         precondition(q.stepMs >= 1, "step must be at least 1 ms")
-        let range = TimeRange.milliseconds(q.startMs, q.endMs)
+        let range = TimeRange.exactMilliseconds(q.startMs - q.stepMs + 1, q.endMs)
         let groupBy = Set(q.groupBy)
         // group labels → bucket index → (sum, count)
         var groups: [LabelSet: [Int64: (sum: Double, count: Int)]] = [:]

@@ -15,16 +15,20 @@ public struct TimeRange: Sendable, Equatable {
     /// range when `start ≤ ⌊t / 1e6⌋ ≤ end`. The fields are optional on the
     /// wire: a 0 start is "from the beginning", a 0 end "until the end".
     public static func milliseconds(_ start: Int64, _ end: Int64) -> TimeRange {
+        let r = exactMilliseconds(start, end)
+        return TimeRange(startNanos: start == 0 ? .min : r.startNanos, endNanos: end == 0 ? .max : r.endNanos)
+    }
+
+    /// `[start, end]` in milliseconds with no special meaning for 0; values
+    /// beyond what nanoseconds can hold saturate.
+    public static func exactMilliseconds(_ start: Int64, _ end: Int64) -> TimeRange {
         func nanos(_ ms: Int64, plus extra: Int64) -> Int64 {
             let (n, overflow) = ms.multipliedReportingOverflow(by: 1_000_000)
             if overflow { return ms < 0 ? .min : .max }
             let (sum, o2) = n.addingReportingOverflow(extra)
             return o2 ? .max : sum
         }
-        return TimeRange(
-            startNanos: start == 0 ? .min : nanos(start, plus: 0),
-            endNanos: end == 0 ? .max : nanos(end, plus: 999_999)
-        )
+        return TimeRange(startNanos: nanos(start, plus: 0), endNanos: nanos(end, plus: 999_999))
     }
 
     public var closed: ClosedRange<Int64> { startNanos...max(startNanos, endNanos) }

@@ -33,6 +33,15 @@ import Testing
         #expect(s.matchers[0].value == "a\"b\nAé")
     }
 
+    @Test func hexAndOctalEscapesAreBytes() throws {
+        #expect(try LabelSelector(parsing: #"{a="\xc3\xa9"}"#).matchers[0].value == "é")
+        #expect(try LabelSelector(parsing: #"{a="\303\251"}"#).matchers[0].value == "é")
+    }
+
+    @Test func unbalancedRegexIsRejected() {
+        #expect(throws: SelectorParseError.self) { try LabelSelector(parsing: #"{a=~"a)|(b"}"#) }
+    }
+
     @Test func missingLabelMatchesEmpty() throws {
         let none = try labels(["other": "1"])
         #expect(try LabelSelector(parsing: #"{a=""}"#).matches(none))

@@ -42,6 +42,18 @@ import Testing
         #expect(p.map(\.value) == [10, 50, 90, 130])
     }
 
+    /// The first point, at `start`, covers the step before it (Pyroscope's frontend widens the range).
+    @Test func firstBucketCoversTheStepBeforeStart() throws {
+        var h = try head()
+        let p = Fixture.profile([(["main", "api"], 1000)])
+        h.append(try Fixture.ingest(p, labels: [Label("service_name", "api"), Label("env", "prod")], timeNanos: (Self.start - 5_000) * Self.ms))
+        h.append(try Fixture.ingest(p, labels: [Label("service_name", "api"), Label("env", "prod")], timeNanos: (Self.start - 15_000) * Self.ms))
+        let s = HeadQuery.selectSeries(h, TimeSeriesQuery(profileType: Fixture.cpu, selector: try LabelSelector(parsing: #"{service_name="api"}"#),
+                                                          startMs: Self.start, endMs: Self.start + 60_000, stepMs: 15_000))
+        // t = start − 5 s lands in the first point; t = start − 15 s is outside (start − step, start].
+        #expect(s[0].points.first == TimeSeries.Point(timestampMs: Self.start, value: 1010))
+    }
+
     @Test func groupByOrdersByTotalAndLimits() throws {
         let all = try query(groupBy: ["service_name"])
         #expect(all.map { $0.labels["service_name"] } == ["api", "db", "web"])  // equal totals: ties by labels

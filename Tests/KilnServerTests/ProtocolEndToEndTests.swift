@@ -137,10 +137,13 @@ import Testing
         check(try smst { $0.maxNodes = -1 }, 400, "invalid_argument", "max_nodes")
         check(try smst { $0.maxNodes = (1 << 20) + 1 }, 400, "invalid_argument", "max_nodes")
         check(try smst { $0.start = 10; $0.end = 5 }, 400, "invalid_argument", "start")
+        check(try smst { $0.start = Int64.min; $0.end = 5 }, 400, "invalid_argument", "Unix milliseconds")
         var ss = Querier_V1_SelectSeriesRequest()
         ss.profileTypeID = Self.cpu
         ss.step = 0.0001
         check(try post("/querier.v1.QuerierService/SelectSeries", "application/proto", try ss.serializedBytes()), 400, "invalid_argument", "step must be >= 1ms")
+        ss.step = 1e300
+        check(try post("/querier.v1.QuerierService/SelectSeries", "application/proto", try ss.serializedBytes()), 400, "invalid_argument", "step must be at most")
         check(try post("/querier.v1.QuerierService/LabelValues", "application/proto", []), 400, "invalid_argument", "name is required")
         check(try post("/querier.v1.QuerierService/Diff", "application/proto", []), 404, "unimplemented", "Diff")
         // Oversized body → 413.
@@ -148,8 +151,14 @@ import Testing
         // Legacy /ingest: bad name → 400; bad folded data → 422.
         check(try post("/ingest", "text/plain", Array("a 1".utf8)), 400, "invalid_argument", "name parameter is required")
         check(try post("/ingest?name=app%7Bbroken", "text/plain", Array("a 1".utf8)), 400, "invalid_argument", "invalid name")
-        check(try post("/ingest?name=app", "text/plain", Array("a;b x\n".utf8)), 422, "invalid_argument", "line 1")
-        check(try post("/ingest?name=app&format=pprof", "application/octet-stream", [0x1f, 0x8b, 0, 0]), 422, "invalid_argument", "bad gzip")
+        // (the code of a non-Connect error derives from its status: 422 → unknown, as Pyroscope answers)
+        check(try post("/ingest?name=app", "text/plain", Array("a;b x\n".utf8)), 422, "unknown", "line 1")
+        check(try post("/ingest?name=app&format=pprof", "application/octet-stream", [0x1f, 0x8b, 0, 0]), 422, "unknown", "bad gzip")
+        check(try post("/ingest?name=big.cpu&sampleRate=0", "text/plain", Array("a 9223372036854775807\nb 1\n".utf8)), 422, "unknown", "64 bits")
+        check(try post("/ingest?name=app&from=now%2B300y", "text/plain", Array("a 1\n".utf8)), 400, "invalid_argument", "invalid from")
+        // A profile whose decompressed size is over the limit is 413, like an oversized body.
+        let bomb = try Gzip.compress([UInt8](repeating: 0, count: 70 << 20), level: 9)
+        check(try push(bomb), 413, "resource_exhausted", "exceeds the limit")
         check(try post("/ingest?name=app&format=jfr", "application/octet-stream", [1]), 400, "invalid_argument", "not supported")
         // Nothing was half-applied, and the daemon still serves.
         #expect(server.isRunning)

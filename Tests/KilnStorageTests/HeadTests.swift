@@ -54,14 +54,26 @@ import Testing
         let (base, name) = try SeriesLabels.normalise([Label("__name__", "memory")])
         var head = HeadState()
         head.append(IngestProfile(profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p), timeNanos: 9, durationNanos: 0))
-        // alloc_space: main;a = 12, main;c = 3; inuse_space: main;c cancels to 0 → no profile stored.
+        // alloc_space: main;a = 12, main;c = 3; inuse_space: the negative value is dropped, main;c = 3.
         #expect(head.series.count == 2)
         let alloc = head.series[0]
         #expect(alloc.profileCount == 1)
         #expect(alloc.sampleCounts == [2])
         #expect(alloc.totals == [15])
-        #expect(head.series[1].profileCount == 0)
-        #expect(head.sampleValues.sorted() == [3, 12])
+        #expect(head.series[1].totals == [3])
+        #expect(head.sampleValues.sorted() == [3, 3, 12])
+    }
+
+    @Test func seriesWithoutSamplesStoresNoProfile() throws {
+        var b = ProfileBuilder(sampleTypes: [("cpu", "nanoseconds")])
+        b.addSample(stack: ["main"], values: [0])
+        let p = b.build()
+        let (base, name) = try SeriesLabels.normalise([Label("__name__", "process_cpu")])
+        var head = HeadState()
+        head.append(IngestProfile(profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p), timeNanos: 9, durationNanos: 0))
+        #expect(head.series.count == 1)
+        #expect(head.series[0].profileCount == 0)
+        #expect(!head.series[0].hasProfiles(in: Int64.min...Int64.max))
     }
 
     @Test func postingsAndSelection() throws {

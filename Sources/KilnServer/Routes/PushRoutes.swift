@@ -38,7 +38,9 @@ struct PushRoutes: Sendable {
                         labels: labels, rawProfile: Array(sample.rawProfile), id: sample.id, nowNanos: now,
                         maxProfileBytes: connect.config.maxDecompressedBytes))
                 } catch {
-                    throw ConnectError(.invalidArgument, error.message)
+                    throw error.kind == .tooLarge
+                        ? ConnectError(.resourceExhausted, error.message, status: 413)
+                        : ConnectError(.invalidArgument, error.message)
                 }
             }
         }
@@ -65,7 +67,8 @@ struct PushRoutes: Sendable {
             } catch {
                 switch error.kind {
                 case .invalidArgument, .unsupported: throw ConnectError(.invalidArgument, error.message)
-                case .unprocessable: throw ConnectError(.invalidArgument, error.message, status: 422)
+                case .unprocessable: throw ConnectError(.unknown, error.message, status: 422)
+                case .tooLarge: throw ConnectError(.resourceExhausted, error.message, status: 413)
                 }
             }
             heads.head(for: tenant).append(profiles)

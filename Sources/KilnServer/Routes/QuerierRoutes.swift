@@ -124,7 +124,10 @@ struct QuerierRoutes: Sendable {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.selector([r.labelSelector])
         _ = try Self.range(r.start, r.end)
-        guard r.step >= 0.001, r.step.isFinite else { throw ConnectError(.invalidArgument, "step must be >= 1ms") }
+        guard r.step >= 0.001 else { throw ConnectError(.invalidArgument, "step must be >= 1ms") }
+        guard r.step * 1000 <= Double(Self.maxTimeMs) else {
+            throw ConnectError(.invalidArgument, "step must be at most \(Self.maxTimeMs / 1000) seconds")
+        }
         try Self.rejectUnsupportedFilters(stackTraceSelector: r.hasStackTraceSelector, profileIDs: [], traceIDs: [], spans: [])
         let q = TimeSeriesQuery(
             profileType: type, selector: selector, startMs: r.start, endMs: r.end,
@@ -159,7 +162,14 @@ struct QuerierRoutes: Sendable {
 
     // MARK: - Request validation and conversion
 
+    /// Largest time or step accepted, in ms (year 33658): far beyond any
+    /// profile, small enough that bucket arithmetic cannot overflow.
+    static let maxTimeMs: Int64 = 1_000_000_000_000_000
+
     static func range(_ start: Int64, _ end: Int64) throws -> TimeRange {
+        guard (0...maxTimeMs).contains(start), (0...maxTimeMs).contains(end) else {
+            throw ConnectError(.invalidArgument, "start and end must be Unix milliseconds between 0 and \(maxTimeMs)")
+        }
         guard end == 0 || start <= end else {
             throw ConnectError(.invalidArgument, "start (\(start)) must not be after end (\(end)); both are Unix milliseconds")
         }

@@ -1,19 +1,39 @@
+import KilnFormat
 import KilnIngest
 import Synchronization
 
 /// A tenant's head behind a lock: appends and reads are serialised.
 ///
 /// Reads run their closure while holding the lock, so a query sees one
-/// consistent state and must not call back into the head.
+/// consistent state and must not call back into the head. An append runs its
+/// `log` closure inside the same critical section, so the WAL receives one
+/// tenant's records in exactly the order the head applied them — the order
+/// replay must follow to reproduce the same ids.
 public final class Head: Sendable {
     private let state = Mutex(HeadState())
 
     public init() {}
 
+    /// Appends one push without logging it.
     public func append(_ profiles: [IngestProfile]) {
         state.withLock { s in
             for p in profiles { s.append(p) }
         }
+    }
+
+    /// Appends one push and hands the record of what changed to `log` before
+    /// the lock is released.
+    public func append<R: Sendable>(_ profiles: [IngestProfile], tenant: String,
+                                    log: (IngestRecord) throws -> R) throws -> R {
+        try state.withLock { s in
+            let record = s.append(profiles, tenant: tenant)
+            return try log(record)
+        }
+    }
+
+    /// Replays a logged push (see `HeadState.apply`).
+    public func apply(_ record: IngestRecord) throws(ReplayMismatch) {
+        try state.withLock { (s: inout HeadState) throws(ReplayMismatch) in try s.apply(record) }
     }
 
     public func read<R: Sendable>(_ body: (borrowing HeadState) throws -> R) rethrows -> R {

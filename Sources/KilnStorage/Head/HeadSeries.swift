@@ -29,7 +29,7 @@ public struct HeadSeries: Sendable {
 
     /// Whether any profile lies in `[start, end]` (nanoseconds).
     public func hasProfiles(in range: ClosedRange<Int64>) -> Bool {
-        guard minTime <= range.upperBound && maxTime >= range.lowerBound else { return false }
+        guard !timeNanos.isEmpty, minTime <= range.upperBound, maxTime >= range.lowerBound else { return false }
         if minTime >= range.lowerBound || maxTime <= range.upperBound { return true }
         return timeNanos.contains { range.contains($0) }
     }

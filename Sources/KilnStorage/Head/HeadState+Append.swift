@@ -1,16 +1,37 @@
+import KilnFormat
 import KilnIngest
 import KilnModel
 import KilnPprof
 
 extension HeadState {
-    /// Appends a normalised profile: its symbols are interned once, then each
-    /// target series receives the samples of its sample type, merged by stack
-    /// with zero values dropped. A profile with no non-zero sample for a type
-    /// still creates the series (so its labels are discoverable) but stores no
-    /// profile for it.
+    /// Appends the profiles of one push and returns what changed, as the WAL
+    /// records it: the symbols, stack nodes and series the push introduced and
+    /// the profiles it stored. Replaying that record with `apply(_:)` onto the
+    /// state as it was before reproduces the state after, ids included.
+    ///
+    /// Each profile's symbols are interned once, then each target series
+    /// receives the samples of its sample type, merged by stack. Only positive
+    /// values are kept: zeros carry nothing, and negative values (diff
+    /// profiles) would break the flame-graph invariant that a child lies within
+    /// its parent. A series left with no sample is created (ids stay dense) but
+    /// stores no profile, so queries, which look at profiles, do not see it.
     ///
     /// - Complexity: O(samples × (stack depth + series)), one hash lookup per stack frame.
+    @discardableResult
+    public mutating func append(_ profiles: [IngestProfile], tenant: String) -> IngestRecord {
+        let before = Counts(self)
+        var entries: [IngestRecord.ProfileEntry] = []
+        for p in profiles { append(p, into: &entries) }
+        return delta(since: before, tenant: tenant, profiles: entries)
+    }
+
+    /// Appends one profile (see `append(_:tenant:)`).
     public mutating func append(_ ingest: IngestProfile) {
+        var entries: [IngestRecord.ProfileEntry] = []
+        append(ingest, into: &entries)
+    }
+
+    private mutating func append(_ ingest: IngestProfile, into entries: inout [IngestRecord.ProfileEntry]) {
         let p = ingest.profile
         let sampleStacks = symbols.internStacks(of: p)
         let nTypes = p.sampleTypes.count
@@ -22,7 +43,7 @@ extension HeadState {
             var values: [Int64] = []
             for i in 0..<p.sampleCount {
                 let v = p.sampleValues[i * nTypes + target.sampleType]
-                guard v != 0 else { continue }
+                guard v > 0 else { continue }
                 let s = sampleStacks[i]
                 if let at = slot[s] {
                     values[at] &+= v
@@ -32,14 +53,41 @@ extension HeadState {
                     values.append(v)
                 }
             }
-            // Merging can cancel values out (negative samples): drop those too.
-            if values.contains(0) {
-                let keep = values.indices.filter { values[$0] != 0 }
-                stacks = keep.map { stacks[$0] }
-                values = keep.map { values[$0] }
-            }
             guard !stacks.isEmpty else { continue }
             appendProfile(series: ref, timeNanos: ingest.timeNanos, durationNanos: ingest.durationNanos, stacks: stacks, values: values)
+            entries.append(.init(seriesRef: ref, timeNanos: ingest.timeNanos, durationNanos: ingest.durationNanos, stacks: stacks, values: values))
         }
+    }
+
+    /// Table sizes, to find what an append added.
+    struct Counts {
+        let strings, mappings, functions, locations, stacks, series: Int
+        init(_ h: HeadState) {
+            strings = h.symbols.strings.count
+            mappings = h.symbols.mappings.count
+            functions = h.symbols.functions.count
+            locations = h.symbols.locations.count
+            stacks = h.symbols.stacks.count
+            series = h.series.count
+        }
+    }
+
+    private func delta(since c: Counts, tenant: String, profiles: [IngestRecord.ProfileEntry]) -> IngestRecord {
+        var r = IngestRecord(tenant: tenant)
+        r.firstString = UInt32(c.strings)
+        r.strings = Array(symbols.strings[c.strings...])
+        r.firstMapping = UInt32(c.mappings)
+        r.mappings = Array(symbols.mappings[c.mappings...])
+        r.firstFunction = UInt32(c.functions)
+        r.functions = Array(symbols.functions[c.functions...])
+        r.firstLocation = UInt32(c.locations)
+        r.locations = Array(symbols.locations[c.locations...])
+        r.firstStack = UInt32(c.stacks)
+        r.stackParents = Array(symbols.stacks.parents[c.stacks...])
+        r.stackLocations = Array(symbols.stacks.locations[c.stacks...])
+        r.firstSeries = UInt32(c.series)
+        r.series = series[c.series...].map(\.labels)
+        r.profiles = profiles
+        return r
     }
 }

@@ -1,3 +1,4 @@
+import KilnModel
 import KilnPprof
 
 /// A tenant's deduplicated symbols: strings, mappings, functions, locations
@@ -7,35 +8,6 @@ import KilnPprof
 /// Symbols only grow: an id, once handed out, names the same symbol forever
 /// (for the life of the head).
 public struct SymbolTable: Sendable {
-    public struct FunctionSymbol: Hashable, Sendable {
-        public var name: UInt32
-        public var systemName: UInt32
-        public var filename: UInt32
-        public var startLine: Int64
-    }
-
-    public struct MappingSymbol: Hashable, Sendable {
-        public var memoryStart: UInt64
-        public var memoryLimit: UInt64
-        public var fileOffset: UInt64
-        public var filename: UInt32
-        public var buildID: UInt32
-        public var flags: UInt8
-    }
-
-    public struct LineSymbol: Hashable, Sendable {
-        public var function: UInt32
-        public var line: Int64
-    }
-
-    public struct LocationSymbol: Hashable, Sendable {
-        /// Mapping id, or `Location.noMapping`.
-        public var mapping: UInt32
-        public var address: UInt64
-        /// Inlined callees first, the caller last (pprof order).
-        public var lines: [LineSymbol]
-    }
-
     public private(set) var strings: [String] = [""]
     private var stringIndex: [String: UInt32] = ["": 0]
     public private(set) var functions: [FunctionSymbol] = []
@@ -100,7 +72,7 @@ public struct SymbolTable: Sendable {
             let li = Int(li)
             if locationMap[li] != .max { return locationMap[li] }
             let loc = p.locations[li]
-            var mapping = Location.noMapping
+            var mapping = LocationSymbol.noMapping
             if loc.mappingIndex != Location.noMapping {
                 let mi = Int(loc.mappingIndex)
                 if mappingMap[mi] == .max {
