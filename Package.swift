@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: - System libraries
@@ -52,7 +53,15 @@ let package = Package(
         ),
         .target(name: "KilnFormat", dependencies: ["KilnModel"], swiftSettings: swiftSettings),
         .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof"], swiftSettings: swiftSettings),
-        .target(name: "KilnStorage", dependencies: ["KilnModel", "KilnPprof", "KilnIngest", "KilnFormat"], swiftSettings: swiftSettings),
+        .target(
+            name: "KilnStorage",
+            dependencies: [
+                "KilnModel", "KilnPprof", "KilnIngest", "KilnFormat",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "KilnQuery", dependencies: ["KilnModel", "KilnStorage"], swiftSettings: swiftSettings),
 
         // MARK: - I/O libraries

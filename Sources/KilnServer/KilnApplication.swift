@@ -7,11 +7,11 @@ import Logging
 /// Routes: Connect `push.v1` and `querier.v1`, legacy `/ingest`, and
 /// `GET /ready` for orchestrators and tests.
 public enum KilnApplication {
-    public static func build(config: ServerConfig, logger: Logger, heads: TenantHeads = TenantHeads()) -> some ApplicationProtocol {
+    public static func build(config: ServerConfig, logger: Logger, ingester: Ingester) -> some ApplicationProtocol {
         let router = Router()
         let connect = ConnectUnary(config: config, logger: logger)
-        PushRoutes(heads: heads, connect: connect, logger: logger).register(on: router)
-        QuerierRoutes(heads: heads, connect: connect).register(on: router)
+        PushRoutes(ingester: ingester, connect: connect, logger: logger).register(on: router)
+        QuerierRoutes(heads: ingester.heads, connect: connect).register(on: router)
         router.get("/ready") { _, _ in "ready\n" }
         return Application(
             router: router,

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import KilnServer
+import KilnStorage
 import Logging
 
 /// The `kiln` daemon: every role in one process (`--target=all`, the only
@@ -13,7 +15,8 @@ struct Kiln: AsyncParsableCommand {
         discussion: """
             Listens on 0.0.0.0:4040 by default, like Pyroscope: point Pyroscope agents \
             (server address http://HOST:4040) and Grafana's Pyroscope data source at it.
-            Data is held in memory in this version.
+            Every push is written to the write-ahead log under --storage.path and \
+            synced before it is acknowledged; on start the log is replayed.
             """
     )
 
@@ -32,10 +35,30 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("log.level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(name: .customLong("storage.path"), help: "Directory for Kiln's data; the WAL lives in <path>/wal.")
+    var storagePath = "./data"
+
+    @Option(name: .customLong("wal.segment-size"), help: "Maximum WAL segment size in bytes.")
+    var walSegmentSize = WriteAheadLog.Options().segmentSize
+
+    @Option(name: .customLong("wal.sync"),
+            help: "group: acknowledge a push after fsync, batching concurrent pushes into one fsync (default). interval: acknowledge after write and fsync every --wal.sync-interval (a crash can lose up to one interval of acknowledged pushes).")
+    var walSync = "group"
+
+    @Option(name: .customLong("wal.max-batch-delay"), help: "group mode: longest wait, in milliseconds, for more pushes to share an fsync.")
+    var walMaxBatchDelayMs = 1.0
+
+    @Option(name: .customLong("wal.sync-interval"), help: "interval mode: milliseconds between fsyncs.")
+    var walSyncIntervalMs = 1000.0
+
     func validate() throws {
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log.level: unknown level \"\(logLevel)\"") }
         guard (0...65535).contains(port) else { throw ValidationError("--server.http-listen-port: \(port) is not a TCP port") }
         guard maxRequestBodyBytes > 0, maxDecompressedBytes > 0 else { throw ValidationError("body limits must be positive") }
+        guard ["group", "interval"].contains(walSync) else { throw ValidationError("--wal.sync: want group or interval, got \"\(walSync)\"") }
+        guard walSegmentSize >= 1 << 20 else { throw ValidationError("--wal.segment-size: at least 1 MiB") }
+        guard (0...1000).contains(walMaxBatchDelayMs) else { throw ValidationError("--wal.max-batch-delay: 0 to 1000 ms") }
+        guard walSyncIntervalMs > 0 else { throw ValidationError("--wal.sync-interval: must be positive") }
     }
 
     func run() async throws {
@@ -46,7 +69,27 @@ struct Kiln: AsyncParsableCommand {
         config.port = port
         config.maxRequestBodyBytes = maxRequestBodyBytes
         config.maxDecompressedBytes = maxDecompressedBytes
-        let app = KilnApplication.build(config: config, logger: logger)
+        var walOptions = WriteAheadLog.Options()
+        walOptions.segmentSize = walSegmentSize
+        walOptions.sync = walSync == "interval"
+            ? .interval(.milliseconds(walSyncIntervalMs))
+            : .group(maxBatchDelay: .microseconds(Int64(walMaxBatchDelayMs * 1000)))
+        let walDirectory = storagePath + "/wal"
+        let ingester: Ingester
+        do {
+            ingester = try Ingester(walDirectory: walDirectory, options: walOptions, logger: logger)
+        } catch {
+            logger.critical("cannot open the WAL in \(walDirectory): \(error)")
+            throw ExitCode(1)
+        }
+        if let r = ingester.replay {
+            logger.info("WAL replayed", metadata: [
+                "directory": "\(walDirectory)", "segments": "\(r.segments)", "records": "\(r.records)",
+                "samples": "\(r.samples)", "bytes": "\(r.bytes)", "seconds": "\(String(format: "%.3f", r.seconds))",
+            ])
+        }
+        let app = KilnApplication.build(config: config, logger: logger, ingester: ingester)
         try await app.runService()
+        ingester.close()
     }
 }

@@ -8,6 +8,9 @@ public final class KilnServerProcess: @unchecked Sendable {
     // Process itself is thread-safe for terminate/isRunning.
     public let port: Int
     public let baseURL: String
+    /// The server's --storage.path.
+    public let dataDirectory: URL
+    private let ownsDataDirectory: Bool
     private let process: Process
     private let logURL: URL
 
@@ -26,16 +29,26 @@ public final class KilnServerProcess: @unchecked Sendable {
     }
 
     /// Starts `kiln` with `arguments` and waits until `/ready` answers.
-    public init(arguments: [String] = []) throws {
+    /// - Parameter dataDirectory: the storage path to use (and keep); a fresh
+    ///   temporary one, removed when the server is released, when nil.
+    public init(arguments: [String] = [], dataDirectory: URL? = nil) throws {
         let port = try FreePort.find()
         self.port = port
+        if let dataDirectory {
+            self.dataDirectory = dataDirectory
+            ownsDataDirectory = false
+        } else {
+            self.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-data-\(UUID().uuidString)")
+            ownsDataDirectory = true
+        }
         self.baseURL = "http://127.0.0.1:\(port)"
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-test-\(port)-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         process = Process()
         process.executableURL = Self.binaryURL
-        process.arguments = ["--server.http-listen-address", "127.0.0.1", "--server.http-listen-port", "\(port)"] + arguments
+        process.arguments = ["--server.http-listen-address", "127.0.0.1", "--server.http-listen-port", "\(port)",
+                             "--storage.path", self.dataDirectory.path] + arguments
         process.standardOutput = log
         process.standardError = log
         try process.run()
@@ -49,19 +62,34 @@ public final class KilnServerProcess: @unchecked Sendable {
         throw SubprocessError(message: "kiln did not become ready in 30 s:\n\(self.log)")
     }
 
-    deinit { stop() }
+    deinit {
+        stop()
+        if ownsDataDirectory { try? FileManager.default.removeItem(at: dataDirectory) }
+        try? FileManager.default.removeItem(at: logURL)
+    }
 
     public var isRunning: Bool { process.isRunning }
 
     /// What the server logged so far.
     public var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 
+    /// Stops the server gracefully (SIGTERM) and waits for it.
     public func stop() {
         if process.isRunning {
             process.terminate()
             process.waitUntilExit()
         }
     }
+
+    /// Kills the server with SIGKILL — a crash — and waits for it.
+    public func kill() {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    public var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
 
     /// POSTs to `path` on this server.
     public func post(_ path: String, headers: [(String, String)] = [], body: [UInt8]) throws -> HTTPResponse {

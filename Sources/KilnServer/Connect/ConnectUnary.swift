@@ -30,7 +30,7 @@ struct ConnectUnary: Sendable {
 
     /// Serves one unary call: decodes `Req`, runs `handler`, encodes its answer.
     func serve<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
-        _ request: Request, _: Req.Type, handler: (Req, String) throws -> Res
+        _ request: Request, _: Req.Type, handler: (Req, String) async throws -> Res
     ) async -> Response {
         let codec: Codec
         do {
@@ -59,7 +59,7 @@ struct ConnectUnary: Sendable {
             } catch {
                 throw ConnectError(.invalidArgument, "cannot decode \(Req.protoMessageName) from \(codec.contentType): \(error)")
             }
-            let response = try handler(message, tenant)
+            let response = try await handler(message, tenant)
             var bytes: [UInt8] = codec == .proto ? try response.serializedBytes() : try response.jsonUTF8Bytes()
             var headers: HTTPFields = [.contentType: codec.contentType, .acceptEncoding: "gzip"]
             if bytes.count >= Self.compressMinBytes, Self.acceptsGzip(request) {

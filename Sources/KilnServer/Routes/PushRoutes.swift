@@ -12,14 +12,14 @@ import Logging
 /// An upload is converted and validated whole before anything is appended, so
 /// a rejected request leaves no partial data behind.
 struct PushRoutes: Sendable {
-    let heads: TenantHeads
+    let ingester: Ingester
     let connect: ConnectUnary
     let logger: Logger
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/push.v1.PusherService/Push") { request, _ in
             await connect.serve(request, Push_V1_PushRequest.self) { message, tenant in
-                try push(message, tenant: tenant)
+                try await push(message, tenant: tenant)
             }
         }
         for path in ["/ingest", "/pyroscope/ingest"] {
@@ -27,7 +27,7 @@ struct PushRoutes: Sendable {
         }
     }
 
-    func push(_ message: Push_V1_PushRequest, tenant: String) throws -> Push_V1_PushResponse {
+    func push(_ message: Push_V1_PushRequest, tenant: String) async throws -> Push_V1_PushResponse {
         let now = Clock.nowNanos()
         var profiles: [IngestProfile] = []
         for series in message.series {
@@ -45,8 +45,18 @@ struct PushRoutes: Sendable {
             }
         }
         guard !profiles.isEmpty else { throw ConnectError(.invalidArgument, "no profiles received") }
-        heads.head(for: tenant).append(profiles)
+        try await store(profiles, tenant: tenant)
         return Push_V1_PushResponse()
+    }
+
+    /// Appends to the head and waits until the WAL has made it durable.
+    func store(_ profiles: [IngestProfile], tenant: String) async throws {
+        do {
+            try await ingester.push(profiles, tenant: tenant)
+        } catch {
+            logger.error("push not stored: \(error)")
+            throw ConnectError(.unavailable, "the write-ahead log is unavailable; the push was not stored")
+        }
     }
 
     func ingest(_ request: Request) async -> Response {
@@ -71,7 +81,7 @@ struct PushRoutes: Sendable {
                 case .tooLarge: throw ConnectError(.resourceExhausted, error.message, status: 413)
                 }
             }
-            heads.head(for: tenant).append(profiles)
+            try await store(profiles, tenant: tenant)
             return Response(status: .ok)
         } catch {
             let e = error as? ConnectError ?? ConnectError(.internal, "internal error")

@@ -36,6 +36,17 @@ public final class Head: Sendable {
         try state.withLock { (s: inout HeadState) throws(ReplayMismatch) in try s.apply(record) }
     }
 
+    /// Empties `heads` one by one, keeping each locked, then runs `body`
+    /// while all are still locked: nothing can be appended to any of them
+    /// between its reset and `body`.
+    static func resetAll<R: Sendable>(_ heads: ArraySlice<Head>, _ body: () throws -> R) rethrows -> R {
+        guard let first = heads.first else { return try body() }
+        return try first.state.withLock { s in
+            s = HeadState()
+            return try resetAll(heads.dropFirst(), body)
+        }
+    }
+
     public func read<R: Sendable>(_ body: (borrowing HeadState) throws -> R) rethrows -> R {
         try state.withLock { s in try body(s) }
     }

@@ -21,3 +21,16 @@ public final class TenantHeads: Sendable {
         heads.withLock { $0[tenant] }
     }
 }
+
+extension TenantHeads {
+    /// Empties every head, then runs `body` while still holding this
+    /// registry's lock (no new tenant can appear) and every head's lock (taken
+    /// in tenant order): no push can land between the reset and what `body`
+    /// does (the WAL checkpoint), so each tenant's records fall wholly before or
+    /// wholly after it.
+    public func resetAll<R: Sendable>(_ body: () throws -> R) rethrows -> R {
+        try heads.withLock { h in
+            try Head.resetAll(h.keys.sorted().map { h[$0]! }[...], body)
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import KilnFormat
+import KilnIngest
+import Logging
+import Metrics
+
+/// The ingester: the tenants' heads and the WAL that makes them durable.
+///
+/// `push` appends to the tenant's head and queues the record of the change
+/// inside the head's lock, then waits — outside any lock — until the record is
+/// durable; only then may the push be acknowledged. On open, the WAL is
+/// replayed into empty heads first, so the heads are exactly what the log says.
+public final class Ingester: Sendable {
+    public let heads: TenantHeads
+    private let wal: WriteAheadLog?
+    public let replay: ReplayStats?
+
+    /// What opening the WAL found and did.
+    public struct ReplayStats: Sendable {
+        public var segments = 0
+        public var records = 0
+        public var samples = 0
+        public var bytes = 0
+        public var seconds = 0.0
+        public var truncatedTail: WALScanner.TornTail?
+        /// The segment the writer continues with.
+        public var nextSegment = 1
+    }
+
+    /// An ingester with no WAL (tests and benchmarks of the head alone).
+    public init(heads: TenantHeads = TenantHeads()) {
+        self.heads = heads
+        self.wal = nil
+        self.replay = nil
+    }
+
+    /// Opens (creating it when new) the WAL under `directory`, locks it,
+    /// replays it into fresh heads, and starts the writer.
+    /// - Throws: `WALError` for corruption (naming segment and offset) or I/O
+    ///   failures, `StorageError` when another process holds the directory.
+    public init(walDirectory directory: String, options: WriteAheadLog.Options = .init(), logger: Logger) throws {
+        try FileIO.makeDirectory(directory)
+        let lock = try DirectoryLock(directory: directory)
+        let heads = TenantHeads()
+        let stats = try Self.replay(directory, into: heads, logger: logger)
+        self.heads = heads
+        self.replay = stats
+        self.wal = WriteAheadLog(directory: directory, firstSegment: stats.nextSegment, lock: lock, options: options)
+    }
+
+    /// Appends a push to the tenant's head and returns once it is durable.
+    /// - Throws: `StorageError` when the WAL has failed (nothing is acknowledged after that).
+    public func push(_ profiles: [IngestProfile], tenant: String) async throws {
+        let head = heads.head(for: tenant)
+        guard let wal else {
+            head.append(profiles)
+            return
+        }
+        let lsn = try head.append(profiles, tenant: tenant) { record in try wal.enqueue(.ingest(record)) }
+        try await wal.waitDurable(lsn)
+    }
+
+    /// Records that everything ingested so far is persisted in `blockIDs` and
+    /// empties every head; returns once the checkpoint is durable. Segments
+    /// before it are deleted.
+    public func checkpoint(blockIDs: [String], timeNanos: Int64) async throws {
+        guard let wal else {
+            heads.resetAll {}
+            return
+        }
+        let lsn = try heads.resetAll { try wal.enqueue(.checkpoint(CheckpointRecord(timeNanos: timeNanos, blockIDs: blockIDs))) }
+        try await wal.waitDurable(lsn)
+    }
+
+    public var walStats: WriteAheadLog.Stats? { wal?.currentStats }
+
+    /// Flushes and stops the WAL writer.
+    public func close() { wal?.close() }
+
+    // MARK: - Replay
+
+    static let truncatedTails = Counter(label: "kiln_wal_truncated_tails_total")
+
+    static func replay(_ directory: String, into heads: TenantHeads, logger: Logger) throws -> ReplayStats {
+        let start = Date()
+        var stats = ReplayStats()
+        var lastSegment = 0
+        let torn = try WALScanner.scan(directory) { found in
+            if found.segment != lastSegment {
+                stats.segments += 1
+                lastSegment = found.segment
+                stats.bytes += found.bytes.count
+            }
+            switch try found.decode() {
+            case .ingest(let r):
+                try heads.head(for: r.tenant).apply(r)
+                stats.records += 1
+                stats.samples += r.sampleCount
+            case .checkpoint:
+                heads.resetAll {}
+                stats.records += 1
+            }
+        }
+        let segments = try WALSegments.list(directory)
+        stats.nextSegment = (segments.last ?? 0) + 1
+        if let torn {
+            // A crash mid-append: the record was never acknowledged. Cut it off.
+            if torn.offset <= WALFrame.segmentHeaderSize {
+                try FileIO.remove(torn.path)
+            } else {
+                try FileIO.truncate(torn.path, to: torn.offset)
+            }
+            try FileIO.syncDirectory(directory)
+            truncatedTails.increment()
+            logger.warning("WAL: truncated a torn tail", metadata: [
+                "segment": "\(torn.path)", "offset": "\(torn.offset)", "reason": "\(torn.reason)",
+            ])
+            stats.truncatedTail = torn
+        }
+        stats.seconds = Date().timeIntervalSince(start)
+        return stats
+    }
+}
