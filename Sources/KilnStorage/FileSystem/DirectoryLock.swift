@@ -3,18 +3,21 @@ import Glibc
 #else
 import Darwin
 #endif
+import Synchronization
 
 /// An exclusive `flock(2)` on `<dir>/LOCK`, held for the life of the object
 /// (and released by the kernel if the process dies), so two daemons can
 /// never share a data directory.
 public final class DirectoryLock: Sendable {
     public let path: String
-    private let fd: Int32
+    /// The locked descriptor; -1 once released.
+    private let fd: Mutex<Int32>
 
     /// - Throws: `StorageError` naming the directory when another process holds the lock.
     public init(directory: String) throws {
         path = directory + "/LOCK"
-        fd = try FileIO.open(path, O_RDWR | O_CREAT)
+        let fd = try FileIO.open(path, O_RDWR | O_CREAT)
+        self.fd = Mutex(fd)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let busy = errno == EWOULDBLOCK
             close(fd)
@@ -25,5 +28,13 @@ public final class DirectoryLock: Sendable {
         }
     }
 
-    deinit { close(fd) }  // closing the descriptor releases the lock
+    /// Releases the lock (closing the descriptor releases it). Idempotent.
+    public func release() {
+        fd.withLock { fd in
+            if fd >= 0 { close(fd) }
+            fd = -1
+        }
+    }
+
+    deinit { release() }
 }

@@ -117,13 +117,15 @@ public final class WriteAheadLog: @unchecked Sendable {
         return stats
     }
 
-    /// Writes and syncs what is queued, then stops the writer thread.
+    /// Writes and syncs what is queued, stops the writer thread and releases
+    /// the directory lock. Idempotent.
     public func close() {
         cond.lock()
         stopping = true
         cond.signal()
         while !stopped { cond.wait() }
         cond.unlock()
+        lock.release()
     }
 
     // MARK: - Writer thread
