@@ -19,6 +19,7 @@ let package = Package(
     products: [
         .executable(name: "kiln", targets: ["kiln"]),
         .executable(name: "kiln-bench", targets: ["kiln-bench"]),
+        .executable(name: "kiln-inspect", targets: ["kiln-inspect"]),
         .library(name: "KilnPprof", targets: ["KilnPprof"]),
         .library(name: "KilnModel", targets: ["KilnModel"]),
         .library(name: "KilnFormat", targets: ["KilnFormat"]),
@@ -97,6 +98,15 @@ let package = Package(
                 "KilnPprof", "KilnProto", "KilnCompression",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "kiln-inspect",
+            dependencies: [
+                "KilnStorage", "KilnFormat",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),

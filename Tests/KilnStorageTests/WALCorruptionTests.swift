@@ -75,6 +75,17 @@ import Testing
         }
     }
 
+    /// After `WALRepair`, the log opens and holds exactly the records before the damage.
+    func expectRepairRecovers(_ dir: URL, _ name: String) throws {
+        let repaired = try #require(try WALRepair.repair(dir.path), "\(name): nothing repaired")
+        #expect(!repaired.reason.isEmpty)
+        #expect(try WALRepair.repair(dir.path) == nil)
+        let expected = ["bad_crc": 1, "bad_length": 1, "bad_type": 1, "torn_before_last_segment": 2, "missing_segment": 3, "bad_segment_header": 0]
+        let ingester = try Ingester(walDirectory: dir.path, logger: Logger(label: "test"))
+        defer { ingester.close() }
+        #expect(ingester.replay?.records == expected[name], "\(name)")
+    }
+
     @Test(arguments: caseNames)
     func replayOutcome(_ name: String) throws {
         let c = try #require(try Self.cases().first { $0.name == name })
@@ -108,11 +119,13 @@ import Testing
                 #expect(at == offset)
                 #expect(why.contains(reason), "\(why)")
             }
+            try expectRepairRecovers(dir, name)
         case .missingSegment(let n):
             #expect(throws: WALError.self) { try Ingester(walDirectory: dir.path, logger: logger) }
             do { _ = try Ingester(walDirectory: dir.path, logger: logger) } catch let WALError.missingSegment(_, number) {
                 #expect(number == n)
             }
+            try expectRepairRecovers(dir, name)
         }
     }
 }
