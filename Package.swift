@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "KilnPprof", targets: ["KilnPprof"]),
         .library(name: "KilnModel", targets: ["KilnModel"]),
         .library(name: "KilnFormat", targets: ["KilnFormat"]),
+        .library(name: "KilnStorage", targets: ["KilnStorage"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

@@ -19,6 +19,14 @@ let package = Package(
             swiftSettings: fuzzerFlags
         ),
         .executableTarget(
+            name: "FuzzWALSegment",
+            dependencies: [
+                .product(name: "KilnFormat", package: "Kiln"),
+                .product(name: "KilnStorage", package: "Kiln"),
+            ],
+            swiftSettings: fuzzerFlags
+        ),
+        .executableTarget(
             name: "FuzzSelectorParse",
             dependencies: [.product(name: "KilnModel", package: "Kiln")],
             swiftSettings: fuzzerFlags

@@ -8,7 +8,7 @@ root=$(dirname "$here")
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzSelectorParse)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzWALSegment FuzzSelectorParse)
 
 cd "$here"
 # ld.gold warns once per ASan helper symbol; keep the log, show it on failure.
@@ -31,6 +31,10 @@ for t in "${targets[@]}"; do
       for f in "$root"/testdata/pprof/*.pb.gz; do gzip -dc "$f" > "$corpus/$(basename "$f" .gz).raw"; done ;;
     FuzzSelectorParse)
       cp "$root"/testdata/selectors/* "$corpus"/ ;;
+    FuzzWALSegment)
+      for d in "$root"/testdata/wal/*/; do
+        for f in "$d"0*; do cp "$f" "$corpus/$(basename "$d")-$(basename "$f")"; done
+      done ;;
   esac
   echo "== $t for ${seconds}s"
   "$bin/$t" "$corpus" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 -print_final_stats=1 \
