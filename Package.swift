@@ -96,9 +96,10 @@ let package = Package(
         .executableTarget(
             name: "kiln-bench",
             dependencies: [
-                "KilnPprof", "KilnProto", "KilnCompression",
+                "KilnPprof", "KilnProto", "KilnCompression", "KilnModel", "KilnIngest", "KilnStorage", "KilnFormat",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
