@@ -1,18 +1,27 @@
 import Hummingbird
 import KilnStorage
 import Logging
+import Prometheus
 
 /// Builds Kiln's HTTP application: every route on one Hummingbird router.
 ///
-/// Routes: Connect `push.v1` and `querier.v1`, legacy `/ingest`, and
-/// `GET /ready` for orchestrators and tests.
+/// Routes: Connect `push.v1` and `querier.v1`, legacy `/ingest`,
+/// `GET /ready` for orchestrators and tests, `GET /metrics` (Prometheus text).
 public enum KilnApplication {
-    public static func build(config: ServerConfig, logger: Logger, ingester: Ingester) -> some ApplicationProtocol {
+    public static func build(config: ServerConfig, logger: Logger, ingester: Ingester,
+                             metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
         let router = Router()
         let connect = ConnectUnary(config: config, logger: logger)
         PushRoutes(ingester: ingester, connect: connect, logger: logger).register(on: router)
         QuerierRoutes(heads: ingester.heads, connect: connect).register(on: router)
         router.get("/ready") { _, _ in "ready\n" }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok,
+                headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer()))
+            )
+        }
         return Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kiln"),

@@ -4,6 +4,8 @@ import Hummingbird
 import KilnServer
 import KilnStorage
 import Logging
+import Metrics
+import Prometheus
 
 /// The `kiln` daemon: every role in one process (`--target=all`, the only
 /// target so far), serving Pyroscope's ingest and query APIs over HTTP.
@@ -64,6 +66,8 @@ struct Kiln: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "kiln")
         logger.logLevel = Logger.Level(rawValue: logLevel)!
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var config = ServerConfig()
         config.host = address
         config.port = port
@@ -88,7 +92,7 @@ struct Kiln: AsyncParsableCommand {
                 "samples": "\(r.samples)", "bytes": "\(r.bytes)", "seconds": "\(String(format: "%.3f", r.seconds))",
             ])
         }
-        let app = KilnApplication.build(config: config, logger: logger, ingester: ingester)
+        let app = KilnApplication.build(config: config, logger: logger, ingester: ingester, metrics: registry)
         try await app.runService()
         ingester.close()
     }

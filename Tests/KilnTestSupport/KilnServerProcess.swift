@@ -14,18 +14,10 @@ public final class KilnServerProcess: @unchecked Sendable {
     private let process: Process
     private let logURL: URL
 
-    /// The binary next to the test bundle in the build directory (`swift build`
-    /// puts products and test bundles in one folder), or `$KILN_BINARY`.
+    /// The `kiln` binary (see `BuildProducts`), or `$KILN_BINARY`.
     public static var binaryURL: URL {
         if let path = ProcessInfo.processInfo.environment["KILN_BINARY"] { return URL(fileURLWithPath: path) }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        while dir.path != "/" {
-            let candidate = dir.appendingPathComponent("kiln")
-            var isDir: ObjCBool = false
-            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), !isDir.boolValue { return candidate }
-            dir.deleteLastPathComponent()
-        }
-        return TestData.root.appendingPathComponent(".build/debug/kiln")
+        return BuildProducts.url("kiln")
     }
 
     /// Starts `kiln` with `arguments` and waits until `/ready` answers.
@@ -121,5 +113,20 @@ public enum FreePort {
         }
         guard ok else { throw SubprocessError(message: "bind() to 127.0.0.1:0 failed") }
         return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+/// The package's executables, found next to the test bundle in the build
+/// directory (`swift build` puts products and test bundles in one folder).
+public enum BuildProducts {
+    public static func url(_ name: String) -> URL {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        while dir.path != "/" {
+            let candidate = dir.appendingPathComponent(name)
+            var isDir: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate.path, isDirectory: &isDir), !isDir.boolValue { return candidate }
+            dir.deleteLastPathComponent()
+        }
+        return TestData.root.appendingPathComponent(".build/debug/\(name)")
     }
 }

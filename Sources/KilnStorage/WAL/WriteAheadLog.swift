@@ -1,5 +1,6 @@
 import Foundation
 import KilnFormat
+import Metrics
 
 #if canImport(Glibc)
 import Glibc
@@ -52,6 +53,12 @@ public final class WriteAheadLog: @unchecked Sendable {
     public let directory: String
     public let options: Options
     private let lock: DirectoryLock
+
+    private let recordsWritten = Counter(label: "kiln_wal_records_total")
+    private let bytesWritten = Counter(label: "kiln_wal_bytes_total")
+    private let syncs = Counter(label: "kiln_wal_fsyncs_total")
+    private let failures = Counter(label: "kiln_wal_failures_total")
+    private let syncDuration = Timer(label: "kiln_wal_fsync_duration_seconds")
 
     private let cond = NSCondition()
     private var queue: [(lsn: UInt64, bytes: [UInt8], checkpoint: Bool)] = []
@@ -163,6 +170,12 @@ public final class WriteAheadLog: @unchecked Sendable {
                 writeError = StorageError("write", path: directory, reason: "\(error)")
             }
 
+            if writeError != nil {
+                failures.increment()
+            } else if !batch.isEmpty {
+                recordsWritten.increment(by: batch.count)
+                bytesWritten.increment(by: batch.reduce(0) { $0 + $1.bytes.count })
+            }
             cond.lock()
             if let writeError, failure == nil { failure = writeError }
             if let failure {
@@ -209,7 +222,10 @@ public final class WriteAheadLog: @unchecked Sendable {
         }
         try flush(&buffer)
         if sync && unsynced {
+            let start = DispatchTime.now().uptimeNanoseconds
             try FileIO.sync(fd, path: WALSegments.path(directory, segment))
+            syncDuration.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
+            syncs.increment()
             unsynced = false
         }
         if let checkpointSegment {
