@@ -18,11 +18,15 @@ struct IngestBenchmark: AsyncParsableCommand {
     @Option(help: "Pushes per workload.") var pushes = 20_000
     @Option(help: "Concurrent pushers.") var concurrency = 16
     @Option(help: "WAL directory (a temporary one when absent; removed afterwards).") var directory: String?
+    @Option(help: "Run only this workload: real or reference.") var only: String?
 
     func run() async throws {
         print("workload            pushes  input samples   wall s   cpu s   profiles/s   Msamples/s   Msamples/s/core   WAL syncs")
-        let real = try realProfiles()
-        try await measure("real Go profiles", pushes: pushes) { i in real[i % real.count] }
+        if only != "reference" {
+            let real = try realProfiles()
+            try await measure("real Go profiles", pushes: pushes) { i in real[i % real.count] }
+        }
+        guard only != "real" else { return }
         let reference = ReferenceWorkload()
         // Pre-encode one profile per series and reuse them with advancing times: the
         // benchmark measures ingest, not the generator.

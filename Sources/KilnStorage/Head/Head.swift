@@ -1,6 +1,5 @@
 import KilnFormat
 import KilnIngest
-import Synchronization
 
 /// A tenant's head behind a lock: appends and reads are serialised.
 ///
@@ -10,7 +9,7 @@ import Synchronization
 /// tenant's records in exactly the order the head applied them — the order
 /// replay must follow to reproduce the same ids.
 public final class Head: Sendable {
-    private let state = Mutex(HeadState())
+    private let state = LockedState(HeadState())
 
     public init() {}
 

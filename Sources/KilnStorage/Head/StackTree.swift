@@ -13,7 +13,8 @@ public struct StackTree: Sendable {
 
     public private(set) var parents: [UInt32] = [0]
     public private(set) var locations: [UInt32] = [StackTree.noLocation]
-    private var index: [UInt64: UInt32] = [:]
+    /// (parent << 32 | location + 1) → node id; +1 keeps every key non-zero.
+    private var index = IDMap()
 
     public init() {}
 
@@ -22,12 +23,12 @@ public struct StackTree: Sendable {
     /// The node for `location` under `parent`, created when new.
     /// - Complexity: O(1) amortised (one hash lookup).
     public mutating func child(of parent: UInt32, location: UInt32) -> UInt32 {
-        let key = UInt64(parent) << 32 | UInt64(location)
-        if let id = index[key] { return id }
+        let key = UInt64(parent) << 32 | (UInt64(location) + 1)
+        if let id = index.get(key) { return id }
         let id = UInt32(parents.count)
         parents.append(parent)
         locations.append(location)
-        index[key] = id
+        index.insert(key, id)
         return id
     }
 
