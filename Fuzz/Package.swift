@@ -13,14 +13,16 @@ let package = Package(
     platforms: [.macOS(.v15)],
     dependencies: [.package(name: "Kiln", path: "..")],
     targets: [
+        .target(name: "FuzzSupport"),
         .executableTarget(
             name: "FuzzPprofDecode",
-            dependencies: [.product(name: "KilnPprof", package: "Kiln")],
+            dependencies: ["FuzzSupport", .product(name: "KilnPprof", package: "Kiln")],
             swiftSettings: fuzzerFlags
         ),
         .executableTarget(
             name: "FuzzWALSegment",
             dependencies: [
+                "FuzzSupport",
                 .product(name: "KilnFormat", package: "Kiln"),
                 .product(name: "KilnStorage", package: "Kiln"),
             ],
@@ -28,7 +30,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzSelectorParse",
-            dependencies: [.product(name: "KilnModel", package: "Kiln")],
+            dependencies: ["FuzzSupport", .product(name: "KilnModel", package: "Kiln")],
             swiftSettings: fuzzerFlags
         ),
     ]

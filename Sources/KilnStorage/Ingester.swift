@@ -22,6 +22,7 @@ public final class Ingester: Sendable {
         public var samples = 0
         public var bytes = 0
         public var seconds = 0.0
+        /// The torn tail found (and, on start-up, truncated).
         public var truncatedTail: WALScanner.TornTail?
         /// The segment the writer continues with.
         public var nextSegment = 1
@@ -81,11 +82,15 @@ public final class Ingester: Sendable {
 
     static let truncatedTails = Counter(label: "kiln_wal_truncated_tails_total")
 
-    static func replay(_ directory: String, into heads: TenantHeads, logger: Logger) throws -> ReplayStats {
+    /// Replays the log under `directory` into `heads` from its last
+    /// checkpoint, changing no file: the shared core of start-up, `kiln-inspect
+    /// wal verify` and `WALRepair`. A torn tail ends the replay and is reported
+    /// in the stats; corruption throws `WALError`.
+    public static func replayLog(_ directory: String, into heads: TenantHeads) throws -> ReplayStats {
         let start = Date()
         var stats = ReplayStats()
         var lastSegment = 0
-        let torn = try WALScanner.scan(directory) { found in
+        stats.truncatedTail = try WALScanner.scan(directory) { found in
             if found.segment != lastSegment {
                 stats.segments += 1
                 lastSegment = found.segment
@@ -101,10 +106,17 @@ public final class Ingester: Sendable {
                 stats.records += 1
             }
         }
-        let segments = try WALSegments.list(directory)
-        stats.nextSegment = (segments.last ?? 0) + 1
-        if let torn {
-            // A crash mid-append: the record was never acknowledged. Cut it off.
+        stats.nextSegment = (try WALSegments.list(directory).last ?? 0) + 1
+        stats.seconds = Date().timeIntervalSince(start)
+        return stats
+    }
+
+    /// Replays the log and cuts off a torn tail (a crash mid-append: that
+    /// record was never acknowledged), with a warning and a metric.
+    static func replay(_ directory: String, into heads: TenantHeads, logger: Logger) throws -> ReplayStats {
+        let start = Date()
+        var stats = try replayLog(directory, into: heads)
+        if let torn = stats.truncatedTail {
             if torn.offset <= WALFrame.segmentHeaderSize {
                 try FileIO.remove(torn.path)
             } else {
@@ -115,7 +127,6 @@ public final class Ingester: Sendable {
             logger.warning("WAL: truncated a torn tail", metadata: [
                 "segment": "\(torn.path)", "offset": "\(torn.offset)", "reason": "\(torn.reason)",
             ])
-            stats.truncatedTail = torn
         }
         stats.seconds = Date().timeIntervalSince(start)
         return stats

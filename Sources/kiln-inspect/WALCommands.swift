@@ -70,20 +70,10 @@ struct WALVerify: ParsableCommand {
     @Argument(help: "WAL directory.") var directory: String
 
     func run() throws {
-        let heads = TenantHeads()
-        var records = 0, samples = 0
         do {
-            let torn = try WALScanner.scan(directory) { found in
-                switch try found.decode() {
-                case .ingest(let r):
-                    try heads.head(for: r.tenant).apply(r)
-                    samples += r.sampleCount
-                case .checkpoint: heads.resetAll {}
-                }
-                records += 1
-            }
-            print("ok: \(records) records, \(samples) samples")
-            if let torn {
+            let stats = try Ingester.replayLog(directory, into: TenantHeads())
+            print("ok: \(stats.records) records, \(stats.samples) samples")
+            if let torn = stats.truncatedTail {
                 print("warning: torn tail in \(torn.path) at byte \(torn.offset): \(torn.reason) (Kiln truncates it on start)")
             }
         } catch {

@@ -1,3 +1,4 @@
+import FuzzSupport
 import KilnPprof
 
 /// libFuzzer entry point: decodes arbitrary bytes as pprof (gzip or raw).
@@ -19,19 +20,8 @@ public func fuzzPprofDecode(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// SwiftPM links an executable's entry point as `FuzzPprofDecode_main` (and aliases
-/// `main` to it), which would leave libFuzzer's own `main` unused; this entry
-/// point hands control to libFuzzer's driver with the test function.
+/// The entry point SwiftPM links (see `runLibFuzzer`).
 @_cdecl("FuzzPprofDecode_main")
 func fuzzerEntryPoint(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, fuzzPprofDecode)
+    runLibFuzzer(argc, argv, fuzzPprofDecode)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ test: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

@@ -1,3 +1,4 @@
+import FuzzSupport
 import KilnModel
 
 /// libFuzzer entry point: parses arbitrary text as a Prometheus label selector.
@@ -27,19 +28,8 @@ public func fuzzSelectorParse(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     return 0
 }
 
-/// SwiftPM links an executable's entry point as `FuzzSelectorParse_main` (and aliases
-/// `main` to it), which would leave libFuzzer's own `main` unused; this entry
-/// point hands control to libFuzzer's driver with the test function.
+/// The entry point SwiftPM links (see `runLibFuzzer`).
 @_cdecl("FuzzSelectorParse_main")
 func fuzzerEntryPoint(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, fuzzSelectorParse)
+    runLibFuzzer(argc, argv, fuzzSelectorParse)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ test: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

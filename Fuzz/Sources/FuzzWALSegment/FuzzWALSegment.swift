@@ -1,3 +1,4 @@
+import FuzzSupport
 import KilnFormat
 import KilnStorage
 
@@ -28,17 +29,8 @@ public func fuzzWALSegment(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// See FuzzPprofDecode: SwiftPM's `FuzzWALSegment_main` entry hands over to libFuzzer.
+/// The entry point SwiftPM links (see `runLibFuzzer`).
 @_cdecl("FuzzWALSegment_main")
 func fuzzerEntryPoint(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, fuzzWALSegment)
+    runLibFuzzer(argc, argv, fuzzWALSegment)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ test: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt

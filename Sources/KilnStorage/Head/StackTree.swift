@@ -13,8 +13,8 @@ public struct StackTree: Sendable {
 
     public private(set) var parents: [UInt32] = [0]
     public private(set) var locations: [UInt32] = [StackTree.noLocation]
-    /// (parent << 32 | location + 1) → node id; +1 keeps every key non-zero.
-    private var index = IDMap()
+    /// hash(parent, location) → node id, confirmed against `parents`/`locations`.
+    private var index = HashIndex()
 
     public init() {}
 
@@ -23,12 +23,12 @@ public struct StackTree: Sendable {
     /// The node for `location` under `parent`, created when new.
     /// - Complexity: O(1) amortised (one hash lookup).
     public mutating func child(of parent: UInt32, location: UInt32) -> UInt32 {
-        let key = UInt64(parent) << 32 | (UInt64(location) + 1)
-        if let id = index.get(key) { return id }
+        let hash = ContentHash.mix(UInt64(parent), UInt64(location))
+        if let id = index.find(hash, { parents[Int($0)] == parent && locations[Int($0)] == location }) { return id }
         let id = UInt32(parents.count)
         parents.append(parent)
         locations.append(location)
-        index.insert(key, id)
+        index.insert(hash, id)
         return id
     }
 

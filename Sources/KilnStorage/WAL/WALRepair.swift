@@ -52,16 +52,10 @@ public enum WALRepair {
 
     /// Replays into scratch heads and reports where the log first goes wrong.
     static func firstProblem(_ directory: String) throws -> Problem? {
-        let heads = TenantHeads()
-        let torn: WALScanner.TornTail?
+        let stats: Ingester.ReplayStats
         do {
-            torn = try WALScanner.scan(directory, fromCheckpoint: true) { found in
-                switch try found.decode() {
-                case .ingest(let r): try heads.head(for: r.tenant).apply(r)
-                case .checkpoint: heads.resetAll {}
-                }
-            }
-        } catch {
+            stats = try Ingester.replayLog(directory, into: TenantHeads())
+        } catch let error as WALError {
             switch error {
             case .corruption(let path, let offset, let reason):
                 let name = path.split(separator: "/").last.map(String.init) ?? path
@@ -72,7 +66,7 @@ public enum WALRepair {
                 throw e
             }
         }
-        guard let torn else { return nil }
+        guard let torn = stats.truncatedTail else { return nil }
         return Problem(segment: torn.segment, path: torn.path, offset: torn.offset, reason: torn.reason)
     }
 }
