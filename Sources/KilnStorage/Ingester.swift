@@ -116,6 +116,12 @@ public final class Ingester: Sendable {
     static func replay(_ directory: String, into heads: TenantHeads, logger: Logger) throws -> ReplayStats {
         let start = Date()
         var stats = try replayLog(directory, into: heads)
+        // Segments before the last checkpoint are persisted elsewhere; a crash
+        // between writing the checkpoint and deleting them leaves them behind.
+        let segments = try WALSegments.list(directory)
+        if let first = try WALScanner.startSegment(directory, segments: segments) {
+            for n in segments where n < first { try FileIO.remove(WALSegments.path(directory, n)) }
+        }
         if let torn = stats.truncatedTail {
             if torn.offset <= WALFrame.segmentHeaderSize {
                 try FileIO.remove(torn.path)

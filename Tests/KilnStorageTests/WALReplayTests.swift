@@ -183,6 +183,39 @@ import Testing
         #expect(Self.snapshot(replayed.heads, tenants: ["a"]) == after)
     }
 
+    /// A crash after a checkpoint was written but before the segments before
+    /// it were deleted: start-up finishes the deletion and replays from the checkpoint.
+    @Test func leftoverSegmentsBeforeACheckpointAreDeletedOnStart() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let records = try WALFixtures.records()
+        var afterCheckpoint = records[0]
+        afterCheckpoint.tenant = "fresh"
+        try Data(WALFixtures.segment([.ingest(records[0]), .ingest(records[1])])).write(to: dir.appendingPathComponent("00000001"))
+        try Data(WALFixtures.segment([.checkpoint(CheckpointRecord(timeNanos: 1, blockIDs: [])), .ingest(afterCheckpoint)]))
+            .write(to: dir.appendingPathComponent("00000002"))
+        let ingester = try Ingester(walDirectory: dir.path, logger: Self.logger)
+        defer { ingester.close() }
+        #expect(ingester.replay?.records == 2)
+        #expect(ingester.heads.existingHead(for: "golden") == nil)
+        #expect(ingester.heads.existingHead(for: "fresh")?.read { $0.profileCount } == 1)
+        #expect(try WALSegments.list(dir.path) == [2])
+    }
+
+    @Test func anAllZeroLastSegmentIsATornCreation() throws {
+        let dir = Self.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        try Data(WALFixtures.segment([.ingest(try WALFixtures.records()[0])])).write(to: dir.appendingPathComponent("00000001"))
+        try Data(count: 4096).write(to: dir.appendingPathComponent("00000002"))
+        let ingester = try Ingester(walDirectory: dir.path, logger: Self.logger)
+        defer { ingester.close() }
+        #expect(ingester.replay?.records == 1)
+        #expect(ingester.replay?.truncatedTail?.segment == 2)
+        #expect(try WALSegments.list(dir.path) == [1])
+    }
+
     @Test func directoryIsLocked() throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -58,10 +58,12 @@ public struct WALSegmentReader {
         guard bytes.count >= WALFrame.segmentHeaderSize,
               bytes[0] == WALFrame.magic[0], bytes[1] == WALFrame.magic[1], bytes[2] == WALFrame.magic[2],
               bytes[3] == WALFrame.magic[3], bytes[4] == WALFrame.version else {
-            // A segment cut short inside its own header is a torn creation.
+            // A segment cut short inside its own header, or never written at all
+            // (all zeros), is a torn creation.
             if bytes.count < WALFrame.segmentHeaderSize && zip(bytes, WALFrame.segmentHeader).allSatisfy({ $0 == $1 }) {
                 throw Failure(offset: 0, problem: .tornRecord)
             }
+            if bytes.allSatisfy({ $0 == 0 }) { throw Failure(offset: 0, problem: .zeroTail) }
             throw Failure(offset: 0, problem: .badSegmentHeader)
         }
         offset = WALFrame.segmentHeaderSize

@@ -49,13 +49,13 @@ enum FileIO {
         try sync(fd, path: path)
     }
 
-    /// The whole file.
-    static func read(_ path: String) throws -> [UInt8] {
+    /// The whole file, or its first `limit` bytes.
+    static func read(_ path: String, limit: Int = .max) throws -> [UInt8] {
         let fd = try open(path, O_RDONLY)
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0 else { throw StorageError.errno("fstat", path: path) }
-        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        var out = [UInt8](repeating: 0, count: min(Int(st.st_size), limit))
         var done = 0
         try out.withUnsafeMutableBytes { buf in
             while done < buf.count {

@@ -32,8 +32,19 @@ public enum WALScanner {
     public static func startSegment(_ directory: String, segments: [Int]) throws(WALError) -> Int? {
         for n in segments.reversed() {
             let path = WALSegments.path(directory, n)
-            let bytes: [UInt8]
-            do { bytes = try FileIO.read(path) } catch let e as StorageError { throw .io(e) } catch { throw .io(StorageError("read", path: path, reason: "\(error)")) }
+            var bytes: [UInt8]
+            do {
+                // Only the first record matters: read the headers, then that record if it is a checkpoint.
+                let headers = WALFrame.segmentHeaderSize + WALFrame.recordHeaderSize
+                bytes = try FileIO.read(path, limit: headers)
+                guard bytes.count == headers, bytes[headers - 1] == WALFrame.RecordType.checkpoint.rawValue else { continue }
+                let length = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+                bytes = try FileIO.read(path, limit: headers + min(length, WALFrame.maxPayloadLength))
+            } catch let e as StorageError {
+                throw .io(e)
+            } catch {
+                throw .io(StorageError("read", path: path, reason: "\(error)"))
+            }
             let isCheckpoint = bytes.withUnsafeBytes { raw -> Bool in
                 guard var reader = try? WALSegmentReader(raw), let first = try? reader.next() else { return false }
                 return first.type == .checkpoint
