@@ -47,7 +47,7 @@ let package = Package(
 
         .target(name: "KilnCompression", dependencies: ["CZlib", "CLZ4", "CZstd"], swiftSettings: swiftSettings),
         .target(name: "KilnModel", swiftSettings: swiftSettings),
-        .target(name: "KilnPprof", dependencies: ["KilnCompression"], swiftSettings: swiftSettings),
+        .target(name: "KilnPprof", dependencies: ["KilnCompression", "KilnFormat"], swiftSettings: swiftSettings),
         .target(
             name: "KilnProto",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],

@@ -1,16 +1,13 @@
-/// Appends protobuf wire-format fields to a byte array.
+import KilnFormat
+
+/// Appends protobuf wire-format fields to a byte array; the varints are
+/// `ByteWriter`'s (protobuf's base-128 varint is the same LEB128).
 struct WireWriter {
-    var bytes: [UInt8] = []
+    private var out = ByteWriter()
+    var bytes: [UInt8] { out.bytes }
 
     @inline(__always)
-    mutating func varint(_ v: UInt64) {
-        var v = v
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
-    }
+    mutating func varint(_ v: UInt64) { out.uvarint(v) }
 
     @inline(__always)
     mutating func tag(_ field: UInt64, _ wire: WireReader.WireType) { varint(field << 3 | wire.rawValue) }
@@ -31,7 +28,7 @@ struct WireWriter {
     mutating func bytesField(_ field: UInt64, _ b: some Collection<UInt8>) {
         tag(field, .lengthDelimited)
         varint(UInt64(b.count))
-        bytes.append(contentsOf: b)
+        out.append(b)
     }
 
     /// A packed repeated varint field, omitted when empty.
