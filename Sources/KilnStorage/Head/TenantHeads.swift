@@ -1,8 +1,8 @@
-import Synchronization
-
-/// The heads of all tenants, created on first write.
+/// The heads of all tenants, created on first write. Every push looks its
+/// head up here, so the registry uses the same cheap-to-contend lock as the
+/// heads (`LockedState`).
 public final class TenantHeads: Sendable {
-    private let heads = Mutex([String: Head]())
+    private let heads = LockedState([String: Head]())
 
     public init() {}
 
