@@ -38,14 +38,14 @@ let package = Package(
     targets: [
         // MARK: - System libraries
 
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // MARK: - Pure libraries (no I/O)
 
-        .target(name: "KilnCompression", dependencies: ["CZlib", "CLZ4", "CZstd"], swiftSettings: swiftSettings),
+        .target(name: "KilnCompression", dependencies: ["CDeflate", "CLZ4", "CZstd"], swiftSettings: swiftSettings),
         .target(name: "KilnModel", swiftSettings: swiftSettings),
         .target(name: "KilnPprof", dependencies: ["KilnCompression", "KilnFormat"], swiftSettings: swiftSettings),
         .target(

@@ -2,12 +2,12 @@
 # Installs what Kiln's build and tests need on a Debian machine with Swift,
 # skipping whatever is already there (safe to run any number of times).
 #
-#   apt: the C libraries Kiln links (zstd, lz4, curl, zlib) and Go (the pprof
+#   apt: the C libraries Kiln links (zstd, lz4, libdeflate for gzip, curl) and Go (the pprof
 #        reader the tests check Kiln's output with)
 #   pip: the real Pyroscope agent the end-to-end tests run against the server
 set -euo pipefail
 
-apt_packages=(libzstd-dev liblz4-dev libcurl4-openssl-dev zlib1g-dev pkg-config golang-go)
+apt_packages=(libzstd-dev liblz4-dev libdeflate-dev libcurl4-openssl-dev pkg-config golang-go)
 pip_packages=(pyroscope-io==1.4.0 requests)
 
 missing=()

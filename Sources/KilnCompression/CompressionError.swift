@@ -8,10 +8,14 @@ public struct CompressionError: Error, Equatable, Sendable, CustomStringConverti
 
     public let codec: Codec
     public let reason: String
+    /// The input is well-formed so far but inflates past the caller's bound:
+    /// a size problem (HTTP 413), not corruption (400).
+    public let exceedsOutputLimit: Bool
 
-    public init(_ codec: Codec, _ reason: String) {
+    public init(_ codec: Codec, _ reason: String, exceedsOutputLimit: Bool = false) {
         self.codec = codec
         self.reason = reason
+        self.exceedsOutputLimit = exceedsOutputLimit
     }
 
     public var description: String { "\(codec.rawValue): \(reason)" }

@@ -63,25 +63,26 @@ public enum SeriesLabels {
         let s = profile.strings
         let periodType = profile.periodType.map { s[$0.type] } ?? ""
         let periodUnit = profile.periodType.map { s[$0.unit] } ?? ""
-        var common = base.setting(ReservedLabels.privateServiceName, base[ReservedLabels.serviceName] ?? "")
-        common = common.setting(ReservedLabels.periodType, periodType).setting(ReservedLabels.periodUnit, periodUnit)
+        let common: [(name: String, value: String)] = [
+            (ReservedLabels.privateServiceName, base[ReservedLabels.serviceName] ?? ""),
+            (ReservedLabels.periodType, periodType), (ReservedLabels.periodUnit, periodUnit),
+        ]
         return profile.sampleTypes.enumerated().map { i, t in
             let sampleType = s[t.type]
             // Relabel rule: wall-clock profiles whose sample type is cpu are CPU profiles.
             let seriesName = (name == "wall" && sampleType == "cpu") ? "process_cpu" : name
             let id = ProfileTypeID(name: seriesName, sampleType: sampleType, sampleUnit: s[t.unit], periodType: periodType, periodUnit: periodUnit)
-            let labels = common
-                .setting(ReservedLabels.name, seriesName)
-                .setting(ReservedLabels.profileType, id.id)
-                .setting(ReservedLabels.type, id.sampleType)
-                .setting(ReservedLabels.unit, id.sampleUnit)
+            let labels = base.setting(common + [
+                (ReservedLabels.name, seriesName), (ReservedLabels.profileType, id.id),
+                (ReservedLabels.type, id.sampleType), (ReservedLabels.unit, id.sampleUnit),
+            ])
             return IngestProfile.Target(labels: labels, profileType: id, sampleType: i)
         }
     }
 
     /// `.` → `_` (OpenTelemetry names such as `service.name`).
     static func sanitise(_ name: String) -> String {
-        name.contains(".") ? name.replacingDots() : name
+        name.utf8.contains(UInt8(ascii: ".")) ? name.replacingDots() : name
     }
 
     /// Prometheus label names: `[a-zA-Z_][a-zA-Z0-9_]*`.

@@ -50,6 +50,17 @@ public struct LabelSet: Hashable, Comparable, Sendable, CustomStringConvertible 
         return LabelSet(sortedUnique: out)
     }
 
+    /// Returns a copy with every `(name, value)` of `overrides` set (removed
+    /// when the value is empty): one copy and one sort, where chained
+    /// `setting(_:_:)` calls copy the set once per label.
+    /// - Precondition: the names in `overrides` are distinct.
+    public func setting(_ overrides: [(name: String, value: String)]) -> LabelSet {
+        var out = labels.filter { l in !overrides.contains { $0.name == l.name } }
+        for o in overrides where !o.value.isEmpty { out.append(Label(o.name, o.value)) }
+        out.sort()
+        return LabelSet(sortedUnique: out)
+    }
+
     /// Returns a copy without `name`.
     public func removing(_ name: String) -> LabelSet {
         LabelSet(sortedUnique: labels.filter { $0.name != name })

@@ -21,8 +21,9 @@ public enum PprofDecoder {
             do {
                 raw = try Gzip.decompress(bytes, maxOutputBytes: maxDecompressedBytes)
             } catch {
-                let reason = (error as? CompressionError)?.reason ?? "\(error)"
-                if reason.contains("exceeds the limit") {
+                let failure = error as? CompressionError
+                let reason = failure?.reason ?? "\(error)"
+                if failure?.exceedsOutputLimit == true {
                     throw PprofError(offset: nil, "decompressed profile exceeds the limit of \(maxDecompressedBytes) bytes", tooLarge: true)
                 }
                 throw PprofError(offset: nil, "bad gzip: \(reason)")

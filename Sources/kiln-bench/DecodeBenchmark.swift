@@ -27,8 +27,12 @@ struct DecodeBenchmark: ParsableCommand {
         guard !paths.isEmpty else { throw ValidationError("no pprof files found; pass some") }
         print("decoder         file                                   raw KB  samples     MB/s  Msamples/s   ratio")
         var kilnBytes = 0.0, kilnTime = 0.0, baseBytes = 0.0, baseTime = 0.0
-        for path in paths {
-            let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        var inputs = try paths.map { (URL(fileURLWithPath: $0).lastPathComponent, [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0)))) }
+        if files.isEmpty {
+            // One profile of the generated reference workload (kiln-bench ingest), for comparison.
+            inputs.append(("reference workload", ReferenceWorkload().pprof(series: 0, index: 0, timeNanos: 1_700_000_000_000_000_000)))
+        }
+        for (name, bytes) in inputs {
             let raw = Gzip.isGzip(bytes) ? try Gzip.decompress(bytes) : bytes
             let samples = try PprofDecoder.decodeRaw(raw).sampleCount
             var bestKiln = Double.infinity, bestBase = Double.infinity, bestGzip = Double.infinity
@@ -39,7 +43,6 @@ struct DecodeBenchmark: ParsableCommand {
                     bestGzip = min(bestGzip, try Self.timePerDecode(seconds: seconds) { _ = try PprofDecoder.decode(bytes) })
                 }
             }
-            let name = URL(fileURLWithPath: path).lastPathComponent
             var rows = [("kiln", bestKiln), ("swift-protobuf", bestBase)]
             if bestGzip.isFinite { rows.append(("kiln + gunzip", bestGzip)) }
             for (label, t) in rows {

@@ -21,10 +21,10 @@ struct IngestBenchmark: AsyncParsableCommand {
     @Option(help: "Run only this workload: real or reference.") var only: String?
 
     func run() async throws {
-        print("workload            pushes  input samples   wall s   cpu s   profiles/s   Msamples/s   Msamples/s/core   WAL syncs")
+        print("workload            pushes  input samples   wall s   cpu s   profiles/s   Msamples/s   Msamples/s/core   raw MB/s/core   WAL syncs")
         if only != "reference" {
             let real = try realProfiles()
-            try await measure("real Go profiles", pushes: pushes) { i in real[i % real.count] }
+            try await measure("real Go profiles", inputs: real)
         }
         guard only != "real" else { return }
         let reference = ReferenceWorkload()
@@ -34,7 +34,7 @@ struct IngestBenchmark: AsyncParsableCommand {
         let encoded = (0..<ReferenceWorkload.series).map { s in
             (labels: reference.labels(series: s), bytes: reference.pprof(series: s, index: 0, timeNanos: start))
         }
-        try await measure("reference workload", pushes: pushes) { i in encoded[i % encoded.count] }
+        try await measure("reference workload", inputs: encoded)
     }
 
     func realProfiles() throws -> [(labels: [Label], bytes: [UInt8])] {
@@ -47,13 +47,16 @@ struct IngestBenchmark: AsyncParsableCommand {
         }
     }
 
-    func measure(_ name: String, pushes: Int, _ input: @escaping @Sendable (Int) -> (labels: [Label], bytes: [UInt8])) async throws {
+    /// Pushes `inputs` round-robin, `pushes` times in all.
+    func measure(_ name: String, inputs: [(labels: [Label], bytes: [UInt8])]) async throws {
         let dir = directory ?? NSTemporaryDirectory() + "kiln-bench-ingest-\(UUID().uuidString)"
         defer { if directory == nil { try? FileManager.default.removeItem(atPath: dir) } }
         let ingester = try Ingester(walDirectory: dir, logger: Logger(label: "bench"))
-        // Count input samples once per distinct input.
-        var inputSamples = 0
-        for i in 0..<pushes { inputSamples += try PprofDecoder.decode(input(i).bytes).sampleCount }
+        // Count input samples once per distinct input, outside the measurement.
+        let counts = try inputs.map { try PprofDecoder.decode($0.bytes).sampleCount }
+        let inputSamples = (0..<pushes).reduce(0) { $0 + counts[$1 % inputs.count] }
+        let sizes = try inputs.map { Gzip.isGzip($0.bytes) ? try Gzip.decompress($0.bytes).count : $0.bytes.count }
+        let rawBytes = (0..<pushes).reduce(0) { $0 + sizes[$1 % inputs.count] }
         let clock = CPUClock.now()
         let next = Counter()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -62,7 +65,7 @@ struct IngestBenchmark: AsyncParsableCommand {
                     while true {
                         let i = next.take()
                         guard i < pushes else { return }
-                        let (labels, bytes) = input(i)
+                        let (labels, bytes) = inputs[i % inputs.count]
                         let p = try PushConverter.convert(labels: labels, rawProfile: bytes, id: "", nowNanos: 1_700_000_000_000_000_000 + Int64(i) * 1_000_000)
                         try await ingester.push([p], tenant: "bench")
                     }
@@ -74,9 +77,9 @@ struct IngestBenchmark: AsyncParsableCommand {
         let syncs = ingester.walStats?.syncs ?? 0
         ingester.close()
         print(name.padding(toLength: 18, withPad: " ", startingAt: 0)
-              + String(format: " %7d %14d %8.2f %7.2f %12.0f %12.2f %17.2f %11d",
+              + String(format: " %7d %14d %8.2f %7.2f %12.0f %12.2f %17.2f %15.1f %11d",
                        pushes, inputSamples, wall, cpu, Double(pushes) / wall, Double(inputSamples) / wall / 1e6,
-                       Double(inputSamples) / cpu / 1e6, syncs))
+                       Double(inputSamples) / cpu / 1e6, Double(rawBytes) / cpu / 1e6, syncs))
     }
 }
 

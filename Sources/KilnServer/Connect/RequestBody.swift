@@ -23,7 +23,7 @@ enum RequestBody {
         case "gzip":
             do {
                 return try Gzip.decompress(bytes, maxOutputBytes: config.maxDecompressedBytes)
-            } catch let e as CompressionError where e.reason.contains("exceeds the limit") {
+            } catch let e as CompressionError where e.exceedsOutputLimit {
                 throw ConnectError(.resourceExhausted, "decompressed request body exceeds the limit of \(config.maxDecompressedBytes) bytes", status: 413)
             } catch {
                 throw ConnectError(.invalidArgument, "request body is not valid gzip (Content-Encoding: gzip): \((error as? CompressionError)?.reason ?? "\(error)")")

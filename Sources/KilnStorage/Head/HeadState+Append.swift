@@ -10,7 +10,8 @@ extension HeadState {
     /// state as it was before reproduces the state after, ids included.
     ///
     /// Each profile's symbols are interned once, then each target series
-    /// receives the samples of its sample type, merged by stack. Only positive
+    /// receives the samples of its sample type, merged by stack and sorted by
+    /// stack id. Only positive
     /// values are kept: zeros carry nothing, and negative values (diff
     /// profiles) would break the flame-graph invariant that a child lies within
     /// its parent. A series left with no sample is created (ids stay dense) but
@@ -35,21 +36,28 @@ extension HeadState {
         let p = ingest.profile
         let sampleStacks = symbols.internStacks(of: p)
         let nTypes = p.sampleTypes.count
-        var slot: [UInt32: Int] = [:]
+        var keys: [UInt64] = []
+        keys.reserveCapacity(p.sampleCount)
         for target in ingest.series {
             let ref = seriesRef(labels: target.labels, profileType: target.profileType)
-            slot.removeAll(keepingCapacity: true)
+            // Sort (stack, sample) keys so samples sharing a stack are adjacent,
+            // then merge them; stored profiles are sorted by stack id.
+            keys.removeAll(keepingCapacity: true)
+            for i in 0..<p.sampleCount where p.sampleValues[i * nTypes + target.sampleType] > 0 {
+                keys.append(UInt64(sampleStacks[i]) << 32 | UInt64(i))
+            }
+            keys.sort()
             var stacks: [UInt32] = []
             var values: [Int64] = []
-            for i in 0..<p.sampleCount {
-                let v = p.sampleValues[i * nTypes + target.sampleType]
-                guard v > 0 else { continue }
-                let s = sampleStacks[i]
-                if let at = slot[s] {
-                    values[at] &+= v
+            stacks.reserveCapacity(keys.count)
+            values.reserveCapacity(keys.count)
+            for key in keys {
+                let stack = UInt32(truncatingIfNeeded: key >> 32)
+                let v = p.sampleValues[Int(truncatingIfNeeded: key & 0xFFFF_FFFF) * nTypes + target.sampleType]
+                if stacks.last == stack {
+                    values[values.count - 1] &+= v
                 } else {
-                    slot[s] = stacks.count
-                    stacks.append(s)
+                    stacks.append(stack)
                     values.append(v)
                 }
             }

@@ -99,8 +99,9 @@ public struct SymbolTable: Sendable {
     /// Interns the symbols a profile's samples use and returns, for each sample,
     /// its stack id.
     ///
-    /// - Complexity: O(strings + functions + locations referenced + total stack depth),
-    ///   one hash lookup each.
+    /// - Complexity: O(strings + functions + locations referenced + total stack
+    ///   depth): one hash lookup per symbol and per sample, one per frame only
+    ///   for stacks the tenant has not seen before.
     public mutating func internStacks(of p: Profile) -> [UInt32] {
         var stringMap = [UInt32](repeating: .max, count: p.strings.count)
         func str(_ i: Int64) -> UInt32 {
@@ -149,12 +150,11 @@ public struct SymbolTable: Sendable {
         }
 
         var out = [UInt32](repeating: 0, count: p.sampleCount)
+        var path: [UInt32] = []
         for i in 0..<p.sampleCount {
-            var node = StackTree.root
-            for li in p.locations(ofSample: i).reversed() {
-                node = stacks.child(of: node, location: location(li))
-            }
-            out[i] = node
+            path.removeAll(keepingCapacity: true)
+            for li in p.locations(ofSample: i).reversed() { path.append(location(li)) }
+            out[i] = path.withUnsafeBufferPointer { stacks.node(path: $0) }
         }
         return out
     }
