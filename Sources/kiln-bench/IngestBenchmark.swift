@@ -16,7 +16,8 @@ struct IngestBenchmark: AsyncParsableCommand {
     )
 
     @Option(help: "Pushes per workload.") var pushes = 20_000
-    @Option(help: "Concurrent pushers.") var concurrency = 16
+    /// 64 in flight: the reference workload is 100 agents pushing on their own clocks.
+    @Option(help: "Concurrent pushers.") var concurrency = 64
     @Option(help: "WAL directory (a temporary one when absent; removed afterwards).") var directory: String?
     @Option(help: "Run only this workload: real or reference.") var only: String?
 
