@@ -54,7 +54,7 @@ let package = Package(
             exclude: ["proto"],
             swiftSettings: swiftSettings
         ),
-        .target(name: "KilnFormat", dependencies: ["KilnModel"], swiftSettings: swiftSettings),
+        .target(name: "KilnFormat", dependencies: ["KilnModel", "KilnCompression"], swiftSettings: swiftSettings),
         .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof"], swiftSettings: swiftSettings),
         .target(
             name: "KilnStorage",
@@ -128,6 +128,7 @@ let package = Package(
         .testTarget(name: "KilnCompressionTests", dependencies: ["KilnCompression", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnCurlTests", dependencies: ["KilnCurl", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnModelTests", dependencies: ["KilnModel"], swiftSettings: swiftSettings),
+        .testTarget(name: "KilnFormatTests", dependencies: ["KilnFormat", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KilnPprofTests",
             dependencies: [

@@ -82,6 +82,26 @@ public struct ByteReader {
         return UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
     }
 
+    public mutating func uint64LE() throws(DecodeError) -> UInt64 {
+        guard remaining >= 8 else { throw error("truncated 64-bit integer") }
+        defer { offset += 8 }
+        var v: UInt64 = 0
+        for i in 0..<8 { v |= UInt64(bytes[offset + i]) << UInt64(8 * i) }
+        return v
+    }
+
+    /// The next `n` bytes, copied.
+    public mutating func bytes(_ n: Int) throws(DecodeError) -> [UInt8] {
+        guard n >= 0, n <= remaining else { throw error("\(n) bytes needed, \(remaining) left") }
+        defer { offset += n }
+        return [UInt8](UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
+    }
+
+    public mutating func skip(_ n: Int) throws(DecodeError) {
+        guard n >= 0, n <= remaining else { throw error("\(n) bytes needed, \(remaining) left") }
+        offset += n
+    }
+
     public mutating func string() throws(DecodeError) -> String {
         let n = try count()
         defer { offset += n }
@@ -98,4 +118,16 @@ public struct DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
         self.reason = reason
     }
     public var description: String { "at byte \(offset): \(reason)" }
+}
+
+extension Array where Element == UInt8 {
+    /// `withUnsafeBytes` for a body that throws only `DecodeError`, keeping
+    /// the error type (the standard library's version is `rethrows`, which
+    /// erases it).
+    public func withDecodableBytes<R>(_ body: (UnsafeRawBufferPointer) throws(DecodeError) -> R) throws(DecodeError) -> R {
+        let result: Result<R, DecodeError> = withUnsafeBytes { buffer in
+            do throws(DecodeError) { return .success(try body(buffer)) } catch { return .failure(error) }
+        }
+        return try result.get()
+    }
 }

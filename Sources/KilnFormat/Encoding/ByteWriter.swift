@@ -39,6 +39,10 @@ public struct ByteWriter: Sendable {
         bytes.append(UInt8(truncatingIfNeeded: v >> 24))
     }
 
+    public mutating func uint64LE(_ v: UInt64) {
+        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: v >> UInt64(8 * i))) }
+    }
+
     public mutating func string(_ s: String) {
         var s = s
         s.withUTF8 { utf8 in
