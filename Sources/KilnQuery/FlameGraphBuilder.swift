@@ -14,51 +14,50 @@ struct FlameGraphBuilder {
     private var childIndex: [UInt64: Int32] = [:]
     /// Local name table: index 0 is "total".
     private var names: [String] = ["total"]
-    private var nameOfString: [Int32]
     private var nameOfText: [String: Int32] = [:]
 
-    init(stringCount: Int) {
-        nameOfString = [Int32](repeating: -1, count: stringCount)
-    }
+    init() {}
 
     /// Builds the flame graph for `totals` over `symbols`.
     /// - Parameter maxNodes: the `max_nodes` limit, already defaulted and validated (> 0).
-    static func build(_ totals: StackTotals, symbols: SymbolTable, maxNodes: Int64) -> FlameGraph {
-        var b = FlameGraphBuilder(stringCount: symbols.strings.count)
-        b.addStacks(totals.values, symbols: symbols)
+    static func build(_ totals: StackTotals, symbols: SymbolView, maxNodes: Int64) -> FlameGraph {
+        var b = FlameGraphBuilder()
+        b.add(totals.values, symbols: symbols)
         return b.render(maxNodes: maxNodes)
     }
 
-    private mutating func addStacks(_ totals: [Int64], symbols: SymbolTable) {
-        let stacks = symbols.stacks
+    /// Merges per-stack totals of one source (head or block, each with its
+    /// own symbol ids) into the tree, by function-name paths.
+    /// - Precondition: `totals.count == symbols.stackCount`.
+    mutating func add(_ totals: [Int64], symbols: SymbolView) {
+        var nameOfString = [Int32](repeating: -1, count: symbols.strings.count)
+        func stringName(_ id: UInt32) -> Int32 {
+            if nameOfString[Int(id)] >= 0 { return nameOfString[Int(id)] }
+            let n = textName(symbols.strings[Int(id)])
+            nameOfString[Int(id)] = n
+            return n
+        }
         // Which stack nodes lie on a path to a non-zero total (parents have smaller ids).
         var needed = [Bool](repeating: false, count: totals.count)
         for s in stride(from: totals.count - 1, to: 0, by: -1) where needed[s] || totals[s] != 0 {
             needed[s] = true
-            needed[Int(stacks.parents[s])] = true
+            needed[Int(symbols.stackParents[s])] = true
         }
         var nodeOf = [Int32](repeating: 0, count: totals.count)
-        selfValue[0] = totals.first ?? 0
+        selfValue[0] &+= totals.first ?? 0
         for s in 1..<max(totals.count, 1) where needed[s] {
-            var node = nodeOf[Int(stacks.parents[s])]
-            let loc = symbols.locations[Int(stacks.locations[s])]
+            var node = nodeOf[Int(symbols.stackParents[s])]
+            let loc = symbols.locations[Int(symbols.stackLocations[s])]
             if loc.lines.isEmpty {
                 node = child(node, textName("0x" + String(loc.address, radix: 16)))
             } else {
                 for line in loc.lines.reversed() {
-                    node = child(node, stringName(symbols.functions[Int(line.function)].name, symbols))
+                    node = child(node, stringName(symbols.functions[Int(line.function)].name))
                 }
             }
             nodeOf[s] = node
             selfValue[Int(node)] &+= totals[s]
         }
-    }
-
-    private mutating func stringName(_ id: UInt32, _ symbols: SymbolTable) -> Int32 {
-        if nameOfString[Int(id)] >= 0 { return nameOfString[Int(id)] }
-        let n = textName(symbols.strings[Int(id)])
-        nameOfString[Int(id)] = n
-        return n
     }
 
     private mutating func textName(_ s: String) -> Int32 {
@@ -81,7 +80,7 @@ struct FlameGraphBuilder {
     }
 
     /// Lays the tree out as levels, applying the `max_nodes` "other" rule.
-    private func render(maxNodes: Int64) -> FlameGraph {
+    func render(maxNodes: Int64) -> FlameGraph {
         let count = parent.count
         var total = selfValue
         for n in stride(from: count - 1, to: 0, by: -1) { total[Int(parent[n])] &+= total[n] }

@@ -6,14 +6,16 @@ import Prometheus
 /// Builds Kiln's HTTP application: every route on one Hummingbird router.
 ///
 /// Routes: Connect `push.v1` and `querier.v1`, legacy `/ingest`,
-/// `GET /ready` for orchestrators and tests, `GET /metrics` (Prometheus text).
+/// `/ingester/flush` (cut the heads into blocks now), `GET /ready` for
+/// orchestrators and tests, `GET /metrics` (Prometheus text).
 public enum KilnApplication {
     public static func build(config: ServerConfig, logger: Logger, ingester: Ingester,
                              metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
         let router = Router()
         let connect = ConnectUnary(config: config, logger: logger)
         PushRoutes(ingester: ingester, connect: connect, logger: logger).register(on: router)
-        QuerierRoutes(heads: ingester.heads, connect: connect).register(on: router)
+        QuerierRoutes(heads: ingester.heads, connect: connect, logger: logger).register(on: router)
+        AdminRoutes(ingester: ingester, logger: logger).register(on: router)
         router.get("/ready") { _, _ in "ready\n" }
         router.get("/metrics") { _, _ in
             Response(

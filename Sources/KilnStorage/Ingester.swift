@@ -12,7 +12,11 @@ import Metrics
 /// replayed into empty heads first, so the heads are exactly what the log says.
 public final class Ingester: Sendable {
     public let heads: TenantHeads
-    private let wal: WriteAheadLog?
+    let wal: WriteAheadLog?
+    let walDirectory: String?
+    /// Where blocks are written: `<blockDirectory>/<tenant>/<ULID>/`; nil: no cuts.
+    public let blockDirectory: String?
+    let cutGate = CutGate()
     public let replay: ReplayStats?
 
     /// What opening the WAL found and did.
@@ -32,6 +36,8 @@ public final class Ingester: Sendable {
     public init(heads: TenantHeads = TenantHeads()) {
         self.heads = heads
         self.wal = nil
+        self.walDirectory = nil
+        self.blockDirectory = nil
         self.replay = nil
     }
 
@@ -39,13 +45,20 @@ public final class Ingester: Sendable {
     /// replays it into fresh heads, and starts the writer.
     /// - Throws: `WALError` for corruption (naming segment and offset) or I/O
     ///   failures, `StorageError` when another process holds the directory.
-    public init(walDirectory directory: String, options: WriteAheadLog.Options = .init(), logger: Logger) throws {
+    /// - Parameter blockDirectory: where cuts write blocks and where the blocks
+    ///   found at start are opened from; nil disables cuts (the WAL's
+    ///   checkpoints are then taken as persisted).
+    public init(walDirectory directory: String, blockDirectory: String? = nil, options: WriteAheadLog.Options = .init(), logger: Logger) throws {
         try FileIO.makeDirectory(directory)
         let lock = try DirectoryLock(directory: directory)
         let heads = TenantHeads()
-        let stats = try Self.replay(directory, into: heads, logger: logger)
+        if let blockDirectory { try FileIO.makeDirectory(blockDirectory) }
+        let stats = try Self.replay(directory, into: heads, blockDirectory: blockDirectory, logger: logger)
+        if let blockDirectory { try Self.openBlocks(blockDirectory, into: heads, logger: logger) }
         self.heads = heads
         self.replay = stats
+        self.walDirectory = directory
+        self.blockDirectory = blockDirectory
         self.wal = WriteAheadLog(directory: directory, firstSegment: stats.nextSegment, lock: lock, options: options)
     }
 
@@ -86,11 +99,28 @@ public final class Ingester: Sendable {
     /// checkpoint, changing no file: the shared core of start-up, `kiln-inspect
     /// wal verify` and `WALRepair`. A torn tail ends the replay and is reported
     /// in the stats; corruption throws `WALError`.
-    public static func replayLog(_ directory: String, into heads: TenantHeads) throws -> ReplayStats {
+    ///
+    /// With a `blockDirectory`, a last cut whose blocks are not all there (a
+    /// crash between its checkpoint and its blocks) is redone: replay starts at
+    /// the cut before it, and at the checkpoint the missing blocks are written
+    /// from the heads as they stand there, under the names the checkpoint gave them.
+    public static func replayLog(_ directory: String, into heads: TenantHeads, blockDirectory: String? = nil,
+                                 logger: Logger? = nil) throws -> ReplayStats {
         let start = Date()
         var stats = ReplayStats()
         var lastSegment = 0
-        stats.truncatedTail = try WALScanner.scan(directory) { found in
+        var from: Int?
+        if let blockDirectory {
+            let segments = try WALSegments.list(directory)
+            let cuts = try WALScanner.checkpointSegments(directory, segments: segments)
+            if let last = cuts.first, !last.record.blockIDs.allSatisfy({ blockExists(blockDirectory, $0) }) {
+                from = cuts.dropFirst().first?.segment ?? segments.first
+                logger?.warning("WAL: blocks of the last cut are missing; rebuilding them from the log", metadata: [
+                    "blocks": "\(last.record.blockIDs)", "from_segment": "\(from ?? 0)",
+                ])
+            }
+        }
+        stats.truncatedTail = try WALScanner.scan(directory, from: from) { found in
             if found.segment != lastSegment {
                 stats.segments += 1
                 lastSegment = found.segment
@@ -101,7 +131,8 @@ public final class Ingester: Sendable {
                 try heads.head(for: r.tenant).apply(r)
                 stats.records += 1
                 stats.samples += r.sampleCount
-            case .checkpoint:
+            case .checkpoint(let c):
+                if let blockDirectory { try writeMissingBlocks(c, from: heads, blockDirectory: blockDirectory, logger: logger) }
                 heads.resetAll {}
                 stats.records += 1
             }
@@ -113,9 +144,9 @@ public final class Ingester: Sendable {
 
     /// Replays the log and cuts off a torn tail (a crash mid-append: that
     /// record was never acknowledged), with a warning and a metric.
-    static func replay(_ directory: String, into heads: TenantHeads, logger: Logger) throws -> ReplayStats {
+    static func replay(_ directory: String, into heads: TenantHeads, blockDirectory: String?, logger: Logger) throws -> ReplayStats {
         let start = Date()
-        var stats = try replayLog(directory, into: heads)
+        var stats = try replayLog(directory, into: heads, blockDirectory: blockDirectory, logger: logger)
         // Segments before the last checkpoint are persisted elsewhere; a crash
         // between writing the checkpoint and deleting them leaves them behind.
         let segments = try WALSegments.list(directory)

@@ -37,8 +37,17 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("log.level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
-    @Option(name: .customLong("storage.path"), help: "Directory for Kiln's data; the WAL lives in <path>/wal.")
+    @Option(name: .customLong("storage.path"), help: "Directory for Kiln's data: the WAL in <path>/wal, blocks in <path>/blocks/<tenant>/<ULID>.")
     var storagePath = "./data"
+
+    @Option(name: .customLong("head.max-block-duration"), help: "Cut a tenant's head into a block once its oldest profile arrived this many seconds ago (Pyroscope's default: 1 h).")
+    var maxBlockDurationSeconds = 3600.0
+
+    @Option(name: .customLong("head.max-bytes"), help: "Cut once a tenant's head is estimated to hold this many bytes.")
+    var headMaxBytes = 256 << 20
+
+    @Option(name: .customLong("head.check-interval"), help: "Seconds between checks of the cut rules.")
+    var headCheckIntervalSeconds = 15.0
 
     @Option(name: .customLong("wal.segment-size"), help: "Maximum WAL segment size in bytes.")
     var walSegmentSize = WriteAheadLog.Options().segmentSize
@@ -61,6 +70,8 @@ struct Kiln: AsyncParsableCommand {
         guard walSegmentSize >= 1 << 20 else { throw ValidationError("--wal.segment-size: at least 1 MiB") }
         guard (0...1000).contains(walMaxBatchDelayMs) else { throw ValidationError("--wal.max-batch-delay: 0 to 1000 ms") }
         guard walSyncIntervalMs > 0 else { throw ValidationError("--wal.sync-interval: must be positive") }
+        guard maxBlockDurationSeconds > 0, headCheckIntervalSeconds > 0 else { throw ValidationError("--head.max-block-duration and --head.check-interval must be positive") }
+        guard headMaxBytes > 0 else { throw ValidationError("--head.max-bytes must be positive") }
     }
 
     func run() async throws {
@@ -81,7 +92,7 @@ struct Kiln: AsyncParsableCommand {
         let walDirectory = storagePath + "/wal"
         let ingester: Ingester
         do {
-            ingester = try Ingester(walDirectory: walDirectory, options: walOptions, logger: logger)
+            ingester = try Ingester(walDirectory: walDirectory, blockDirectory: storagePath + "/blocks", options: walOptions, logger: logger)
         } catch {
             logger.critical("cannot open the WAL in \(walDirectory): \(error)")
             throw ExitCode(1)
@@ -93,7 +104,21 @@ struct Kiln: AsyncParsableCommand {
             ])
         }
         let app = KilnApplication.build(config: config, logger: logger, ingester: ingester, metrics: registry)
+        let policy = Ingester.CutPolicy(maxAge: .seconds(maxBlockDurationSeconds), maxBytes: headMaxBytes)
+        let cutter = Task { [headCheckIntervalSeconds] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(headCheckIntervalSeconds))
+                do {
+                    for m in try await ingester.cutIfDue(policy) {
+                        logger.info("head cut", metadata: ["tenant": "\(m.tenant)", "block": "\(m.ulid)", "profiles": "\(m.stats.profiles)", "samples": "\(m.stats.samples)"])
+                    }
+                } catch {
+                    logger.error("head cut failed; the head stays in memory and the WAL keeps its data", metadata: ["error": "\(error)"])
+                }
+            }
+        }
         try await app.runService()
+        cutter.cancel()
         ingester.close()
     }
 }

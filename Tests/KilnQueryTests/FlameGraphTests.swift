@@ -26,7 +26,7 @@ enum Fixture {
     func graph(_ stacks: [([String], Int64)], maxNodes: Int64 = FlameGraph.defaultMaxNodes) throws -> FlameGraph {
         var head = HeadState()
         head.append(try Fixture.ingest(Fixture.profile(stacks), labels: [], timeNanos: 1_000_000))
-        return HeadQuery.mergeStacktraces(head, profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: maxNodes)
+        return Query(sources: [head]).mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: maxNodes)
     }
 
     /// The worked example of shared/reference/pyroscope-api.md §2.6, exactly.
@@ -40,7 +40,7 @@ enum Fixture {
 
     @Test func emptyWhenNothingSelected() throws {
         let head = HeadState()
-        #expect(HeadQuery.mergeStacktraces(head, profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: 10) == .empty)
+        #expect(Query(sources: [head]).mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: 10) == .empty)
         #expect(FlameGraph.empty.levels == [[0, 0, 0, 0]])
     }
 
@@ -95,7 +95,7 @@ enum Fixture {
         var head = HeadState()
         let targets = SeriesLabels.targets(base: base, name: name, profile: p)
         head.append(IngestProfile(profile: p, series: targets, timeNanos: 1, durationNanos: 0))
-        let g = HeadQuery.mergeStacktraces(head, profileType: targets[t].profileType, selector: LabelSelector(), range: .all, maxNodes: FlameGraph.maxMaxNodes)
+        let g = Query(sources: [head]).mergeStacktraces(profileType: targets[t].profileType, selector: LabelSelector(), range: .all, maxNodes: FlameGraph.maxMaxNodes)
         let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
         #expect(g.total == p.total(ofType: t))
         for (path, total) in expectedTotal where total != 0 {

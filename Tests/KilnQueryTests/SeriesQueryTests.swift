@@ -25,7 +25,7 @@ import Testing
 
     func query(groupBy: [String] = [], aggregation: TimeSeriesQuery.Aggregation = .sum, limit: Int? = nil,
                selector: String = "{}", end: Int64 = 60_000) throws -> [TimeSeries] {
-        try HeadQuery.selectSeries(head(), TimeSeriesQuery(
+        try Query(sources: [head()]).selectSeries(TimeSeriesQuery(
             profileType: Fixture.cpu, selector: LabelSelector(parsing: selector), startMs: Self.start, endMs: Self.start + end,
             stepMs: 15_000, groupBy: groupBy, aggregation: aggregation, limit: limit))
     }
@@ -48,7 +48,7 @@ import Testing
         let p = Fixture.profile([(["main", "api"], 1000)])
         h.append(try Fixture.ingest(p, labels: [Label("service_name", "api"), Label("env", "prod")], timeNanos: (Self.start - 5_000) * Self.ms))
         h.append(try Fixture.ingest(p, labels: [Label("service_name", "api"), Label("env", "prod")], timeNanos: (Self.start - 15_000) * Self.ms))
-        let s = HeadQuery.selectSeries(h, TimeSeriesQuery(profileType: Fixture.cpu, selector: try LabelSelector(parsing: #"{service_name="api"}"#),
+        let s = Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: Fixture.cpu, selector: try LabelSelector(parsing: #"{service_name="api"}"#),
                                                           startMs: Self.start, endMs: Self.start + 60_000, stepMs: 15_000))
         // t = start − 5 s lands in the first point; t = start − 15 s is outside (start − step, start].
         #expect(s[0].points.first == TimeSeries.Point(timestampMs: Self.start, value: 1010))
@@ -75,33 +75,33 @@ import Testing
     @Test func emptyForOtherTypesAndRanges() throws {
         let h = try head()
         let other = try ProfileTypeID(parsing: "memory:alloc_space:bytes:space:bytes")
-        #expect(HeadQuery.selectSeries(h, TimeSeriesQuery(profileType: other, selector: LabelSelector(), startMs: Self.start, endMs: Self.start + 60_000, stepMs: 1000)).isEmpty)
-        #expect(HeadQuery.selectSeries(h, TimeSeriesQuery(profileType: Fixture.cpu, selector: LabelSelector(), startMs: 1000, endMs: 4000, stepMs: 1000)).isEmpty)
+        #expect(Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: other, selector: LabelSelector(), startMs: Self.start, endMs: Self.start + 60_000, stepMs: 1000)).isEmpty)
+        #expect(Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: Fixture.cpu, selector: LabelSelector(), startMs: 1000, endMs: 4000, stepMs: 1000)).isEmpty)
     }
 
     @Test func labelAPIs() throws {
         let h = try head()
         let all = TimeRange.all
-        #expect(HeadQuery.profileTypes(h, range: all).map(\.id) == ["process_cpu:cpu:nanoseconds:cpu:nanoseconds"])
-        #expect(HeadQuery.profileTypes(h, range: .milliseconds(1000, 4000)).isEmpty)
-        let names = HeadQuery.labelNames(h, selector: LabelSelector(), range: all)
+        #expect(Query(sources: [h]).profileTypes(range: all).map(\.id) == ["process_cpu:cpu:nanoseconds:cpu:nanoseconds"])
+        #expect(Query(sources: [h]).profileTypes(range: .milliseconds(1000, 4000)).isEmpty)
+        let names = Query(sources: [h]).labelNames(selector: LabelSelector(), range: all)
         #expect(names == ["__name__", "__period_type__", "__period_unit__", "__profile_type__", "__service_name__", "__type__", "__unit__", "env", "service_name"])
-        #expect(try HeadQuery.labelValues(h, name: "service_name", selector: LabelSelector(parsing: #"{env="prod"}"#), range: all) == ["api", "db"])
-        #expect(try HeadQuery.labelValues(h, name: "service_name", selector: LabelSelector(parsing: #"{env=~"d.*"}"#), range: all) == ["web"])
-        #expect(HeadQuery.labelValues(h, name: "nope", selector: LabelSelector(), range: all).isEmpty)
-        let projected = HeadQuery.series(h, selector: LabelSelector(), labelNames: ["env", "__profile_type__"], range: all)
+        #expect(try Query(sources: [h]).labelValues(name: "service_name", selector: LabelSelector(parsing: #"{env="prod"}"#), range: all) == ["api", "db"])
+        #expect(try Query(sources: [h]).labelValues(name: "service_name", selector: LabelSelector(parsing: #"{env=~"d.*"}"#), range: all) == ["web"])
+        #expect(Query(sources: [h]).labelValues(name: "nope", selector: LabelSelector(), range: all).isEmpty)
+        let projected = Query(sources: [h]).series(selector: LabelSelector(), labelNames: ["env", "__profile_type__"], range: all)
         #expect(projected.map { $0["env"] } == ["dev", "prod"])
-        #expect(HeadQuery.series(h, selector: LabelSelector(), labelNames: [], range: all).count == 3)
+        #expect(Query(sources: [h]).series(selector: LabelSelector(), labelNames: [], range: all).count == 3)
         // A time range that holds only the last profile (t = +60 001 ms).
         let late = TimeRange.milliseconds(Self.start + 60_001, Self.start + 70_000)
-        #expect(HeadQuery.labelValues(h, name: "service_name", selector: LabelSelector(), range: late) == ["api", "db", "web"])
-        let stats = HeadQuery.stats(h)
+        #expect(Query(sources: [h]).labelValues(name: "service_name", selector: LabelSelector(), range: late) == ["api", "db", "web"])
+        let stats = Query(sources: [h]).stats()
         #expect(stats.ingested && stats.oldestMs == Self.start && stats.newestMs == Self.start + 60_001)
     }
 
     @Test func flameGraphHonoursSelectorAndRange() throws {
         let h = try head()
-        let g = try HeadQuery.mergeStacktraces(h, profileType: Fixture.cpu, selector: LabelSelector(parsing: #"{env="prod"}"#),
+        let g = try Query(sources: [h]).mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(parsing: #"{env="prod"}"#),
                                                range: .milliseconds(Self.start, Self.start + 15_000), maxNodes: 100)
         let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
         // Profiles at +0, +1, +15000 ms of api and db: 10 + 20 + 30 each.

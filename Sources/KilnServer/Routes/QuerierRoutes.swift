@@ -3,6 +3,8 @@ import KilnModel
 import KilnProto
 import KilnQuery
 import KilnStorage
+import Logging
+import Metrics
 import SwiftProtobuf
 
 /// `querier.v1.QuerierService`, the Connect service Grafana's Pyroscope data
@@ -14,6 +16,8 @@ struct QuerierRoutes: Sendable {
 
     let heads: TenantHeads
     let connect: ConnectUnary
+    let logger: Logger
+    static let blockErrors = Counter(label: "kiln_block_corruptions_total")
 
     func register(on router: Router<BasicRequestContext>) {
         route(router, "ProfileTypes", Querier_V1_ProfileTypesRequest.self, profileTypes)
@@ -34,11 +38,15 @@ struct QuerierRoutes: Sendable {
 
     private func route<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
         _ router: Router<BasicRequestContext>, _ method: String, _ type: Req.Type,
-        _ handler: @escaping @Sendable (Req, Head?) throws -> Res
+        _ handler: @escaping @Sendable (Req, Query) throws -> Res
     ) {
-        router.post(RouterPath(Self.prefix + method)) { [heads, connect] request, _ in
+        router.post(RouterPath(Self.prefix + method)) { [heads, connect, logger] request, _ in
             await connect.serve(request, type) { message, tenant in
-                try handler(message, heads.existingHead(for: tenant))
+                try handler(message, Query(heads.existingHead(for: tenant)) { block, error in
+                    // A corrupt block is skipped, never fatal: the answer covers the rest.
+                    Self.blockErrors.increment()
+                    logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
+                })
             }
         }
     }
@@ -53,10 +61,10 @@ struct QuerierRoutes: Sendable {
 
     // MARK: - Methods
 
-    func profileTypes(_ r: Querier_V1_ProfileTypesRequest, _ head: Head?) throws -> Querier_V1_ProfileTypesResponse {
+    func profileTypes(_ r: Querier_V1_ProfileTypesRequest, _ query: Query) throws -> Querier_V1_ProfileTypesResponse {
         let range = try Self.range(r.start, r.end)
         var out = Querier_V1_ProfileTypesResponse()
-        let types = head?.read { HeadQuery.profileTypes($0, range: range) } ?? []
+        let types = query.profileTypes(range: range)
         out.profileTypes = types.map { t in
             var p = Types_V1_ProfileType()
             p.id = t.id
@@ -70,28 +78,28 @@ struct QuerierRoutes: Sendable {
         return out
     }
 
-    func labelNames(_ r: Types_V1_LabelNamesRequest, _ head: Head?) throws -> Types_V1_LabelNamesResponse {
+    func labelNames(_ r: Types_V1_LabelNamesRequest, _ query: Query) throws -> Types_V1_LabelNamesResponse {
         let range = try Self.range(r.start, r.end)
         let selector = try Self.selector(r.matchers)
         var out = Types_V1_LabelNamesResponse()
-        out.names = head?.read { HeadQuery.labelNames($0, selector: selector, range: range) } ?? []
+        out.names = query.labelNames(selector: selector, range: range)
         return out
     }
 
-    func labelValues(_ r: Types_V1_LabelValuesRequest, _ head: Head?) throws -> Types_V1_LabelValuesResponse {
+    func labelValues(_ r: Types_V1_LabelValuesRequest, _ query: Query) throws -> Types_V1_LabelValuesResponse {
         guard !r.name.isEmpty else { throw ConnectError(.invalidArgument, "name is required") }
         let range = try Self.range(r.start, r.end)
         let selector = try Self.selector(r.matchers)
         var out = Types_V1_LabelValuesResponse()
-        out.names = head?.read { HeadQuery.labelValues($0, name: r.name, selector: selector, range: range) } ?? []
+        out.names = query.labelValues(name: r.name, selector: selector, range: range)
         return out
     }
 
-    func series(_ r: Querier_V1_SeriesRequest, _ head: Head?) throws -> Querier_V1_SeriesResponse {
+    func series(_ r: Querier_V1_SeriesRequest, _ query: Query) throws -> Querier_V1_SeriesResponse {
         let range = try Self.range(r.start, r.end)
         let selector = try Self.selector(r.matchers)
         var out = Querier_V1_SeriesResponse()
-        let sets = head?.read { HeadQuery.series($0, selector: selector, labelNames: r.labelNames, range: range) } ?? []
+        let sets = query.series(selector: selector, labelNames: r.labelNames, range: range)
         out.labelsSet = sets.map { set in
             var l = Types_V1_Labels()
             l.labels = Self.pairs(set)
@@ -100,7 +108,7 @@ struct QuerierRoutes: Sendable {
         return out
     }
 
-    func selectMergeStacktraces(_ r: Querier_V1_SelectMergeStacktracesRequest, _ head: Head?) throws -> Querier_V1_SelectMergeStacktracesResponse {
+    func selectMergeStacktraces(_ r: Querier_V1_SelectMergeStacktracesRequest, _ query: Query) throws -> Querier_V1_SelectMergeStacktracesResponse {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.selector([r.labelSelector])
         let range = try Self.range(r.start, r.end)
@@ -112,15 +120,13 @@ struct QuerierRoutes: Sendable {
         }
         try Self.rejectUnsupportedFilters(
             stackTraceSelector: r.hasStackTraceSelector, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: r.spanSelector)
-        let graph = head?.read {
-            HeadQuery.mergeStacktraces($0, profileType: type, selector: selector, range: range, maxNodes: maxNodes)
-        } ?? .empty
+        let graph = query.mergeStacktraces(profileType: type, selector: selector, range: range, maxNodes: maxNodes)
         var out = Querier_V1_SelectMergeStacktracesResponse()
         out.flamegraph = Self.flameGraph(graph)
         return out
     }
 
-    func selectSeries(_ r: Querier_V1_SelectSeriesRequest, _ head: Head?) throws -> Querier_V1_SelectSeriesResponse {
+    func selectSeries(_ r: Querier_V1_SelectSeriesRequest, _ query: Query) throws -> Querier_V1_SelectSeriesResponse {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.selector([r.labelSelector])
         _ = try Self.range(r.start, r.end)
@@ -134,7 +140,7 @@ struct QuerierRoutes: Sendable {
             stepMs: max(1, Int64((r.step * 1000).rounded())), groupBy: r.groupBy,
             aggregation: r.hasAggregation && r.aggregation == .average ? .average : .sum,
             limit: r.hasLimit ? Int(clamping: r.limit) : nil)
-        let series = head?.read { HeadQuery.selectSeries($0, q) } ?? []
+        let series = query.selectSeries(q)
         var out = Querier_V1_SelectSeriesResponse()
         out.series = series.map { s in
             var ts = Types_V1_Series()
@@ -150,9 +156,10 @@ struct QuerierRoutes: Sendable {
         return out
     }
 
-    func profileStats(_: Types_V1_GetProfileStatsRequest, _ head: Head?) throws -> Types_V1_GetProfileStatsResponse {
+    func profileStats(_: Types_V1_GetProfileStatsRequest, _ query: Query) throws -> Types_V1_GetProfileStatsResponse {
         var out = Types_V1_GetProfileStatsResponse()
-        if let stats = head?.read({ HeadQuery.stats($0) }), stats.ingested {
+        let stats = query.stats()
+        if stats.ingested {
             out.dataIngested = true
             out.oldestProfileTime = stats.oldestMs
             out.newestProfileTime = stats.newestMs

@@ -72,6 +72,31 @@ enum FileIO {
         return out
     }
 
+    /// Reads `range` of the open file `fd` (fewer bytes only at end of file).
+    static func pread(_ fd: Int32, _ range: Range<Int>, path: String) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: range.count)
+        var done = 0
+        try out.withUnsafeMutableBytes { buf in
+            while done < buf.count {
+                let n = Glibc.pread(fd, buf.baseAddress! + done, buf.count - done, off_t(range.lowerBound + done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw StorageError.errno("pread", path: path)
+                }
+                if n == 0 { break }
+                done += n
+            }
+        }
+        if done < out.count { out.removeSubrange(done...) }
+        return out
+    }
+
+    static func size(_ fd: Int32, path: String) throws -> Int {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw StorageError.errno("fstat", path: path) }
+        return Int(st.st_size)
+    }
+
     static func remove(_ path: String) throws {
         guard unlink(path) == 0 || errno == ENOENT else { throw StorageError.errno("unlink", path: path) }
     }

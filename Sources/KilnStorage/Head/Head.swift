@@ -1,22 +1,41 @@
 import KilnFormat
 import KilnIngest
 
-/// A tenant's head behind a lock: appends and reads are serialised.
+/// One tenant's data behind a lock: the live head, heads frozen by a cut
+/// whose blocks are being written, and the tenant's blocks.
 ///
-/// Reads run their closure while holding the lock, so a query sees one
-/// consistent state and must not call back into the head. An append runs its
+/// Appends and reads of the live head are serialised. An append runs its
 /// `log` closure inside the same critical section, so the WAL receives one
 /// tenant's records in exactly the order the head applied them — the order
 /// replay must follow to reproduce the same ids.
+///
+/// A cut moves the live head to `frozen` and a finished block replaces its
+/// frozen head, each under the lock, so a query's snapshot (taken under the
+/// lock) sees every profile exactly once: in the head, a frozen head or a block.
 public final class Head: Sendable {
-    private let state = LockedState(HeadState())
+    /// A head moved out by a cut, queryable until its block `ulid` is published.
+    public struct Frozen: Sendable {
+        public let ulid: ULID
+        public let state: HeadState
+    }
+
+    struct Contents: Sendable {
+        var live = HeadState()
+        /// When the live head received its first profile (wall clock): the age a cut by time looks at.
+        var liveSince: ContinuousClock.Instant?
+        var frozen: [Frozen] = []
+        var blocks: [Block] = []
+    }
+
+    private let state = LockedState(Contents())
 
     public init() {}
 
     /// Appends one push without logging it.
     public func append(_ profiles: [IngestProfile]) {
         state.withLock { s in
-            for p in profiles { s.append(p) }
+            if s.liveSince == nil { s.liveSince = .now }
+            for p in profiles { s.live.append(p) }
         }
     }
 
@@ -25,28 +44,95 @@ public final class Head: Sendable {
     public func append<R: Sendable>(_ profiles: [IngestProfile], tenant: String,
                                     log: (IngestRecord) throws -> R) throws -> R {
         try state.withLock { s in
-            let record = s.append(profiles, tenant: tenant)
+            if s.liveSince == nil { s.liveSince = .now }
+            let record = s.live.append(profiles, tenant: tenant)
             return try log(record)
         }
     }
 
     /// Replays a logged push (see `HeadState.apply`).
     public func apply(_ record: IngestRecord) throws(ReplayMismatch) {
-        try state.withLock { (s: inout HeadState) throws(ReplayMismatch) in try s.apply(record) }
+        try state.withLock { (s: inout Contents) throws(ReplayMismatch) in try s.live.apply(record) }
     }
 
-    /// Empties `heads` one by one, keeping each locked, then runs `body`
-    /// while all are still locked: nothing can be appended to any of them
-    /// between its reset and `body`.
-    static func resetAll<R: Sendable>(_ heads: ArraySlice<Head>, _ body: () throws -> R) rethrows -> R {
-        guard let first = heads.first else { return try body() }
-        return try first.state.withLock { s in
-            s = HeadState()
-            return try resetAll(heads.dropFirst(), body)
+    /// Reads the live head under the lock.
+    public func read<R: Sendable>(_ body: (borrowing HeadState) throws -> R) rethrows -> R {
+        try state.withLock { s in try body(s.live) }
+    }
+
+    /// Runs `body` on the live head under the lock and returns the frozen
+    /// heads and blocks of the same instant, which are immutable and can be
+    /// read after the lock is released.
+    public func snapshot(_ body: (borrowing HeadState) throws -> Void) rethrows -> (frozen: [Frozen], blocks: [Block]) {
+        try state.withLock { s in
+            try body(s.live)
+            return (s.frozen, s.blocks)
         }
     }
 
-    public func read<R: Sendable>(_ body: (borrowing HeadState) throws -> R) rethrows -> R {
-        try state.withLock { s in try body(s) }
+    public var blocks: [Block] { state.withLock { $0.blocks } }
+
+    /// The live head's age (since its first profile) and estimated size.
+    public var liveUsage: (age: Duration, bytes: Int) {
+        state.withLock { s in (s.liveSince.map { .now - $0 } ?? .zero, s.live.estimatedBytes) }
+    }
+    public var frozenHeads: [Frozen] { state.withLock { $0.frozen } }
+
+    // MARK: - Cuts
+
+    /// Swaps each non-empty head of `heads` for an empty one, keeping each
+    /// locked, then runs `body` with what was frozen while all are still
+    /// locked: no push lands between a swap and `body` (the WAL checkpoint),
+    /// so each tenant's records fall wholly before or wholly after it.
+    static func freezeAll<R: Sendable>(_ heads: ArraySlice<(tenant: String, head: Head)>, now: UInt64,
+                                       frozen: [(tenant: String, head: Head, ulid: ULID)] = [],
+                                       _ body: ([(tenant: String, head: Head, ulid: ULID)]) throws -> R) rethrows -> R {
+        guard let (tenant, head) = heads.first else { return try body(frozen) }
+        return try head.state.withLock { s in
+            var frozen = frozen
+            if s.live.profileCount > 0 {
+                let ulid = ULID.make(milliseconds: now)
+                s.frozen.append(Frozen(ulid: ulid, state: s.live))
+                s.live = HeadState()
+                s.liveSince = nil
+                frozen.append((tenant, head, ulid))
+            } else if s.live.series.count > 0 {
+                // Series without profiles are invisible; drop them with the cut.
+                s.live = HeadState()
+            }
+            return try freezeAll(heads.dropFirst(), now: now, frozen: frozen, body)
+        }
+    }
+
+    /// The frozen head of `ulid`.
+    func frozen(_ ulid: ULID) -> HeadState? {
+        state.withLock { s in s.frozen.first { $0.ulid == ulid }?.state }
+    }
+
+    /// Replaces the frozen head `ulid` by its now durable block.
+    func publish(_ block: Block, replacing ulid: ULID) {
+        state.withLock { s in
+            s.frozen.removeAll { $0.ulid == ulid }
+            s.blocks.append(block)
+            s.blocks.sort { $0.ulid < $1.ulid }
+        }
+    }
+
+    /// Adds blocks found on disk at start-up.
+    func attach(_ blocks: [Block]) {
+        state.withLock { s in
+            s.blocks += blocks
+            s.blocks.sort { $0.ulid < $1.ulid }
+        }
+    }
+
+    /// Empties `heads` one by one, keeping each locked, then runs `body`
+    /// while all are still locked (replay of a checkpoint; test-driven checkpoints).
+    static func resetAll<R: Sendable>(_ heads: ArraySlice<Head>, _ body: () throws -> R) rethrows -> R {
+        guard let first = heads.first else { return try body() }
+        return try first.state.withLock { s in
+            s.live = HeadState()
+            return try resetAll(heads.dropFirst(), body)
+        }
     }
 }

@@ -20,6 +20,16 @@ public struct HeadState: Sendable {
     public init() {}
 
     public var sampleCount: Int { sampleStacks.count }
+
+    /// Memory the head holds, estimated from its table sizes (for the size
+    /// cut, not an allocator count): 12 B per stored sample, ~40 B per stack
+    /// node with its index slots, ~60 B per location, ~40 B per function, the
+    /// strings' bytes plus ~40 B each, ~300 B per series, ~48 B per profile.
+    /// - Complexity: O(strings + series).
+    public var estimatedBytes: Int {
+        sampleCount * 12 + symbols.stacks.count * 40 + symbols.locations.count * 60 + symbols.functions.count * 40
+            + symbols.strings.reduce(0) { $0 + $1.utf8.count + 40 } + series.count * 300 + profileCount * 48
+    }
     public var profileCount: Int { series.reduce(0) { $0 + $1.profileCount } }
 
     /// The ref of the series with exactly these labels, created when new.
@@ -52,36 +62,6 @@ public struct HeadState: Sendable {
     /// once per series).
     /// - Complexity: O(candidates × matchers) plus one regex run per distinct value.
     public func select(_ selector: LabelSelector) -> [UInt32] {
-        var candidates: [UInt32]?
-        for m in selector.matchers where m.op == .equal && !m.value.isEmpty {
-            let list = postings[m.name]?[m.value] ?? []
-            candidates = candidates.map { intersect($0, list) } ?? list
-            if candidates!.isEmpty { return [] }
-        }
-        let all = candidates ?? Array(0..<UInt32(series.count))
-        var caches = [[String: Bool]](repeating: [:], count: selector.matchers.count)
-        return all.filter { ref in
-            let labels = series[Int(ref)].labels
-            for (i, m) in selector.matchers.enumerated() {
-                let value = labels[m.name] ?? ""
-                if let hit = caches[i][value] {
-                    if !hit { return false }
-                    continue
-                }
-                let ok = m.matches(value)
-                caches[i][value] = ok
-                if !ok { return false }
-            }
-            return true
-        }
-    }
-
-    private func intersect(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
-        var out: [UInt32] = []
-        var i = 0, j = 0
-        while i < a.count && j < b.count {
-            if a[i] == b[j] { out.append(a[i]); i += 1; j += 1 } else if a[i] < b[j] { i += 1 } else { j += 1 }
-        }
-        return out
+        selector.select(seriesCount: series.count, postings: { postings[$0]?[$1] ?? [] }, labels: { series[Int($0)].labels })
     }
 }

@@ -16,6 +16,11 @@ public final class TenantHeads: Sendable {
         }
     }
 
+    /// Every tenant's head, by tenant name.
+    public var all: [(tenant: String, head: Head)] {
+        heads.withLock { h in h.keys.sorted().map { ($0, h[$0]!) } }
+    }
+
     /// The head of `tenant`, or nil when it has never been written to.
     public func existingHead(for tenant: String) -> Head? {
         heads.withLock { $0[tenant] }
@@ -31,6 +36,17 @@ extension TenantHeads {
     public func resetAll<R: Sendable>(_ body: () throws -> R) rethrows -> R {
         try heads.withLock { h in
             try Head.resetAll(h.keys.sorted().map { h[$0]! }[...], body)
+        }
+    }
+}
+
+extension TenantHeads {
+    /// Freezes every non-empty head (see `Head.freezeAll`) while holding this
+    /// registry's lock and every head's lock, then runs `body` with what was
+    /// frozen, still under all of them.
+    public func freezeAll<R: Sendable>(now: UInt64, _ body: ([(tenant: String, head: Head, ulid: ULID)]) throws -> R) rethrows -> R {
+        try heads.withLock { h in
+            try Head.freezeAll(h.keys.sorted().map { ($0, h[$0]!) }[...], now: now, body)
         }
     }
 }

@@ -27,39 +27,51 @@ public enum WALScanner {
         public func decode() throws(DecodeError) -> WALRecord { try WALRecord.decode(record, in: bytes) }
     }
 
-    /// The first segment replay must read: the last one whose first record is
-    /// a checkpoint, or the first segment.
-    public static func startSegment(_ directory: String, segments: [Int]) throws(WALError) -> Int? {
-        for n in segments.reversed() {
-            let path = WALSegments.path(directory, n)
-            var bytes: [UInt8]
-            do {
-                // Only the first record matters: read the headers, then that record if it is a checkpoint.
-                let headers = WALFrame.segmentHeaderSize + WALFrame.recordHeaderSize
-                bytes = try FileIO.read(path, limit: headers)
-                guard bytes.count == headers, bytes[headers - 1] == WALFrame.RecordType.checkpoint.rawValue else { continue }
-                let length = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-                bytes = try FileIO.read(path, limit: headers + min(length, WALFrame.maxPayloadLength))
-            } catch let e as StorageError {
-                throw .io(e)
-            } catch {
-                throw .io(StorageError("read", path: path, reason: "\(error)"))
-            }
-            let isCheckpoint = bytes.withUnsafeBytes { raw -> Bool in
-                guard var reader = try? WALSegmentReader(raw), let first = try? reader.next() else { return false }
-                return first.type == .checkpoint
-            }
-            if isCheckpoint { return n }
+    /// The checkpoint record that opens segment `n`, or nil when its first
+    /// record is something else (or it has none). Reads only that record.
+    public static func checkpoint(_ directory: String, segment n: Int) throws(WALError) -> CheckpointRecord? {
+        let path = WALSegments.path(directory, n)
+        var bytes: [UInt8]
+        do {
+            let headers = WALFrame.segmentHeaderSize + WALFrame.recordHeaderSize
+            bytes = try FileIO.read(path, limit: headers)
+            guard bytes.count == headers, bytes[headers - 1] == WALFrame.RecordType.checkpoint.rawValue else { return nil }
+            let length = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            bytes = try FileIO.read(path, limit: headers + min(length, WALFrame.maxPayloadLength))
+        } catch let e as StorageError {
+            throw .io(e)
+        } catch {
+            throw .io(StorageError("read", path: path, reason: "\(error)"))
         }
+        return bytes.withUnsafeBytes { raw -> CheckpointRecord? in
+            guard var reader = try? WALSegmentReader(raw), let first = try? reader.next(),
+                  case .checkpoint(let c)? = try? WALRecord.decode(first, in: raw) else { return nil }
+            return c
+        }
+    }
+
+    /// The segments that open with a checkpoint, newest first.
+    public static func checkpointSegments(_ directory: String, segments: [Int]) throws(WALError) -> [(segment: Int, record: CheckpointRecord)] {
+        var out: [(segment: Int, record: CheckpointRecord)] = []
+        for n in segments.reversed() {
+            if let c = try checkpoint(directory, segment: n) { out.append((n, c)) }
+        }
+        return out
+    }
+
+    /// The segment replay starts at: the last one opening with a checkpoint, or the first.
+    public static func startSegment(_ directory: String, segments: [Int]) throws(WALError) -> Int? {
+        for n in segments.reversed() where try checkpoint(directory, segment: n) != nil { return n }
         return segments.first
     }
 
     /// Calls `body` for every record from the start segment on, in order.
     /// - Parameter fromCheckpoint: start at the last checkpoint (replay) or at the first segment (inspection).
+    /// - Parameter from: start at this segment instead (replay of a cut whose blocks are missing).
     /// - Returns: the torn tail of the last segment, if there is one.
     /// - Throws: `WALError`; an error thrown by `body` becomes corruption at that record.
     @discardableResult
-    public static func scan(_ directory: String, fromCheckpoint: Bool = true,
+    public static func scan(_ directory: String, fromCheckpoint: Bool = true, from: Int? = nil,
                             _ body: (Found) throws -> Void) throws(WALError) -> TornTail? {
         let segments: [Int]
         do { segments = try WALSegments.list(directory) } catch let e as StorageError { throw .io(e) } catch { throw .io(StorageError("list", path: directory, reason: "\(error)")) }
@@ -67,7 +79,12 @@ public enum WALScanner {
         for (i, n) in segments.enumerated() where n != first + i {
             throw .missingSegment(directory: directory, number: first + i)
         }
-        let start = fromCheckpoint ? (try startSegment(directory, segments: segments) ?? first) : first
+        var start = first
+        if let from {
+            start = from
+        } else if fromCheckpoint {
+            start = try startSegment(directory, segments: segments) ?? first
+        }
         for n in segments where n >= start {
             let path = WALSegments.path(directory, n)
             let isLast = n == segments.last

@@ -1,0 +1,179 @@
+import KilnModel
+import KilnStorage
+
+/// The query semantics of shared/reference/pyroscope-api.md §2 and §8,
+/// answered over one tenant's data: the live head, frozen heads and blocks,
+/// as one. Each source is read in full or not at all: a block whose pages do
+/// not decode is reported to `onBlockError` and contributes nothing.
+public struct Query {
+    let head: Head?
+    let fixed: [any QuerySource]
+    let onBlockError: (Block, any Error) -> Void
+
+    /// A query over a tenant's data (none when `head` is nil).
+    public init(_ head: Head?, onBlockError: @escaping (Block, any Error) -> Void = { _, _ in }) {
+        self.head = head
+        self.fixed = []
+        self.onBlockError = onBlockError
+    }
+
+    /// A query over given sources (tests, tools), as if they were one tenant's.
+    public init(sources: [any QuerySource], onBlockError: @escaping (Block, any Error) -> Void = { _, _ in }) {
+        self.head = nil
+        self.fixed = sources
+        self.onBlockError = onBlockError
+    }
+
+    /// Calls `body` with the live head (under its lock), then with each
+    /// frozen head and block of the same instant (after the lock is released).
+    func forEachSource(_ body: (any QuerySource) throws -> Void) {
+        for source in fixed {
+            do { try body(source) } catch { if let b = source as? Block { onBlockError(b, error) } }
+        }
+        guard let head else { return }
+        do {
+            let (frozen, blocks) = try head.snapshot { live in try body(copy live) }
+            for f in frozen { try body(f.state) }
+            for b in blocks {
+                do { try body(b) } catch { onBlockError(b, error) }
+            }
+        } catch {
+            // Heads do not throw; only blocks do, and those are caught above.
+            preconditionFailure("a head query threw: \(error)")
+        }
+    }
+
+    /// Distinct profile types with data in `range`, sorted by ID.
+    public func profileTypes(range: TimeRange) -> [ProfileTypeID] {
+        var seen = Set<ProfileTypeID>()
+        forEachSource { s in
+            for ref in s.select(LabelSelector()) where s.hasProfiles(ref, in: range.closed) {
+                if let id = s.labels(of: ref)[ReservedLabels.profileType].flatMap({ try? ProfileTypeID(parsing: $0) }) { seen.insert(id) }
+            }
+        }
+        return seen.sorted()
+    }
+
+    /// Label names of the selected series with data in `range`, sorted, `__…__` names included.
+    public func labelNames(selector: LabelSelector, range: TimeRange) -> [String] {
+        var names = Set<String>()
+        forEachSource { s in
+            for ref in s.select(selector) where s.hasProfiles(ref, in: range.closed) {
+                for l in s.labels(of: ref).labels { names.insert(l.name) }
+            }
+        }
+        return names.sorted()
+    }
+
+    /// Distinct values of `name` on the selected series with data in `range`, sorted.
+    public func labelValues(name: String, selector: LabelSelector, range: TimeRange) -> [String] {
+        var values = Set<String>()
+        forEachSource { s in
+            for ref in s.select(selector) where s.hasProfiles(ref, in: range.closed) {
+                if let v = s.labels(of: ref)[name] { values.insert(v) }
+            }
+        }
+        return values.sorted()
+    }
+
+    /// Unique label sets of the selected series projected onto `labelNames`
+    /// (all labels when empty), sorted.
+    public func series(selector: LabelSelector, labelNames: [String], range: TimeRange) -> [LabelSet] {
+        let keep = Set(labelNames)
+        var out = Set<LabelSet>()
+        forEachSource { s in
+            for ref in s.select(selector) where s.hasProfiles(ref, in: range.closed) {
+                let labels = s.labels(of: ref)
+                out.insert(keep.isEmpty ? labels : labels.projected(onto: keep))
+            }
+        }
+        return out.sorted()
+    }
+
+    /// The merged flame graph of every profile of `profileType` whose series
+    /// matches `selector`, in `range`.
+    /// - Parameter maxNodes: validated and defaulted by the caller (1 ... `FlameGraph.maxMaxNodes`).
+    public func mergeStacktraces(profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange, maxNodes: Int64) -> FlameGraph {
+        let typed = Self.typed(selector, profileType)
+        var builder = FlameGraphBuilder()
+        var any = false
+        forEachSource { s in
+            let symbols = s.symbolView
+            var totals = StackTotals(stackCount: symbols.stackCount)
+            guard try s.addSamples(of: s.select(typed), in: range, to: &totals) else { return }
+            builder.add(totals.values, symbols: symbols)
+            any = true
+        }
+        return any ? builder.render(maxNodes: maxNodes) : .empty
+    }
+
+    /// Time series of per-profile totals, bucketed by `stepMs` with points at
+    /// the bucket right edges `start + k·step ≤ end` (a point at `T` covers
+    /// profiles in `(T − step, T]`, so the first point, at `start`, covers the
+    /// step before it, as Pyroscope's query frontend widens the range),
+    /// grouped by the `groupBy` labels, ordered by total descending (ties by
+    /// labels), cut to `limit`.
+    /// - Precondition: `stepMs ≥ 1`; `startMs`, `endMs`, `stepMs` within ±1e15
+    ///   (the caller validates), so bucket arithmetic cannot overflow.
+    public func selectSeries(_ q: TimeSeriesQuery) -> [TimeSeries] {
+        precondition(q.stepMs >= 1, "step must be at least 1 ms")
+        let range = TimeRange.exactMilliseconds(q.startMs - q.stepMs + 1, q.endMs)
+        let groupBy = Set(q.groupBy)
+        // group labels → bucket edge → (sum, count)
+        var groups: [LabelSet: [Int64: (sum: Double, count: Int)]] = [:]
+        forEachSource { s in
+            for ref in s.select(Self.typed(q.selector, q.profileType)) where s.hasProfiles(ref, in: range.closed) {
+                let key = s.labels(of: ref).projected(onto: groupBy)
+                var buckets = groups[key] ?? [:]
+                s.forEachProfile(of: ref, in: range) { time, total in
+                    let tMs = Self.floorDiv(time, 1_000_000)
+                    let k = Self.ceilDiv(tMs - q.startMs, q.stepMs)
+                    let edge = q.startMs + k * q.stepMs
+                    guard edge <= q.endMs else { return }
+                    var b = buckets[edge] ?? (0, 0)
+                    b.sum += Double(total)
+                    b.count += 1
+                    buckets[edge] = b
+                }
+                if !buckets.isEmpty { groups[key] = buckets }
+            }
+        }
+        var out: [(series: TimeSeries, total: Double)] = groups.map { labels, buckets in
+            let points = buckets.keys.sorted().map { t -> TimeSeries.Point in
+                let b = buckets[t]!
+                return TimeSeries.Point(timestampMs: t, value: q.aggregation == .average ? b.sum / Double(b.count) : b.sum)
+            }
+            return (TimeSeries(labels: labels, points: points), points.reduce(0) { $0 + $1.value })
+        }
+        out.sort { $0.total != $1.total ? $0.total > $1.total : $0.series.labels < $1.series.labels }
+        if let limit = q.limit, limit > 0, out.count > limit { out.removeSubrange(limit...) }
+        return out.map(\.series)
+    }
+
+    /// Whether the tenant ever ingested data, and the oldest and newest profile times (ms).
+    public func stats() -> (ingested: Bool, oldestMs: Int64, newestMs: Int64) {
+        var lo = Int64.max, hi = Int64.min
+        forEachSource { s in
+            guard let b = s.timeBounds else { return }
+            lo = min(lo, b.lowerBound)
+            hi = max(hi, b.upperBound)
+        }
+        guard lo <= hi else { return (false, 0, 0) }
+        return (true, Self.floorDiv(lo, 1_000_000), Self.floorDiv(hi, 1_000_000))
+    }
+
+    /// The selector ANDed with `__profile_type__ = id`.
+    static func typed(_ selector: LabelSelector, _ type: ProfileTypeID) -> LabelSelector {
+        var s = selector
+        // Cannot fail: equality matchers compile no regex.
+        s.matchers.append(try! LabelMatcher(ReservedLabels.profileType, .equal, type.id))
+        return s
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    static func ceilDiv(_ a: Int64, _ b: Int64) -> Int64 { -floorDiv(-a, b) }
+}

@@ -1,0 +1,76 @@
+import KilnModel
+import KilnStorage
+
+/// What the query kernels read, the same for the live head, a frozen head
+/// and a block: series by selector, their labels, their profiles' times and
+/// totals, and per-stack sums over the source's own symbol ids.
+public protocol QuerySource {
+    var symbolView: SymbolView { get }
+    func select(_ selector: LabelSelector) -> [UInt32]
+    func labels(of ref: UInt32) -> LabelSet
+    func hasProfiles(_ ref: UInt32, in range: ClosedRange<Int64>) -> Bool
+    /// Calls `body(time, total)` for each profile of `ref` in `range`.
+    func forEachProfile(of ref: UInt32, in range: TimeRange, _ body: (Int64, Int64) -> Void)
+    /// Adds the samples of every profile of `refs` in `range` to `totals`
+    /// (sized `symbolView.stackCount`); returns whether there was any profile.
+    func addSamples(of refs: [UInt32], in range: TimeRange, to totals: inout StackTotals) throws -> Bool
+    /// Earliest and latest profile time, nil when empty.
+    var timeBounds: ClosedRange<Int64>? { get }
+}
+
+extension HeadState: QuerySource {
+    public var symbolView: SymbolView { symbols.view }
+    public func labels(of ref: UInt32) -> LabelSet { series[Int(ref)].labels }
+    public func hasProfiles(_ ref: UInt32, in range: ClosedRange<Int64>) -> Bool { series[Int(ref)].hasProfiles(in: range) }
+
+    public func forEachProfile(of ref: UInt32, in range: TimeRange, _ body: (Int64, Int64) -> Void) {
+        let s = series[Int(ref)]
+        for i in 0..<s.profileCount where range.contains(s.timeNanos[i]) { body(s.timeNanos[i], s.totals[i]) }
+    }
+
+    public func addSamples(of refs: [UInt32], in range: TimeRange, to totals: inout StackTotals) -> Bool {
+        var any = false
+        for ref in refs {
+            let s = series[Int(ref)]
+            guard s.hasProfiles(in: range.closed) else { continue }
+            for i in 0..<s.profileCount where range.contains(s.timeNanos[i]) {
+                let start = s.sampleStarts[i]
+                let end = start + Int(s.sampleCounts[i])
+                totals.add(stacks: sampleStacks[start..<end], values: sampleValues[start..<end])
+                any = true
+            }
+        }
+        return any
+    }
+
+    public var timeBounds: ClosedRange<Int64>? {
+        var lo = Int64.max, hi = Int64.min
+        for s in series where s.profileCount > 0 {
+            lo = min(lo, s.minTime)
+            hi = max(hi, s.maxTime)
+        }
+        return lo <= hi ? lo...hi : nil
+    }
+}
+
+extension Block: QuerySource {
+    public var symbolView: SymbolView { symbols }
+    public func labels(of ref: UInt32) -> LabelSet { labels[Int(ref)] }
+
+    public func forEachProfile(of ref: UInt32, in range: TimeRange, _ body: (Int64, Int64) -> Void) {
+        for row in profiles(of: ref, in: range.closed) { body(profileTimeNanos(row), profileTotalValue(row)) }
+    }
+
+    public func addSamples(of refs: [UInt32], in range: TimeRange, to totals: inout StackTotals) throws -> Bool {
+        var rows: [Int] = []
+        for ref in refs { rows += profiles(of: ref, in: range.closed) }
+        guard !rows.isEmpty else { return false }
+        rows.sort()
+        try forEachSampleRun(profiles: rows) { stacks, values in totals.add(stacks: stacks, values: values) }
+        return true
+    }
+
+    public var timeBounds: ClosedRange<Int64>? {
+        meta.stats.profiles > 0 ? meta.minTimeNanos...max(meta.minTimeNanos, meta.maxTimeNanos) : nil
+    }
+}
