@@ -20,12 +20,15 @@ extension Ingester {
     /// nothing is lost or stored twice. Cuts run one at a time; a block that
     /// failed to write is retried first by the next cut, which writes no new
     /// checkpoint until it succeeds.
+    ///
+    /// - Parameter failAfter: fault injection for tests: stop with an error
+    ///   right after this step, leaving the files as a crash there would.
     @discardableResult
-    public func cut(now: Date = Date()) async throws -> [BlockMeta] {
+    public func cut(now: Date = Date(), failAfter: CutStep? = nil) async throws -> [BlockMeta] {
         guard let blockDirectory else { throw StorageError("cut", path: "", reason: "no block directory configured") }
         await cutGate.acquire()
         defer { cutGate.release() }
-        var metas = try publishFrozen(blockDirectory)
+        var metas = try publishFrozen(blockDirectory, failAfter: failAfter)
         let nanos = Int64(now.timeIntervalSince1970 * 1e9)
         let (frozen, lsn) = try heads.freezeAll(now: UInt64(max(nanos, 0) / 1_000_000)) { frozen in
             guard !frozen.isEmpty, let wal else { return (frozen, UInt64?.none) }
@@ -34,19 +37,40 @@ extension Ingester {
         }
         if let lsn, let wal { try await wal.waitDurable(lsn) }
         guard !frozen.isEmpty else { return metas }
-        metas += try publishFrozen(blockDirectory)
+        if failAfter == .checkpointDurable { throw CutStep.injected(.checkpointDurable) }
+        metas += try publishFrozen(blockDirectory, failAfter: failAfter)
+        if failAfter == .blocksPublished { throw CutStep.injected(.blocksPublished) }
         if let walDirectory { try Self.deleteSegmentsBeforeLastCheckpoint(walDirectory) }
         return metas
     }
 
+    /// The steps of a cut, for fault injection.
+    public enum CutStep: Sendable, Equatable, CaseIterable {
+        /// The checkpoint is durable; no block is written.
+        case checkpointDurable
+        /// A block's files are written and synced but its directory is not yet renamed into place.
+        case blockFilesWritten
+        /// Every block is in place; the WAL segments before the checkpoint are not yet deleted.
+        case blocksPublished
+
+        static func injected(_ step: CutStep) -> StorageError {
+            StorageError("cut", path: "", reason: "injected fault after \(step)")
+        }
+    }
+
     /// Writes the block of every frozen head and publishes it.
-    private func publishFrozen(_ blockDirectory: String) throws -> [BlockMeta] {
+    private func publishFrozen(_ blockDirectory: String, failAfter: CutStep?) throws -> [BlockMeta] {
         var metas: [BlockMeta] = []
         for (tenant, head) in heads.all {
             for f in head.frozenHeads {
                 let dir = Self.tenantDirectory(blockDirectory, tenant)
                 try FileIO.makeDirectory(dir)
                 let meta = try BlockWriter.write(f.state, tenant: tenant, ulid: f.ulid, directory: dir, codec: .lz4)
+                if failAfter == .blockFilesWritten {
+                    // As if the process died just before the rename.
+                    try FileManager.default.moveItem(atPath: dir + "/" + f.ulid.string, toPath: dir + "/" + f.ulid.string + ".tmp")
+                    throw CutStep.injected(.blockFilesWritten)
+                }
                 head.publish(try Block(path: dir + "/" + f.ulid.string), replacing: f.ulid)
                 metas.append(meta)
             }

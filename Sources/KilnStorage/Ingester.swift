@@ -84,6 +84,7 @@ public final class Ingester: Sendable {
         }
         let lsn = try heads.resetAll { try wal.enqueue(.checkpoint(CheckpointRecord(timeNanos: timeNanos, blockIDs: blockIDs))) }
         try await wal.waitDurable(lsn)
+        if let walDirectory { try Self.deleteSegmentsBeforeLastCheckpoint(walDirectory) }
     }
 
     public var walStats: WriteAheadLog.Stats? { wal?.currentStats }

@@ -218,14 +218,14 @@ public final class WriteAheadLog: @unchecked Sendable {
     /// that would overflow the segment and before every checkpoint.
     private func write(_ batch: [(lsn: UInt64, bytes: [UInt8], checkpoint: Bool)], sync: Bool) throws {
         var buffer: [UInt8] = []
-        var checkpointSegment: Int?
+        var hasCheckpoint = false
         for entry in batch {
             let full = segmentBytes > WALFrame.segmentHeaderSize && segmentBytes + entry.bytes.count > options.segmentSize
             if fd < 0 || full || (entry.checkpoint && segmentBytes > WALFrame.segmentHeaderSize) {
                 try flush(&buffer)
                 try rotate()
             }
-            if entry.checkpoint { checkpointSegment = segment }
+            if entry.checkpoint { hasCheckpoint = true }
             buffer.append(contentsOf: entry.bytes)
             segmentBytes += entry.bytes.count
         }
@@ -237,12 +237,11 @@ public final class WriteAheadLog: @unchecked Sendable {
             syncs.increment()
             unsynced = false
         }
-        if let checkpointSegment {
+        if hasCheckpoint {
+            // A checkpoint is always synced, in interval mode too: the cut
+            // writes blocks only once it is durable. The segments before it
+            // are deleted by the cut once those blocks are durable.
             if !sync { try FileIO.sync(fd, path: WALSegments.path(directory, segment)) }
-            // Everything before the checkpoint is persisted elsewhere: drop those segments.
-            for n in try WALSegments.list(directory) where n < checkpointSegment {
-                try FileIO.remove(WALSegments.path(directory, n))
-            }
             try FileIO.syncDirectory(directory)
         }
     }

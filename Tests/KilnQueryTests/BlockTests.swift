@@ -1,0 +1,162 @@
+import Foundation
+import KilnFormat
+import KilnIngest
+import KilnModel
+import KilnQuery
+@testable import KilnStorage
+import KilnTestSupport
+import Logging
+import Testing
+
+/// Blocks answer exactly as the head they were cut from, alone and through
+/// the ingester's cut, restart and crash paths.
+@Suite struct BlockTests {
+    static let start: Int64 = 1_700_000_000_000_000_000
+
+    /// The six real Go profiles pushed by three services over 20 minutes.
+    static func pushes() throws -> [(labels: [Label], bytes: [UInt8], time: Int64)] {
+        var out: [(labels: [Label], bytes: [UInt8], time: Int64)] = []
+        let names = ["go-cpu.pb.gz": "process_cpu", "go-heap.pb.gz": "memory", "go-allocs.pb.gz": "memory",
+                     "go-goroutine.pb.gz": "goroutine", "go-mutex.pb.gz": "mutex", "go-block.pb.gz": "block"]
+        for minute in 0..<20 {
+            for (file, name) in names.sorted(by: { $0.key < $1.key }) {
+                let service = "svc-\(minute % 3)"
+                out.append(([Label("__name__", name), Label("service_name", service), Label("env", minute % 2 == 0 ? "prod" : "dev")],
+                            try TestData.bytes("pprof/" + file), start + Int64(minute) * 60_000_000_000 + Int64(file.count)))
+            }
+        }
+        return out
+    }
+
+    static func ingest(_ p: (labels: [Label], bytes: [UInt8], time: Int64)) throws -> IngestProfile {
+        try PushConverter.convert(labels: p.labels, rawProfile: p.bytes, id: "", nowNanos: p.time)
+    }
+
+    /// Every query API's answer, for comparing sources.
+    struct Answers: Equatable {
+        var types: [String] = []
+        var names: [String] = []
+        var values: [String] = []
+        var series: [LabelSet] = []
+        var graphs: [FlameGraph] = []
+        var timeSeries: [[TimeSeries]] = []
+        var oldest: Int64 = 0
+        var newest: Int64 = 0
+    }
+
+    static func answers(_ q: Query) throws -> Answers {
+        var a = Answers()
+        let types = q.profileTypes(range: .all)
+        a.types = types.map(\.id)
+        a.names = q.labelNames(selector: LabelSelector(), range: .all)
+        a.values = q.labelValues(name: "service_name", selector: try LabelSelector(parsing: #"{env="prod"}"#), range: .all)
+        a.series = q.series(selector: LabelSelector(), labelNames: [], range: .all)
+        let partial = TimeRange.milliseconds(start / 1_000_000 + 5 * 60_000, start / 1_000_000 + 12 * 60_000)
+        for t in types {
+            for (selector, range) in [("{}", TimeRange.all), (#"{service_name="svc-1"}"#, .all), (#"{env=~"p.*"}"#, partial)] {
+                a.graphs.append(q.mergeStacktraces(profileType: t, selector: try LabelSelector(parsing: selector), range: range, maxNodes: 16_384))
+            }
+            a.timeSeries.append(q.selectSeries(TimeSeriesQuery(profileType: t, selector: LabelSelector(), startMs: start / 1_000_000,
+                                                                endMs: start / 1_000_000 + 20 * 60_000, stepMs: 60_000, groupBy: ["service_name"])))
+        }
+        let stats = q.stats()
+        (a.oldest, a.newest) = (stats.oldestMs, stats.newestMs)
+        return a
+    }
+
+    static func temporaryDirectory() -> String {
+        let dir = NSTemporaryDirectory() + "kiln-block-test-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test(arguments: [PageCodec.lz4, .zstd])
+    func blockAnswersEqualTheHead(_ codec: PageCodec) throws {
+        var head = HeadState()
+        for p in try Self.pushes() { head.append(try Self.ingest(p)) }
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ulid = ULID.make(milliseconds: 1)
+        let meta = try BlockWriter.write(head, tenant: "t", ulid: ulid, directory: dir, codec: codec)
+        #expect(meta.stats.profiles == head.profileCount && meta.stats.samples == head.sampleCount)
+        let block = try Block(path: dir + "/" + ulid.string)
+        #expect(block.meta == meta)
+        let expected = try Self.answers(Query(sources: [head]))
+        #expect(expected.graphs.count == 3 * expected.types.count && expected.graphs.filter { $0.total > 0 }.count > expected.types.count)
+        #expect(try Self.answers(Query(sources: [block])) == expected)
+        // Split across a block and a head, the answers are the same again.
+        var first = HeadState(), second = HeadState()
+        for (i, p) in try Self.pushes().enumerated() {
+            if i % 2 == 0 { first.append(try Self.ingest(p)) } else { second.append(try Self.ingest(p)) }
+        }
+        let half = ULID.make(milliseconds: 2)
+        _ = try BlockWriter.write(first, tenant: "t", ulid: half, directory: dir, codec: codec)
+        #expect(try Self.answers(Query(sources: [second, try Block(path: dir + "/" + half.string)])) == expected)
+    }
+
+    /// Push, cut, push more, restart: the same answers at every point, blocks
+    /// on disk, the WAL trimmed to what the blocks do not hold.
+    @Test func cutAndRestartKeepEveryAnswer() async throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pushes = try Self.pushes()
+        var reference = HeadState()
+        for p in pushes { reference.append(try Self.ingest(p)) }
+        let expected = try Self.answers(Query(sources: [reference]))
+
+        let logger = Logger(label: "test")
+        var ingester: Ingester? = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
+        for p in pushes[..<60] { try await ingester!.push([try Self.ingest(p)], tenant: "t") }
+        let metas = try await ingester!.cut()
+        #expect(metas.count == 1 && metas[0].stats.profiles > 0)
+        for p in pushes[60...] { try await ingester!.push([try Self.ingest(p)], tenant: "t") }
+        #expect(try Self.answers(Query(ingester!.heads.existingHead(for: "t"))) == expected)
+        ingester!.close()
+        ingester = nil
+
+        let reopened = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
+        defer { reopened.close() }
+        #expect(reopened.heads.existingHead(for: "t")?.blocks.count == 1)
+        #expect(try Self.answers(Query(reopened.heads.existingHead(for: "t"))) == expected)
+        // The WAL now starts at the cut's checkpoint.
+        let segments = try WALSegments.list(dir + "/wal")
+        #expect(try WALScanner.checkpoint(dir + "/wal", segment: segments[0]) != nil)
+    }
+
+    /// A crash at each step of a cut loses nothing and duplicates nothing:
+    /// after a restart the answers are the same and each cut block exists once.
+    @Test(arguments: Ingester.CutStep.allCases)
+    func crashDuringACutLosesNothing(_ step: Ingester.CutStep) async throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pushes = try Self.pushes()
+        var reference = HeadState()
+        for p in pushes { reference.append(try Self.ingest(p)) }
+        let expected = try Self.answers(Query(sources: [reference]))
+        let logger = Logger(label: "test")
+
+        let ingester = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
+        for p in pushes[..<40] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
+        _ = try await ingester.cut()  // an earlier, complete cut
+        for p in pushes[40..<90] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
+        await #expect(throws: StorageError.self) { try await ingester.cut(failAfter: step) }
+        // Still answering in full before the "crash".
+        #expect(try Self.answers(Query(ingester.heads.existingHead(for: "t"))) == Self.answers(Query(sources: [Self.head(pushes[..<90])])))
+        for p in pushes[90...] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
+        ingester.close()
+
+        let reopened = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
+        defer { reopened.close() }
+        let head = try #require(reopened.heads.existingHead(for: "t"))
+        #expect(head.blocks.count == 2)
+        #expect(head.blocks.reduce(0) { $0 + $1.meta.stats.profiles } + head.read { $0.profileCount } == reference.profileCount)
+        #expect(try Self.answers(Query(head)) == expected)
+        #expect(try FileIO.list(dir + "/blocks/t").allSatisfy { !$0.hasSuffix(".tmp") })
+    }
+
+    static func head(_ pushes: ArraySlice<(labels: [Label], bytes: [UInt8], time: Int64)>) throws -> HeadState {
+        var h = HeadState()
+        for p in pushes { h.append(try ingest(p)) }
+        return h
+    }
+}
