@@ -8,7 +8,7 @@ root=$(dirname "$here")
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzWALSegment FuzzSelectorParse)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzWALSegment FuzzColumnarFile FuzzSelectorParse)
 
 cd "$here"
 # ld.gold warns once per ASan helper symbol; keep the log, show it on failure.
@@ -31,6 +31,8 @@ for t in "${targets[@]}"; do
       for f in "$root"/testdata/pprof/*.pb.gz; do gzip -dc "$f" > "$corpus/$(basename "$f" .gz).raw"; done ;;
     FuzzSelectorParse)
       cp "$root"/testdata/selectors/* "$corpus"/ ;;
+    FuzzColumnarFile)
+      for f in "$root"/testdata/blocks/*/*.kcol; do cp "$f" "$corpus/$(basename "$(dirname "$f")")-$(basename "$f")"; done ;;
     FuzzWALSegment)
       for d in "$root"/testdata/wal/*/; do
         for f in "$d"0*; do cp "$f" "$corpus/$(basename "$d")-$(basename "$f")"; done

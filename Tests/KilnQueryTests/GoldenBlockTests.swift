@@ -1,0 +1,109 @@
+import Foundation
+import KilnFormat
+import KilnIngest
+import KilnModel
+import KilnQuery
+@testable import KilnStorage
+import KilnTestSupport
+import Logging
+import Testing
+
+/// The golden blocks of testdata/blocks/: one hot (lz4) and one cold (zstd)
+/// block of format version 1, read by this test for as long as Kiln reads
+/// version 1. `KILN_REGENERATE_GOLDEN=1 swift test --filter GoldenBlockTests`
+/// rewrites them (only when the writer's output legitimately changes).
+@Suite struct GoldenBlockTests {
+    static let hot = ULID(milliseconds: 1_700_000_000_000, random: (0x0123_4567_89AB_CDEF, 0x4242))
+    static let cold = ULID(milliseconds: 1_700_000_360_000, random: (0x0FED_CBA9_8765_4321, 0x2424))
+
+    /// Two services pushing the real Go CPU (2 sample types) and heap (4) profiles three times: 12 series, 18 profiles.
+    static func head() throws -> HeadState {
+        var head = HeadState()
+        for i in 0..<3 {
+            for (file, name) in [("go-cpu.pb.gz", "process_cpu"), ("go-heap.pb.gz", "memory")] {
+                let labels = [Label("__name__", name), Label("service_name", "svc-\(i % 2)"), Label("region", "eu")]
+                head.append(try PushConverter.convert(labels: labels, rawProfile: TestData.bytes("pprof/" + file), id: "",
+                                                      nowNanos: 1_700_000_000_000_000_000 + Int64(i) * 15_000_000_000))
+            }
+        }
+        return head
+    }
+
+    static func cases() -> [(ulid: ULID, codec: PageCodec)] { [(hot, .lz4), (cold, .zstd)] }
+
+    @Test func goldenBlocksAreCurrent() throws {
+        let head = try Self.head()
+        let dir = NSTemporaryDirectory() + "kiln-golden-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for (ulid, codec) in Self.cases() {
+            _ = try BlockWriter.write(head, tenant: "golden", ulid: ulid, directory: dir, codec: codec)
+            for name in [BlockSchema.indexFile, BlockSchema.symbolsFile, BlockSchema.profilesFile, BlockSchema.metaFile] {
+                let written = try FileIO.read(dir + "/" + ulid.string + "/" + name)
+                let golden = TestData.url("blocks/" + ulid.string + "/" + name)
+                if ProcessInfo.processInfo.environment["KILN_REGENERATE_GOLDEN"] == "1" {
+                    try FileManager.default.createDirectory(at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
+                    try Data(written).write(to: golden)
+                }
+                #expect(try TestData.bytes("blocks/" + ulid.string + "/" + name) == written, "\(ulid) \(name)")
+            }
+        }
+    }
+
+    @Test func goldenBlocksReadForever() throws {
+        let expected = try BlockTests.answers(Query(sources: [try Self.head()]))
+        for (ulid, codec) in Self.cases() {
+            let block = try Block(path: TestData.url("blocks/" + ulid.string).path)
+            #expect(block.meta.version == 1 && block.meta.codec == codec.name && block.meta.tenant == "golden")
+            #expect(block.meta.stats.series == 12 && block.meta.stats.profiles == 18 && block.meta.stats.samples == 2916)
+            #expect(try BlockTests.answers(Query(sources: [block])) == expected)
+        }
+    }
+
+    /// Corrupt blocks at run time: each case is reported with its file and
+    /// offset — at open (then the block is skipped at start-up) or when a
+    /// query reads the bad page (then the query skips the block) — never a crash.
+    static let corruptions: [(name: String, file: String, damage: @Sendable ([UInt8]) -> [UInt8], atOpen: Bool)] = [
+        ("truncated file", BlockSchema.profilesFile, { Array($0.prefix($0.count - 7)) }, true),
+        ("bad footer", BlockSchema.indexFile, { var b = $0; b[b.count - 13] ^= 0x5A; return b }, true),
+        ("bad page CRC", BlockSchema.profilesFile, { var b = $0; b[b.count / 3] ^= 0x01; return b }, false),
+        ("unknown encoding", BlockSchema.profilesFile, { b in Self.damageSamplePage(b) { $0[$0.startIndex] = 42 } }, false),
+        ("bad meta.json", BlockSchema.metaFile, { Array($0.prefix(10)) }, true),
+    ]
+
+    /// Applies `change` to the header of the first page of the samples table's stack column.
+    static func damageSamplePage(_ bytes: [UInt8], _ change: (inout ArraySlice<UInt8>) -> Void) -> [UInt8] {
+        guard let file = try? ColumnarFile(bytes: bytes), let page = file.table("samples")?.pages(column: 0).first else { return bytes }
+        var b = bytes
+        change(&b[page.offset...])
+        return b
+    }
+
+    @Test(arguments: corruptions.indices)
+    func corruptBlocksAreReportedAndSkipped(_ i: Int) async throws {
+        let c = Self.corruptions[i]
+        let dir = NSTemporaryDirectory() + "kiln-corrupt-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let blockDir = dir + "/blocks/golden/" + Self.hot.string
+        try FileManager.default.createDirectory(atPath: dir + "/blocks/golden", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestData.url("blocks/" + Self.hot.string).path, toPath: blockDir)
+        let path = blockDir + "/" + c.file
+        try Data(c.damage(try FileIO.read(path))).write(to: URL(fileURLWithPath: path))
+
+        if c.atOpen {
+            #expect(throws: (any Error).self, "\(c.name)") { try Block(path: blockDir) }
+            // Start-up skips it and keeps serving.
+            let ingester = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: Logger(label: "test"))
+            defer { ingester.close() }
+            #expect(ingester.heads.existingHead(for: "golden")?.blocks.isEmpty ?? true)
+            return
+        }
+        let block = try Block(path: blockDir)
+        var reported: [String] = []
+        let graph = Query(sources: [block]) { _, error in reported.append("\(error)") }
+            .mergeStacktraces(profileType: try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds"),
+                              selector: LabelSelector(), range: .all, maxNodes: 100)
+        #expect(graph == .empty, "\(c.name): the corrupt block contributes nothing")
+        #expect(reported.count == 1 && reported[0].contains(BlockSchema.profilesFile) && reported[0].contains("at byte"), "\(c.name): \(reported)")
+    }
+}
