@@ -6,7 +6,7 @@ struct KilnInspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln-inspect",
         abstract: "Inspect, verify and repair Kiln's on-disk data.",
-        subcommands: [WALCommand.self]
+        subcommands: [WALCommand.self, BlockCommand.self]
     )
 }
 

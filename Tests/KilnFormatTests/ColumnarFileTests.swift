@@ -1,5 +1,6 @@
 import Testing
 @testable import KilnFormat
+import KilnTestSupport
 
 @Suite struct ColumnarFileTests {
     static let schemas = [
@@ -87,5 +88,22 @@ import Testing
             #expect(error.reason.contains(c.expect), "\(c.name): \(error)")
             #expect(error.offset >= 0 && error.offset <= bytes.count, "\(c.name): \(error)")
         }
+    }
+}
+
+/// Inputs the fuzzer found crashing, kept as regression cases (testdata/columnar/).
+@Suite struct ColumnarFuzzRegressionTests {
+    @Test(arguments: ["fuzz-page-body-past-end"])
+    func decodesWithoutCrashing(_ name: String) throws {
+        let bytes = try TestData.bytes("columnar/" + name)
+        for type in ColumnType.allCases {
+            #expect(throws: DecodeError.self) {
+                try bytes.withDecodableBytes { buffer throws(DecodeError) in
+                    var r = ByteReader(buffer)
+                    return try Page.decode(&r, type: type)
+                }
+            }
+        }
+        #expect(throws: DecodeError.self) { try ColumnarFile(bytes: bytes) }
     }
 }

@@ -127,7 +127,6 @@ public enum Page {
         let rawSize = try r.uvarint()
         guard rawSize <= UInt64(maxRawSize) else { throw r.error("page raw size \(rawSize) exceeds the limit of \(maxRawSize)") }
         let storedSize = try r.uvarint()
-        guard storedSize <= UInt64(r.remaining) else { throw r.error("page body of \(storedSize) bytes, \(r.remaining) left") }
         var stats: PageStatistics?
         if flags & PageHeader.hasStatistics != 0 {
             guard type != .bytes else { throw r.error("statistics on a bytes column") }
@@ -135,6 +134,7 @@ public enum Page {
         }
         let crcAt = r.offset
         let stored = try r.uint32LE()
+        guard storedSize <= UInt64(r.remaining) else { throw r.error("page body of \(storedSize) bytes, \(r.remaining) left") }
         let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r.bytes[r.offset..<(r.offset + Int(storedSize))]),
                                        continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r.bytes[start..<crcAt])))
         guard stored == computed else {
