@@ -130,6 +130,14 @@ extension Ingester {
                     logger.warning("block skipped: it does not open", metadata: ["block": "\(path)", "error": "\(error)"])
                 }
             }
+            // A compaction that crashed after its block was in place but before
+            // its sources were deleted: the merged block supersedes them.
+            let superseded = Set(blocks.flatMap(\.meta.sources))
+            for b in blocks where superseded.contains(b.ulid) {
+                try FileManager.default.removeItem(atPath: b.path)
+                logger.info("deleted a block already compacted into another", metadata: ["block": "\(b.path)"])
+            }
+            blocks.removeAll { superseded.contains($0.ulid) }
             if !blocks.isEmpty { heads.head(for: tenant).attach(blocks) }
         }
     }

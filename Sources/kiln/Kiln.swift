@@ -46,8 +46,14 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("head.max-bytes"), help: "Cut once a tenant's head is estimated to hold this many bytes.")
     var headMaxBytes = 256 << 20
 
-    @Option(name: .customLong("head.check-interval"), help: "Seconds between checks of the cut rules.")
+    @Option(name: .customLong("head.check-interval"), help: "Seconds between checks of the cut, compaction and retention rules.")
     var headCheckIntervalSeconds = 15.0
+
+    @Option(name: .customLong("compactor.ranges"), help: "Compaction windows, ascending, comma-separated durations (s, m, h, d).")
+    var compactorRanges = "2h,12h,48h"
+
+    @Option(name: .customLong("retention"), help: "Delete blocks whose newest profile is older than this duration (s, m, h, d); 0 keeps everything.")
+    var retention = "0"
 
     @Option(name: .customLong("wal.segment-size"), help: "Maximum WAL segment size in bytes.")
     var walSegmentSize = WriteAheadLog.Options().segmentSize
@@ -72,7 +78,28 @@ struct Kiln: AsyncParsableCommand {
         guard walSyncIntervalMs > 0 else { throw ValidationError("--wal.sync-interval: must be positive") }
         guard maxBlockDurationSeconds > 0, headCheckIntervalSeconds > 0 else { throw ValidationError("--head.max-block-duration and --head.check-interval must be positive") }
         guard headMaxBytes > 0 else { throw ValidationError("--head.max-bytes must be positive") }
+        _ = try ranges()
+        _ = try retentionNanos()
     }
+
+    /// "90s", "15m", "2h", "30d" → nanoseconds.
+    static func parseDuration(_ text: String, flag: String) throws -> Int64 {
+        let units: [Character: Int64] = ["s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000, "d": 86_400_000_000_000]
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t == "0" { return 0 }
+        guard let unit = t.last.flatMap({ units[$0] }), let n = Int64(t.dropLast()), n > 0, n <= Int64.max / unit else {
+            throw ValidationError("\(flag): \"\(text)\" is not a duration such as 90s, 15m, 2h or 30d")
+        }
+        return n * unit
+    }
+
+    func ranges() throws -> [Int64] {
+        let r = try compactorRanges.split(separator: ",").map { try Self.parseDuration(String($0), flag: "--compactor.ranges") }
+        guard !r.isEmpty, r.allSatisfy({ $0 > 0 }), r == r.sorted() else { throw ValidationError("--compactor.ranges: positive durations, ascending") }
+        return r
+    }
+
+    func retentionNanos() throws -> Int64 { try Self.parseDuration(retention, flag: "--retention") }
 
     func run() async throws {
         var logger = Logger(label: "kiln")
@@ -105,6 +132,9 @@ struct Kiln: AsyncParsableCommand {
         }
         let app = KilnApplication.build(config: config, logger: logger, ingester: ingester, metrics: registry)
         let policy = Ingester.CutPolicy(maxAge: .seconds(maxBlockDurationSeconds), maxBytes: headMaxBytes)
+        let retentionNanos = try retentionNanos()
+        let compaction = Ingester.CompactionPolicy(planner: CompactionPlanner(ranges: try ranges()),
+                                                   retention: retentionNanos > 0 ? .nanoseconds(retentionNanos) : nil)
         let cutter = Task { [headCheckIntervalSeconds] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(headCheckIntervalSeconds))
@@ -114,6 +144,11 @@ struct Kiln: AsyncParsableCommand {
                     }
                 } catch {
                     logger.error("head cut failed; the head stays in memory and the WAL keeps its data", metadata: ["error": "\(error)"])
+                }
+                do {
+                    try await ingester.compact(compaction, logger: logger)
+                } catch {
+                    logger.error("compaction failed; the source blocks stay in place", metadata: ["error": "\(error)"])
                 }
             }
         }

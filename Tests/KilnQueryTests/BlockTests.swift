@@ -2,6 +2,7 @@ import Foundation
 import KilnFormat
 import KilnIngest
 import KilnModel
+import KilnPprof
 import KilnQuery
 @testable import KilnStorage
 import KilnTestSupport
@@ -13,7 +14,8 @@ import Testing
 @Suite struct BlockTests {
     static let start: Int64 = 1_700_000_000_000_000_000
 
-    /// The six real Go profiles pushed by three services over 20 minutes.
+    /// The six real Go profiles pushed by three services over 20 minutes,
+    /// each push with its own time (set in the pprof, as agents do).
     static func pushes() throws -> [(labels: [Label], bytes: [UInt8], time: Int64)] {
         var out: [(labels: [Label], bytes: [UInt8], time: Int64)] = []
         let names = ["go-cpu.pb.gz": "process_cpu", "go-heap.pb.gz": "memory", "go-allocs.pb.gz": "memory",
@@ -21,8 +23,11 @@ import Testing
         for minute in 0..<20 {
             for (file, name) in names.sorted(by: { $0.key < $1.key }) {
                 let service = "svc-\(minute % 3)"
+                let time = start + Int64(minute) * 60_000_000_000 + Int64(file.count)
+                var profile = try PprofDecoder.decode(try TestData.bytes("pprof/" + file))
+                profile.timeNanos = time
                 out.append(([Label("__name__", name), Label("service_name", service), Label("env", minute % 2 == 0 ? "prod" : "dev")],
-                            try TestData.bytes("pprof/" + file), start + Int64(minute) * 60_000_000_000 + Int64(file.count)))
+                            PprofEncoder.encode(profile), time))
             }
         }
         return out
@@ -152,6 +157,43 @@ import Testing
         #expect(head.blocks.reduce(0) { $0 + $1.meta.stats.profiles } + head.read { $0.profileCount } == reference.profileCount)
         #expect(try Self.answers(Query(head)) == expected)
         #expect(try FileIO.list(dir + "/blocks/t").allSatisfy { !$0.hasSuffix(".tmp") })
+    }
+
+    /// Three overlapping blocks (B repeats ten of A's pushes) merge into one
+    /// cold block that answers as the deduplicated union; the sources go.
+    @Test func compactionMergesDeduplicatesAndReplacesItsSources() async throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pushes = try Self.pushes()
+        let expected = try Self.answers(Query(sources: [Self.head(pushes[...])]))
+        let tenantDir = dir + "/blocks/t"
+        try FileManager.default.createDirectory(atPath: tenantDir, withIntermediateDirectories: true)
+        var sources: [Block] = []
+        for (i, range) in [0..<40, 30..<80, 80..<120].enumerated() {
+            let ulid = ULID.make(milliseconds: UInt64(i + 1))
+            _ = try BlockWriter.write(try Self.head(pushes[range]), tenant: "t", ulid: ulid, directory: tenantDir, codec: .lz4)
+            sources.append(try Block(path: tenantDir + "/" + ulid.string))
+        }
+        #expect(try Self.answers(Query(sources: sources)) != expected, "the overlap double-counts before compaction")
+        let meta = try BlockCompactor.compact(sources, tenant: "t", ulid: ULID.make(milliseconds: 9), directory: tenantDir)
+        #expect(meta.level == 2 && meta.codec == "zstd" && meta.sources == sources.map(\.ulid))
+        let merged = try Block(path: tenantDir + "/" + meta.ulid)
+        #expect(try merged.meta.stats.profiles == Self.head(pushes[...]).profileCount)
+        #expect(try Self.answers(Query(sources: [merged])) == expected)
+
+        // A crash before the sources were deleted: start-up deletes them.
+        let ingester = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: Logger(label: "test"))
+        #expect(ingester.heads.existingHead(for: "t")?.blocks.map(\.ulid) == [meta.ulid])
+        #expect(try FileIO.list(tenantDir) == [meta.ulid])
+        #expect(try Self.answers(Query(ingester.heads.existingHead(for: "t"))) == expected)
+
+        // Through the ingester: a new cut makes the merged block's window closed
+        // for a 1 h planner range, and compaction rewrites the rest.
+        for p in pushes[..<5] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
+        try await ingester.cut()
+        let written = try await ingester.compact(.init(planner: CompactionPlanner(ranges: [1 << 62])))
+        #expect(written.isEmpty, "windows are not closed yet")
+        ingester.close()
     }
 
     static func head(_ pushes: ArraySlice<(labels: [Label], bytes: [UInt8], time: Int64)>) throws -> HeadState {

@@ -44,18 +44,12 @@ extension Block {
         let ranges = rows.map { profileFirstSample[$0]..<(profileFirstSample[$0] + profileSampleCount[$0]) }.filter { !$0.isEmpty }
         guard !ranges.isEmpty else { return }
         let stackPages = samples.pages(column: 0)
-        let valuePages = samples.pages(column: 1)
-        let stackLimit = UInt64(symbols.stackCount)
         var r = 0
         for (p, page) in stackPages.enumerated() {
             while r < ranges.count && ranges[r].upperBound <= page.firstRow { r += 1 }
             guard r < ranges.count else { return }
             guard ranges[r].lowerBound < page.rowRange.upperBound else { continue }
-            let stacks = try readPage(page, type: .uint64)
-            let values = try readPage(valuePages[p], type: .uint64)
-            if let bad = stacks.first(where: { $0 >= stackLimit }) {
-                throw BlockError(path: profilesPath, offset: page.offset, reason: "stack id \(bad) out of range (\(stackLimit) stacks)")
-            }
+            let (stacks, values) = try readPages(p)
             var k = r
             while k < ranges.count && ranges[k].lowerBound < page.rowRange.upperBound {
                 let lo = max(ranges[k].lowerBound, page.firstRow) - page.firstRow
@@ -76,4 +70,61 @@ extension Block {
             throw BlockError(path: profilesPath, offset: error.offset, reason: error.reason)
         }
     }
+}
+
+extension Block {
+    /// Reads profiles' samples in ascending row order, decoding each page
+    /// once: it keeps the last page it read. Compaction walks every source
+    /// block this way, so memory stays at one page per source.
+    public struct SampleCursor {
+        let block: Block
+        private var page = -1
+        private var stacks: [UInt64] = []
+        private var values: [UInt64] = []
+
+        public init(_ block: Block) { self.block = block }
+
+        /// The samples (stack, value) of profile `row`.
+        /// - Throws: `BlockError` for a page that does not decode or holds a stack id out of range.
+        public mutating func samples(ofProfile row: Int) throws -> [(stack: UInt64, value: UInt64)] {
+            let first = block.profileFirstSample[row]
+            let end = first + block.profileSampleCount[row]
+            var out: [(stack: UInt64, value: UInt64)] = []
+            out.reserveCapacity(end - first)
+            let pages = block.samples.pages(column: 0)
+            var i = first
+            while i < end {
+                if page < 0 || !pages[page].rowRange.contains(i) {
+                    guard let p = pages.firstIndex(where: { $0.rowRange.contains(i) }) else {
+                        throw BlockError(path: block.profilesPath, offset: nil, reason: "sample row \(i) is in no page")
+                    }
+                    (stacks, values) = try block.readPages(p)
+                    page = p
+                }
+                let range = pages[page].rowRange
+                let upTo = min(end, range.upperBound)
+                for j in i..<upTo { out.append((stacks[j - range.lowerBound], values[j - range.lowerBound])) }
+                i = upTo
+            }
+            return out
+        }
+    }
+
+    /// Page `p` of the stack and value columns, checked.
+    func readPages(_ p: Int) throws -> ([UInt64], [UInt64]) {
+        let page = samples.pages(column: 0)[p]
+        let stacks = try readPage(page, type: .uint64)
+        let values = try readPage(samples.pages(column: 1)[p], type: .uint64)
+        if let bad = stacks.first(where: { $0 >= UInt64(symbols.stackCount) }) {
+            throw BlockError(path: profilesPath, offset: page.offset, reason: "stack id \(bad) out of range (\(symbols.stackCount) stacks)")
+        }
+        return (stacks, values)
+    }
+
+    /// Series `ref`'s profile rows, all of them.
+    public func profileRows(of ref: UInt32) -> Range<Int> {
+        seriesFirstProfile[Int(ref)]..<(seriesFirstProfile[Int(ref)] + seriesProfileCount[Int(ref)])
+    }
+
+    public func profileDurationNanos(_ row: Int) -> Int64 { profileDuration[row] }
 }

@@ -23,6 +23,7 @@ public final class Block: Sendable {
     let seriesMaxTime: [Int64]
     let profileTime: [Int64]
     let profileTotal: [Int64]
+    let profileDuration: [Int64]
     let profileFirstSample: [Int]
     let profileSampleCount: [Int]
     let samples: TableMeta
@@ -139,6 +140,7 @@ public final class Block: Sendable {
         seriesMaxTime = series[5].map { Int64(bitPattern: $0) }
         profileTime = p[1].map { Int64(bitPattern: $0) }
         profileTotal = p[3].map { Int64(bitPattern: $0) }
+        profileDuration = p[2].map { Int64(bitPattern: $0) }
         profileFirstSample = p[4].map { Int($0) }
         profileSampleCount = p[5].map { Int($0) }
         fd = handle

@@ -15,6 +15,11 @@ public struct BlockMeta: Codable, Sendable, Equatable {
         public var locations: Int
         public var functions: Int
         public var strings: Int
+
+        public init(series: Int, profiles: Int, samples: Int, stacks: Int, locations: Int, functions: Int, strings: Int) {
+            (self.series, self.profiles, self.samples, self.stacks) = (series, profiles, samples, stacks)
+            (self.locations, self.functions, self.strings) = (locations, functions, strings)
+        }
     }
 
     public struct File: Codable, Sendable, Equatable {
@@ -38,6 +43,12 @@ public struct BlockMeta: Codable, Sendable, Equatable {
     public var files: [File]
     /// Blocks this one was compacted from (empty for a cut).
     public var sources: [String]
+
+    public init(ulid: String, version: Int, tenant: String, minTimeNanos: Int64, maxTimeNanos: Int64, level: Int, codec: String,
+                stats: Stats, files: [File], sources: [String]) {
+        (self.ulid, self.version, self.tenant, self.minTimeNanos, self.maxTimeNanos) = (ulid, version, tenant, minTimeNanos, maxTimeNanos)
+        (self.level, self.codec, self.stats, self.files, self.sources) = (level, codec, stats, files, sources)
+    }
 
     public func encoded() throws -> [UInt8] {
         let e = JSONEncoder()

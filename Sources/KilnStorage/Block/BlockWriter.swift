@@ -12,10 +12,7 @@ import KilnModel
 /// stack ids are the head's.
 public enum BlockWriter {
     public static func write(_ head: borrowing HeadState, tenant: String, ulid: ULID, directory: String, codec: PageCodec) throws -> BlockMeta {
-        let final = directory + "/" + ulid.string
-        let temporary = final + ".tmp"
-        try? FileManager.default.removeItem(atPath: temporary)
-        try FileIO.makeDirectory(temporary)
+        let (temporary, final) = try temporaryDirectory(directory, ulid)
 
         let order = head.series.indices.filter { head.series[$0].profileCount > 0 }.sorted { head.series[$0].labels < head.series[$1].labels }
         var files: [BlockMeta.File] = []
@@ -84,13 +81,27 @@ public enum BlockWriter {
         let meta = BlockMeta(ulid: ulid.string, version: BlockMeta.currentVersion, tenant: tenant,
                              minTimeNanos: minTime == .max ? 0 : minTime, maxTimeNanos: maxTime == .min ? 0 : maxTime,
                              level: 1, codec: codec.name, stats: stats, files: files, sources: [])
+        try finish(meta, temporary: temporary, final: final, directory: directory)
+        return meta
+    }
+
+    /// Writes `meta.json` last, syncs, and renames the block into place.
+    static func finish(_ meta: BlockMeta, temporary: String, final: String, directory: String) throws {
         let metaSink = try FileSink(path: temporary + "/" + BlockSchema.metaFile)
         try metaSink.write(try meta.encoded())
         try metaSink.close()
         try FileIO.syncDirectory(temporary)
         guard rename(temporary, final) == 0 else { throw StorageError.errno("rename to \(final)", path: temporary) }
         try FileIO.syncDirectory(directory)
-        return meta
+    }
+
+    /// A fresh `<ulid>.tmp` directory under `directory`.
+    static func temporaryDirectory(_ directory: String, _ ulid: ULID) throws -> (temporary: String, final: String) {
+        let final = directory + "/" + ulid.string
+        let temporary = final + ".tmp"
+        try? FileManager.default.removeItem(atPath: temporary)
+        try FileIO.makeDirectory(temporary)
+        return (temporary, final)
     }
 
     static func writeFile(_ dir: String, _ name: String, _ schemas: [TableSchema], _ codec: PageCodec,

@@ -118,6 +118,15 @@ public final class Head: Sendable {
         }
     }
 
+    /// Replaces `removed` blocks by `added` (a compaction) or drops them (retention), atomically for queries.
+    func replace(_ removed: [String], with added: [Block]) {
+        state.withLock { s in
+            s.blocks.removeAll { removed.contains($0.ulid) }
+            s.blocks += added
+            s.blocks.sort { $0.ulid < $1.ulid }
+        }
+    }
+
     /// Adds blocks found on disk at start-up.
     func attach(_ blocks: [Block]) {
         state.withLock { s in

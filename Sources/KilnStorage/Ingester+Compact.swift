@@ -1,0 +1,61 @@
+import Foundation
+import KilnFormat
+import Logging
+
+extension Ingester {
+    /// Compaction and retention settings.
+    public struct CompactionPolicy: Sendable {
+        public var planner: CompactionPlanner
+        /// Blocks whose newest profile is older than this are deleted; nil keeps everything.
+        public var retention: Duration?
+
+        public init(planner: CompactionPlanner = CompactionPlanner(), retention: Duration? = nil) {
+            self.planner = planner
+            self.retention = retention
+        }
+    }
+
+    /// Applies retention, then merges blocks as the planner says until it has
+    /// nothing left, for every tenant; returns the blocks written.
+    ///
+    /// A merged block is durable (renamed into place) before it replaces its
+    /// sources for queries, and the sources' directories are deleted after
+    /// that; a crash in between leaves both, and start-up deletes any block
+    /// another lists as a source. Runs under the cut gate: one maintenance
+    /// task at a time.
+    @discardableResult
+    public func compact(_ policy: CompactionPolicy, now: Date = Date(), logger: Logger? = nil) async throws -> [BlockMeta] {
+        guard let blockDirectory else { return [] }
+        await cutGate.acquire()
+        defer { cutGate.release() }
+        var written: [BlockMeta] = []
+        for (tenant, head) in heads.all {
+            let dir = Self.tenantDirectory(blockDirectory, tenant)
+            if let retention = policy.retention {
+                let nanos = Int64(now.timeIntervalSince1970 * 1e9)
+                let limit = retention.components.seconds * 1_000_000_000 + retention.components.attoseconds / 1_000_000_000
+                let expired = CompactionPlanner.expired(head.blocks.map(\.meta), nowNanos: nanos, retention: limit)
+                if !expired.isEmpty {
+                    head.replace(expired.map(\.ulid), with: [])
+                    for m in expired { try FileManager.default.removeItem(atPath: dir + "/" + m.ulid) }
+                    try FileIO.syncDirectory(dir)
+                    logger?.info("retention deleted blocks", metadata: ["tenant": "\(tenant)", "blocks": "\(expired.map(\.ulid))"])
+                }
+            }
+            while let group = policy.planner.plan(head.blocks.map(\.meta)) {
+                let sources = head.blocks.filter { b in group.contains { $0.ulid == b.ulid } }
+                let ulid = ULID.make(milliseconds: UInt64(max(now.timeIntervalSince1970, 0) * 1000))
+                let meta = try BlockCompactor.compact(sources, tenant: tenant, ulid: ulid, directory: dir)
+                head.replace(sources.map(\.ulid), with: [try Block(path: dir + "/" + meta.ulid)])
+                for b in sources { try FileManager.default.removeItem(atPath: b.path) }
+                try FileIO.syncDirectory(dir)
+                written.append(meta)
+                logger?.info("compacted blocks", metadata: [
+                    "tenant": "\(tenant)", "block": "\(meta.ulid)", "level": "\(meta.level)", "sources": "\(meta.sources)",
+                    "profiles": "\(meta.stats.profiles)", "samples": "\(meta.stats.samples)",
+                ])
+            }
+        }
+        return written
+    }
+}
