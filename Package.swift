@@ -111,7 +111,8 @@ let package = Package(
         .executableTarget(
             name: "kiln-inspect",
             dependencies: [
-                "KilnStorage", "KilnFormat",
+                "KilnStorage", "KilnFormat", "KilnModel",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

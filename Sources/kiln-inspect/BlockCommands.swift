@@ -3,12 +3,13 @@ import Foundation
 import KilnFormat
 import KilnModel
 import KilnStorage
+import Logging
 
 struct BlockCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "block",
         abstract: "Blocks (a block directory, a tenant's directory such as ./data/blocks/anonymous, or ./data/blocks).",
-        subcommands: [BlockList.self, BlockShow.self, BlockDump.self, BlockVerify.self]
+        subcommands: [BlockList.self, BlockShow.self, BlockDump.self, BlockVerify.self, BlockCut.self, BlockCompact.self]
     )
 }
 
@@ -188,5 +189,38 @@ struct BlockVerify: ParsableCommand {
         }
         _ = try Block(path: dir)
         return total
+    }
+}
+
+/// Offline maintenance on a stopped daemon's data directory (the WAL lock
+/// refuses a running one): cut the WAL's heads into blocks, or compact.
+struct BlockCut: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cut", abstract: "Replay the WAL of a stopped daemon and cut every head into a block now.")
+
+    @Argument(help: "The daemon's --storage.path.") var storagePath: String
+
+    func run() async throws {
+        let ingester = try Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks", logger: Logger(label: "kiln-inspect"))
+        defer { ingester.close() }
+        let metas = try await ingester.cut()
+        for m in metas { print("cut \(m.tenant)/\(m.ulid): \(m.stats.series) series, \(m.stats.profiles) profiles, \(m.stats.samples) samples") }
+        if metas.isEmpty { print("nothing to cut: every head is empty") }
+    }
+}
+
+struct BlockCompact: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "compact", abstract: "Compact the blocks of a stopped daemon now, as its compactor would.")
+
+    @Argument(help: "The daemon's --storage.path.") var storagePath: String
+    @Option(help: "Compaction windows in hours, ascending, comma-separated.") var rangesHours = "2,12,48"
+
+    func run() async throws {
+        let ranges = rangesHours.split(separator: ",").compactMap { Double($0) }.map { Int64($0 * 3_600_000_000_000) }
+        guard !ranges.isEmpty else { throw ValidationError("--ranges-hours: numbers of hours, comma-separated") }
+        let ingester = try Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks", logger: Logger(label: "kiln-inspect"))
+        defer { ingester.close() }
+        let metas = try await ingester.compact(.init(planner: CompactionPlanner(ranges: ranges)))
+        for m in metas { print("compacted \(m.tenant)/\(m.ulid) level \(m.level) from \(m.sources.joined(separator: ",")): \(m.stats.profiles) profiles, \(m.stats.samples) samples") }
+        if metas.isEmpty { print("nothing to compact") }
     }
 }

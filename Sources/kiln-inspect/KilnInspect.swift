@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// Kiln's inspector for its on-disk data: one command per question.
 @main
-struct KilnInspect: ParsableCommand {
+struct KilnInspect: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln-inspect",
         abstract: "Inspect, verify and repair Kiln's on-disk data.",

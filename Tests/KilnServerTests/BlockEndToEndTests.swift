@@ -32,6 +32,23 @@ import Testing
         try Subprocess.run([BuildProducts.url("kiln-inspect").path] + args)
     }
 
+    /// The offline cut: on a stopped daemon's directory, then served from the block.
+    @Test func offlineCutCommand() throws {
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-e2e-cut-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        var server = try KilnServerProcess(dataDirectory: data)
+        try ConnectClient(server: server).push([([("__name__", "process_cpu"), ("service_name", "svc")], [try TestData.bytes("pprof/go-cpu.pb.gz")])])
+        let before = try Self.answers(server)
+        let refused = try inspect(["block", "cut", data.path])
+        #expect(refused.status != 0, "the WAL is locked while the daemon runs")
+        server.stop()
+        let cut = try inspect(["block", "cut", data.path])
+        #expect(cut.status == 0 && cut.stdout.contains("cut anonymous/"), "\(cut.stdout)\(cut.stderr)")
+        server = try KilnServerProcess(dataDirectory: data)
+        defer { server.stop() }
+        #expect(try Self.answers(server) == before)
+    }
+
     @Test func flushKeepsAnswersAcrossCutKillAndRestart() throws {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-e2e-blocks-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: data) }
