@@ -4,7 +4,9 @@ import Logging
 import Metrics
 
 extension Ingester {
-    static let blockCorruptions = Counter(label: "kiln_block_corruptions_total")
+    /// Blocks skipped because they do not open or a page does not decode
+    /// (at start-up here; at query time by the query layer).
+    public static let blockCorruptions = Counter(label: "kiln_block_corruptions_total")
 
     /// Cuts every non-empty head into a block and returns the blocks written.
     ///

@@ -74,9 +74,10 @@ public final class Ingester: Sendable {
         try await wal.waitDurable(lsn)
     }
 
-    /// Records that everything ingested so far is persisted in `blockIDs` and
-    /// empties every head; returns once the checkpoint is durable. Segments
-    /// before it are deleted.
+    /// Writes a checkpoint naming `blockIDs` and empties every head, without
+    /// writing any block; returns once it is durable, after deleting the
+    /// segments before it. For tests of the WAL alone (no block directory);
+    /// the daemon cuts with `cut()`, which writes the blocks.
     public func checkpoint(blockIDs: [String], timeNanos: Int64) async throws {
         guard let wal else {
             heads.resetAll {}

@@ -63,6 +63,7 @@ struct BlockShow: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a block's tables and columns: pages, rows, encodings, codecs, raw and stored sizes, compression ratios.")
 
     @Argument(help: "Block directory.") var path: String
+    @Flag(help: "Also list every page: offset, rows, encoding, codec, raw and stored size, min and max.") var pages = false
 
     func run() throws {
         let meta = try BlockMeta.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: path + "/" + BlockSchema.metaFile))), path: path)
@@ -82,8 +83,9 @@ struct BlockShow: ParsableCommand {
                 for (c, column) in table.columns.enumerated() {
                     var encodings: [ColumnEncoding: Int] = [:], codecs: [PageCodec: Int] = [:]
                     var raw = 0, stored = 0
-                    let pages = table.pages(column: c)
-                    for page in pages {
+                    let pageList = table.pages(column: c)
+                    var lines: [String] = []
+                    for page in pageList {
                         let header = try data.withDecodableBytes { buffer throws(DecodeError) in
                             var r = ByteReader(buffer, range: page.offset..<(page.offset + page.size))
                             return try Page.decodeHeader(&r, type: column.type)
@@ -92,14 +94,20 @@ struct BlockShow: ParsableCommand {
                         codecs[header.codec, default: 0] += 1
                         raw += header.rawSize
                         stored += page.size
+                        if pages {
+                            let signed = column.type == .int64
+                            let stats = header.statistics.map { signed ? "min \(Int64(bitPattern: $0.min)) max \(Int64(bitPattern: $0.max))" : "min \($0.min) max \($0.max)" } ?? ""
+                            lines.append("      page @\(page.offset) rows \(page.firstRow)..<\(page.firstRow + page.rows) \(header.encoding) \(header.codec.name) raw \(header.rawSize) stored \(page.size) \(stats)")
+                        }
                     }
                     let enc = encodings.sorted { $0.value > $1.value }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
                     let cod = codecs.sorted { $0.value > $1.value }.map { "\($0.key.name)×\($0.value)" }.joined(separator: " ")
                     let ratio = stored > 0 ? String(format: "%.2f", Double(raw) / Double(stored)) : "-"
                     let perRow = table.rows > 0 ? String(format: "%.2f", Double(stored) / Double(table.rows)) : "-"
-                    print("  " + "\(table.name).\(column.name)".padding(toLength: 28, withPad: " ", startingAt: 0) + pad("\(table.rows)", 10) + pad("\(pages.count)", 7)
+                    print("  " + "\(table.name).\(column.name)".padding(toLength: 28, withPad: " ", startingAt: 0) + pad("\(table.rows)", 10) + pad("\(pageList.count)", 7)
                           + "  " + enc.padding(toLength: 33, withPad: " ", startingAt: 0) + " " + cod.padding(toLength: 12, withPad: " ", startingAt: 0)
                           + pad(bytes(raw), 10) + " " + pad(bytes(stored), 10) + pad(ratio, 8) + pad(perRow, 7))
+                    for line in lines { print(line) }
                 }
             }
         }

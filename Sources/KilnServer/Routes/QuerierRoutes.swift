@@ -4,7 +4,6 @@ import KilnProto
 import KilnQuery
 import KilnStorage
 import Logging
-import Metrics
 import SwiftProtobuf
 
 /// `querier.v1.QuerierService`, the Connect service Grafana's Pyroscope data
@@ -17,7 +16,6 @@ struct QuerierRoutes: Sendable {
     let heads: TenantHeads
     let connect: ConnectUnary
     let logger: Logger
-    static let blockErrors = Counter(label: "kiln_block_corruptions_total")
 
     func register(on router: Router<BasicRequestContext>) {
         route(router, "ProfileTypes", Querier_V1_ProfileTypesRequest.self, profileTypes)
@@ -44,7 +42,7 @@ struct QuerierRoutes: Sendable {
             await connect.serve(request, type) { message, tenant in
                 try handler(message, Query(heads.existingHead(for: tenant)) { block, error in
                     // A corrupt block is skipped, never fatal: the answer covers the rest.
-                    Self.blockErrors.increment()
+                    Ingester.blockCorruptions.increment()
                     logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
                 })
             }
