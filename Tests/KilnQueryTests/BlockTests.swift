@@ -128,6 +128,25 @@ import Testing
         #expect(try WALScanner.checkpoint(dir + "/wal", segment: segments[0]) != nil)
     }
 
+    /// The cut rules: by age of the head's first profile and by estimated size.
+    @Test func cutsWhenTheHeadIsOldOrLarge() async throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ingester = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: Logger(label: "test"))
+        defer { ingester.close() }
+        let pushes = try Self.pushes()
+        #expect(try await ingester.cutIfDue(.init(maxAge: .zero, maxBytes: 1)).isEmpty, "nothing to cut while empty")
+        for p in pushes[..<10] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
+        let bytes = try #require(ingester.heads.existingHead(for: "t")).liveUsage.bytes
+        #expect(bytes > 10_000)
+        #expect(try await ingester.cutIfDue(.init(maxAge: .seconds(3600), maxBytes: bytes + 1)).isEmpty)
+        #expect(try await ingester.cutIfDue(.init(maxAge: .seconds(3600), maxBytes: bytes)).count == 1, "by size")
+        for p in pushes[10..<20] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(try await ingester.cutIfDue(.init(maxAge: .milliseconds(10), maxBytes: 1 << 40)).count == 1, "by age")
+        #expect(ingester.heads.existingHead(for: "t")?.blocks.count == 2)
+    }
+
     /// A crash at each step of a cut loses nothing and duplicates nothing:
     /// after a restart the answers are the same and each cut block exists once.
     @Test(arguments: Ingester.CutStep.allCases)
