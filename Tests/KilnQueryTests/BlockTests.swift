@@ -105,8 +105,7 @@ import Testing
         let dir = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pushes = try Self.pushes()
-        var reference = HeadState()
-        for p in pushes { reference.append(try Self.ingest(p)) }
+        let reference = try Self.head(pushes[...])
         let expected = try Self.answers(Query(sources: [reference]))
 
         let logger = Logger(label: "test")
@@ -154,8 +153,7 @@ import Testing
         let dir = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pushes = try Self.pushes()
-        var reference = HeadState()
-        for p in pushes { reference.append(try Self.ingest(p)) }
+        let reference = try Self.head(pushes[...])
         let expected = try Self.answers(Query(sources: [reference]))
         let logger = Logger(label: "test")
 

@@ -20,6 +20,10 @@ public final class DirectoryLock: Sendable {
         self.fd = Mutex(fd)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let busy = errno == EWOULDBLOCK
+            // Throwing from a fully initialised class runs deinit, which would
+            // close the descriptor again — by then perhaps another thread's
+            // file. Hand it over here so release() finds nothing to close.
+            self.fd.withLock { $0 = -1 }
             close(fd)
             if busy {
                 throw StorageError("lock", path: directory, reason: "the directory is in use by another Kiln process (\(path) is locked)")

@@ -53,23 +53,7 @@ enum FileIO {
     static func read(_ path: String, limit: Int = .max) throws -> [UInt8] {
         let fd = try open(path, O_RDONLY)
         defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw StorageError.errno("fstat", path: path) }
-        var out = [UInt8](repeating: 0, count: min(Int(st.st_size), limit))
-        var done = 0
-        try out.withUnsafeMutableBytes { buf in
-            while done < buf.count {
-                let n = Glibc.read(fd, buf.baseAddress! + done, buf.count - done)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw StorageError.errno("read", path: path)
-                }
-                if n == 0 { break }
-                done += n
-            }
-        }
-        if done < out.count { out.removeSubrange(done...) }
-        return out
+        return try pread(fd, 0..<min(try size(fd, path: path), limit), path: path)
     }
 
     /// Reads `range` of the open file `fd` (fewer bytes only at end of file).
