@@ -1,0 +1,121 @@
+import Foundation
+import KilnStorage
+import Testing
+
+/// The contract of `ObjectStore`, run against every provider. (S3 against
+/// moto_server joins when that provider lands.)
+@Suite struct ObjectStoreConformanceTests {
+    enum Provider: String, CaseIterable, CustomTestStringConvertible {
+        case memory, filesystem
+        var testDescription: String { rawValue }
+
+        func make() throws -> (store: any ObjectStore, cleanup: () -> Void) {
+            switch self {
+            case .memory: return (MemoryObjectStore(), {})
+            case .filesystem:
+                let root = NSTemporaryDirectory() + "kiln-objects-\(UUID().uuidString)"
+                return (try FileSystemObjectStore(root: root), { try? FileManager.default.removeItem(atPath: root) })
+            }
+        }
+    }
+
+    static func expectError(_ kind: ObjectStoreError.Kind, _ body: () async throws -> Void, sourceLocation: SourceLocation = #_sourceLocation) async {
+        do {
+            try await body()
+            Issue.record("expected \(kind)", sourceLocation: sourceLocation)
+        } catch let e as ObjectStoreError {
+            #expect(e.kind == kind, "\(e)", sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("expected ObjectStoreError \(kind), got \(error)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test(arguments: Provider.allCases)
+    func putGetRangeSizeDelete(_ provider: Provider) async throws {
+        let (store, cleanup) = try provider.make()
+        defer { cleanup() }
+        let bytes = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try await store.put("t/blocks/01A/profiles.kcol", bytes)
+        #expect(try await store.get("t/blocks/01A/profiles.kcol") == bytes)
+        #expect(try await store.size("t/blocks/01A/profiles.kcol") == bytes.count)
+        #expect(try await store.get("t/blocks/01A/profiles.kcol", range: 100..<200) == Array(bytes[100..<200]))
+        #expect(try await store.get("t/blocks/01A/profiles.kcol", range: 9_990..<20_000) == Array(bytes[9_990...]), "clamped at the end")
+        #expect(try await store.get("t/blocks/01A/profiles.kcol", range: 10_000..<10_010).isEmpty)
+        await Self.expectError(.invalidRange) { _ = try await store.get("t/blocks/01A/profiles.kcol", range: 10_001..<10_010) }
+        // Overwrite is whole; a repeated put is harmless.
+        try await store.put("t/blocks/01A/profiles.kcol", [1, 2, 3])
+        try await store.put("t/blocks/01A/profiles.kcol", [1, 2, 3])
+        #expect(try await store.get("t/blocks/01A/profiles.kcol") == [1, 2, 3])
+        try await store.put("empty", [])
+        #expect(try await store.get("empty") == [])
+        #expect(try await store.size("empty") == 0)
+        try await store.delete("t/blocks/01A/profiles.kcol")
+        try await store.delete("t/blocks/01A/profiles.kcol")  // idempotent
+        #expect(try await store.size("t/blocks/01A/profiles.kcol") == nil)
+        await Self.expectError(.notFound) { _ = try await store.get("t/blocks/01A/profiles.kcol") }
+        await Self.expectError(.notFound) { _ = try await store.get("nothing/here", range: 0..<1) }
+        #expect(try await store.size("t/blocks") == nil, "a prefix is not an object")
+    }
+
+    @Test(arguments: Provider.allCases)
+    func listsByPrefixInByteOrderWithPagination(_ provider: Provider) async throws {
+        let (store, cleanup) = try provider.make()
+        defer { cleanup() }
+        var keys: [String] = []
+        for tenant in ["a", "b"] {
+            for i in 0..<13 { keys.append("\(tenant)/blocks/\(String(format: "%02d", i))/meta.json") }
+        }
+        keys.append("a/blocks-other")
+        keys.append("ab")
+        for k in keys.shuffled() { try await store.put(k, Array(k.utf8)) }
+
+        var pages = 0
+        var token: String?
+        var seen: [ObjectInfo] = []
+        repeat {
+            let page = try await store.list(prefix: "a/blocks/", continuation: token, limit: 5)
+            #expect(page.objects.count <= 5)
+            seen += page.objects
+            token = page.continuation
+            pages += 1
+        } while token != nil
+        let expected = keys.filter { $0.hasPrefix("a/blocks/") }.sorted()
+        #expect(seen.map(\.key) == expected)
+        #expect(seen.allSatisfy { $0.size == $0.key.utf8.count })
+        #expect(pages == 3)
+        #expect(try await store.listAll(prefix: "a").map(\.key) == keys.filter { $0.hasPrefix("a") }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        #expect(try await store.listAll(prefix: "zzz").isEmpty)
+        #expect(try await store.listAll(prefix: "").count == keys.count)
+    }
+
+    @Test(arguments: Provider.allCases)
+    func rejectsKeysThatAreNotRelativePaths(_ provider: Provider) async throws {
+        let (store, cleanup) = try provider.make()
+        defer { cleanup() }
+        for bad in ["", "/abs", "a//b", "a/../b", "./a", "a/", "a\u{0}b", String(repeating: "x", count: 1025)] {
+            await Self.expectError(.invalidKey) { try await store.put(bad, [1]) }
+            await Self.expectError(.invalidKey) { _ = try await store.get(bad) }
+        }
+    }
+
+    /// Concurrent puts of one key: every reader sees one whole version.
+    @Test(arguments: Provider.allCases)
+    func concurrentPutsAreAtomic(_ provider: Provider) async throws {
+        let (store, cleanup) = try provider.make()
+        defer { cleanup() }
+        let versions = (0..<8).map { v in [UInt8](repeating: UInt8(v), count: 200_000) }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for v in versions { group.addTask { try await store.put("hot/key", v) } }
+            group.addTask {
+                for _ in 0..<20 {
+                    if let bytes = try? await store.get("hot/key") {
+                        #expect(bytes.count == 200_000 && Set(bytes).count == 1, "a torn read")
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(versions.contains(try await store.get("hot/key")))
+        #expect(try await store.listAll(prefix: "hot/").map(\.key) == ["hot/key"], "no temporary file is listed")
+    }
+}
