@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "KilnStorage",
             dependencies: [
-                "KilnModel", "KilnPprof", "KilnIngest", "KilnFormat",
+                "KilnModel", "KilnPprof", "KilnIngest", "KilnFormat", "KilnCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

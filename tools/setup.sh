@@ -4,11 +4,12 @@
 #
 #   apt: the C libraries Kiln links (zstd, lz4, libdeflate for gzip, curl) and Go (the pprof
 #        reader the tests check Kiln's output with)
-#   pip: the real Pyroscope agent the end-to-end tests run against the server
+#   pip: the real Pyroscope agent the end-to-end tests run against the server,
+#        and moto[server] (with boto3): the S3-compatible server the object-store tests start
 set -euo pipefail
 
 apt_packages=(libzstd-dev liblz4-dev libdeflate-dev libcurl4-openssl-dev pkg-config golang-go)
-pip_packages=(pyroscope-io==1.4.0 requests)
+pip_packages=(pyroscope-io==1.4.0 requests "moto[server]")
 
 missing=()
 for p in "${apt_packages[@]}"; do
@@ -26,6 +27,7 @@ python=${PYTHON:-python3}
 missing=()
 for p in "${pip_packages[@]}"; do
   name=${p%%==*}
+  name=${name%%[*}
   want=${p#*==}; [ "$want" = "$p" ] && want=""
   have=$("$python" -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p')
   if [ -z "$have" ] || { [ -n "$want" ] && [ "$have" != "$want" ]; }; then missing+=("$p"); fi

@@ -1,0 +1,62 @@
+import Foundation
+
+/// A `moto_server` (pip `moto[server]`) on 127.0.0.1 for S3 tests, started
+/// per test and stopped with it. `checkSignatures` turns on moto's SigV4
+/// checking with an IAM user and key made by tools/e2e/moto_s3.py, so a
+/// request signed wrongly gets 403.
+public final class MotoServer: @unchecked Sendable {
+    // @unchecked: `process` is set once in init and only read afterwards.
+    public let port: Int
+    public let endpoint: String
+    public let bucket = "kiln-test"
+    public let accessKey: String
+    public let secretKey: String
+    private let process: Process
+
+    public static var available: Bool { Subprocess.available("moto_server") }
+
+    public init(checkSignatures: Bool) throws {
+        port = try FreePort.find()
+        endpoint = "http://127.0.0.1:\(port)"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["moto_server", "-H", "127.0.0.1", "-p", "\(port)"]
+        var env = ProcessInfo.processInfo.environment
+        if checkSignatures { env["INITIAL_NO_AUTH_ACTION_COUNT"] = "3" }
+        p.environment = env
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        process = p
+        // Ready when it answers HTTP at all (moto starts in well under a second).
+        let deadline = Date().addingTimeInterval(20)
+        var ready = false
+        while Date() < deadline && !ready {
+            ready = (try? Subprocess.run(["python3", "-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 0.2)"], timeoutSeconds: 5).status) == 0
+            if !ready { usleep(100_000) }
+        }
+        guard ready else {
+            kill(p.processIdentifier, SIGKILL)
+            throw SubprocessError(message: "moto_server did not start on port \(port)")
+        }
+        let script = TestData.root.appendingPathComponent("tools/e2e/moto_s3.py").path
+        let setup = try Subprocess.run(["python3", script, endpoint, checkSignatures ? "1" : "0", bucket], timeoutSeconds: 60)
+        let keys = setup.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        guard setup.status == 0, keys.count == 2 else {
+            kill(p.processIdentifier, SIGKILL)
+            throw SubprocessError(message: "moto set-up failed: \(setup.stderr)")
+        }
+        accessKey = keys[0]
+        secretKey = keys[1]
+    }
+
+    /// SIGKILL: moto's server ignores SIGTERM (waiting for it would hang).
+    public func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}
