@@ -144,7 +144,7 @@ let package = Package(
         .testTarget(
             name: "KilnServerTests",
             dependencies: [
-                "KilnProto", "KilnTestSupport", "KilnPprof", "KilnModel", "KilnCompression", "KilnCurl",
+                "KilnProto", "KilnTestSupport", "KilnPprof", "KilnModel", "KilnCompression", "KilnCurl", "KilnStorage",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings

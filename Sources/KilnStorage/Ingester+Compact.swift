@@ -37,7 +37,10 @@ extension Ingester {
                 let expired = CompactionPlanner.expired(head.blocks.map(\.meta), nowNanos: nanos, retention: limit)
                 if !expired.isEmpty {
                     head.replace(expired.map(\.ulid), with: [])
-                    for m in expired { try FileManager.default.removeItem(atPath: dir + "/" + m.ulid) }
+                    for m in expired {
+                        try await shipper?.delete(tenant: tenant, ulid: m.ulid, files: m.files.map(\.name))
+                        try FileManager.default.removeItem(atPath: dir + "/" + m.ulid)
+                    }
                     try FileIO.syncDirectory(dir)
                     logger?.info("retention deleted blocks", metadata: ["tenant": "\(tenant)", "blocks": "\(expired.map(\.ulid))"])
                 }
@@ -46,8 +49,14 @@ extension Ingester {
                 let sources = head.blocks.filter { b in group.contains { $0.ulid == b.ulid } }
                 let ulid = ULID.make(milliseconds: UInt64(max(now.timeIntervalSince1970, 0) * 1000))
                 let meta = try BlockCompactor.compact(sources, tenant: tenant, ulid: ulid, directory: dir)
-                head.replace(sources.map(\.ulid), with: [try Block(path: dir + "/" + meta.ulid)])
-                for b in sources { try FileManager.default.removeItem(atPath: b.path) }
+                let merged = try Block(path: dir + "/" + meta.ulid)
+                // In the bucket, the merged block is complete before its sources go.
+                try await shipper?.ship(merged)
+                head.replace(sources.map(\.ulid), with: [merged])
+                for b in sources {
+                    try await shipper?.delete(tenant: tenant, ulid: b.ulid, files: b.meta.files.map(\.name))
+                    try FileManager.default.removeItem(atPath: b.path)
+                }
                 try FileIO.syncDirectory(dir)
                 written.append(meta)
                 logger?.info("compacted blocks", metadata: [

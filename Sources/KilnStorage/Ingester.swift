@@ -16,6 +16,8 @@ public final class Ingester: Sendable {
     let walDirectory: String?
     /// Where blocks are written: `<blockDirectory>/<tenant>/<ULID>/`; nil: no cuts.
     public let blockDirectory: String?
+    /// Where blocks are shipped, when an object store is configured.
+    public let shipper: BlockShipper?
     let cutGate = CutGate()
     public let replay: ReplayStats?
 
@@ -38,6 +40,7 @@ public final class Ingester: Sendable {
         self.wal = nil
         self.walDirectory = nil
         self.blockDirectory = nil
+        self.shipper = nil
         self.replay = nil
     }
 
@@ -48,7 +51,9 @@ public final class Ingester: Sendable {
     /// - Parameter blockDirectory: where cuts write blocks and where the blocks
     ///   found at start are opened from; nil disables cuts (the WAL's
     ///   checkpoints are then taken as persisted).
-    public init(walDirectory directory: String, blockDirectory: String? = nil, options: WriteAheadLog.Options = .init(), logger: Logger) throws {
+    /// - Parameter objectStore: where blocks are shipped (see `shipPending`); nil keeps them local only.
+    public init(walDirectory directory: String, blockDirectory: String? = nil, objectStore: (any ObjectStore)? = nil,
+                options: WriteAheadLog.Options = .init(), logger: Logger) throws {
         try FileIO.makeDirectory(directory)
         let lock = try DirectoryLock(directory: directory)
         let heads = TenantHeads()
@@ -59,6 +64,7 @@ public final class Ingester: Sendable {
         self.replay = stats
         self.walDirectory = directory
         self.blockDirectory = blockDirectory
+        self.shipper = objectStore.map { BlockShipper(store: $0) }
         self.wal = WriteAheadLog(directory: directory, firstSegment: stats.nextSegment, lock: lock, options: options)
     }
 

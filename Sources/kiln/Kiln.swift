@@ -40,6 +40,30 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("storage.path"), help: "Directory for Kiln's data: the WAL in <path>/wal, blocks in <path>/blocks/<tenant>/<ULID>.")
     var storagePath = "./data"
 
+    @Option(name: .customLong("storage.backend"), help: "filesystem: blocks stay under --storage.path (default). s3: blocks are also shipped to the bucket below.")
+    var storageBackend = "filesystem"
+
+    @Option(name: .customLong("storage.s3.endpoint"), help: "S3 endpoint URL (default https://s3.<region>.amazonaws.com).")
+    var s3Endpoint: String?
+
+    @Option(name: .customLong("storage.s3.region"), help: "S3 region (default $AWS_REGION, $AWS_DEFAULT_REGION or us-east-1).")
+    var s3Region: String?
+
+    @Option(name: .customLong("storage.s3.bucket"), help: "S3 bucket.")
+    var s3Bucket: String?
+
+    @Option(name: .customLong("storage.s3.prefix"), help: "Prefix of every key Kiln writes in the bucket, e.g. kiln/.")
+    var s3Prefix = ""
+
+    @Option(name: .customLong("storage.s3.access-key"), help: "Access key id (default $AWS_ACCESS_KEY_ID).")
+    var s3AccessKey: String?
+
+    @Option(name: .customLong("storage.s3.secret-key"), help: "Secret access key (default $AWS_SECRET_ACCESS_KEY).")
+    var s3SecretKey: String?
+
+    @Flag(name: .customLong("storage.s3.force-path-style"), help: "Address the bucket as <endpoint>/<bucket>/… (MinIO, moto) rather than <bucket>.<endpoint>/….")
+    var s3ForcePathStyle = false
+
     @Option(name: .customLong("head.max-block-duration"), help: "Cut a tenant's head into a block once its oldest profile arrived this many seconds ago (Pyroscope's default: 1 h).")
     var maxBlockDurationSeconds = 3600.0
 
@@ -80,6 +104,7 @@ struct Kiln: AsyncParsableCommand {
         guard headMaxBytes > 0 else { throw ValidationError("--head.max-bytes must be positive") }
         _ = try ranges()
         _ = try retentionNanos()
+        _ = try objectStore()
     }
 
     /// "90s", "15m", "2h", "30d" → nanoseconds.
@@ -101,6 +126,24 @@ struct Kiln: AsyncParsableCommand {
 
     func retentionNanos() throws -> Int64 { try Self.parseDuration(retention, flag: "--retention") }
 
+    /// The bucket blocks are shipped to, or nil for the filesystem backend.
+    func objectStore() throws -> (any ObjectStore)? {
+        switch storageBackend {
+        case "filesystem": return nil
+        case "s3":
+            let env = S3Config.credentialsFromEnvironment()
+            let region = s3Region ?? env.region ?? "us-east-1"
+            guard let bucket = s3Bucket, !bucket.isEmpty else { throw ValidationError("--storage.s3.bucket is required with --storage.backend=s3") }
+            guard let access = s3AccessKey ?? env.accessKey, let secret = s3SecretKey ?? env.secretKey else {
+                throw ValidationError("S3 credentials: --storage.s3.access-key and --storage.s3.secret-key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+            }
+            return S3ObjectStore(S3Config(endpoint: s3Endpoint ?? "https://s3.\(region).amazonaws.com", region: region, bucket: bucket,
+                                          prefix: s3Prefix, accessKey: access, secretKey: secret, pathStyle: s3ForcePathStyle))
+        default:
+            throw ValidationError("--storage.backend: want filesystem or s3, got \"\(storageBackend)\"")
+        }
+    }
+
     func run() async throws {
         var logger = Logger(label: "kiln")
         logger.logLevel = Logger.Level(rawValue: logLevel)!
@@ -119,7 +162,8 @@ struct Kiln: AsyncParsableCommand {
         let walDirectory = storagePath + "/wal"
         let ingester: Ingester
         do {
-            ingester = try Ingester(walDirectory: walDirectory, blockDirectory: storagePath + "/blocks", options: walOptions, logger: logger)
+            ingester = try Ingester(walDirectory: walDirectory, blockDirectory: storagePath + "/blocks", objectStore: try objectStore(),
+                                    options: walOptions, logger: logger)
         } catch {
             logger.critical("cannot open the WAL in \(walDirectory): \(error)")
             throw ExitCode(1)
@@ -136,6 +180,8 @@ struct Kiln: AsyncParsableCommand {
         let compaction = Ingester.CompactionPolicy(planner: CompactionPlanner(ranges: try ranges()),
                                                    retention: retentionNanos > 0 ? .nanoseconds(retentionNanos) : nil)
         let cutter = Task { [headCheckIntervalSeconds] in
+            // Uploads a crash interrupted resume at once.
+            await ingester.shipPending(logger: logger)
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(headCheckIntervalSeconds))
                 do {
@@ -150,6 +196,7 @@ struct Kiln: AsyncParsableCommand {
                 } catch {
                     logger.error("compaction failed; the source blocks stay in place", metadata: ["error": "\(error)"])
                 }
+                await ingester.shipPending(logger: logger)
             }
         }
         try await app.runService()

@@ -213,6 +213,48 @@ import Testing
         ingester.close()
     }
 
+    /// Shipping: files then meta.json, a marker, resume after an interrupted
+    /// upload, and compaction replacing its sources in the bucket too.
+    @Test func blocksAreShippedAndResumeAfterACrash() async throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let bucket = MemoryObjectStore()
+        let pushes = try Self.pushes()
+        var ingester = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", objectStore: bucket, logger: Logger(label: "test"))
+        for p in pushes[..<30] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
+        let first = try await ingester.cut()[0]
+        #expect(await ingester.shipPending() == [first.ulid])
+        #expect(await ingester.shipPending().isEmpty, "shipped once")
+        let keys = try await bucket.listAll(prefix: "t/blocks/\(first.ulid)/").map(\.key)
+        #expect(Set(keys) == Set(["index.kcol", "meta.json", "profiles.kcol", "symbols.kcol"].map { "t/blocks/\(first.ulid)/\($0)" }))
+        let local = try FileIO.read(dir + "/blocks/t/\(first.ulid)/profiles.kcol")
+        #expect(try await bucket.get("t/blocks/\(first.ulid)/profiles.kcol") == local)
+
+        // A second block whose upload "crashed" after one file: no marker, no meta.json in the bucket.
+        for p in pushes[30..<60] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
+        let second = try await ingester.cut()[0]
+        try await bucket.put("t/blocks/\(second.ulid)/index.kcol", try FileIO.read(dir + "/blocks/t/\(second.ulid)/index.kcol"))
+        ingester.close()
+        ingester = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", objectStore: bucket, logger: Logger(label: "test"))
+        #expect(await ingester.shipPending() == [second.ulid])
+        #expect(try await bucket.size("t/blocks/\(second.ulid)/meta.json") != nil)
+
+        // Compaction: a block in a later window closes the first; the merged
+        // block is in the bucket before its sources leave it.
+        var late = try PprofDecoder.decode(pushes[0].bytes)
+        late.timeNanos = 2_400_000_000_000_000_000
+        try await ingester.push([try PushConverter.convert(labels: pushes[0].labels, rawProfile: PprofEncoder.encode(late), id: "", nowNanos: 0)], tenant: "t")
+        _ = try await ingester.cut()
+        await ingester.shipPending()
+        let merged = try await ingester.compact(.init(planner: CompactionPlanner(ranges: [1 << 61])))
+        #expect(merged.count == 1 && Set(merged[0].sources) == Set([first.ulid, second.ulid]))
+        let metas = try await bucket.listAll(prefix: "t/blocks/").map(\.key).filter { $0.hasSuffix("/meta.json") }
+        #expect(metas.count == 2 && metas.contains("t/blocks/\(merged[0].ulid)/meta.json"), "\(metas)")
+        #expect(try await bucket.listAll(prefix: "t/blocks/\(first.ulid)/").isEmpty)
+        #expect(try await bucket.listAll(prefix: "t/blocks/\(second.ulid)/").isEmpty)
+        ingester.close()
+    }
+
     static func head(_ pushes: ArraySlice<(labels: [Label], bytes: [UInt8], time: Int64)>) throws -> HeadState {
         var h = HeadState()
         for p in pushes { h.append(try ingest(p)) }

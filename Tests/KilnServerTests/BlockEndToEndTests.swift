@@ -1,4 +1,5 @@
 import Foundation
+import KilnStorage
 import KilnTestSupport
 import Testing
 
@@ -30,6 +31,28 @@ import Testing
 
     func inspect(_ args: [String]) throws -> Subprocess.Result {
         try Subprocess.run([BuildProducts.url("kiln-inspect").path] + args)
+    }
+
+    /// `--storage.backend=s3`: a flushed block lands in a moto bucket that checks signatures.
+    @Test func flushShipsTheBlockToS3() async throws {
+        let moto = try MotoServer(checkSignatures: true)
+        defer { moto.stop() }
+        let server = try KilnServerProcess(arguments: [
+            "--storage.backend", "s3", "--storage.s3.endpoint", moto.endpoint, "--storage.s3.bucket", moto.bucket,
+            "--storage.s3.access-key", moto.accessKey, "--storage.s3.secret-key", moto.secretKey, "--storage.s3.force-path-style",
+        ])
+        defer { server.stop() }
+        try ConnectClient(server: server).push([([("__name__", "process_cpu"), ("service_name", "svc")], [try TestData.bytes("pprof/go-cpu.pb.gz")])])
+        let flush = try server.post("/ingester/flush", body: [])
+        #expect(flush.status == 200, "\(flush.text)")
+        let bucket = S3ObjectStore(S3Config(endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket,
+                                            accessKey: moto.accessKey, secretKey: moto.secretKey))
+        let keys = try await bucket.listAll(prefix: "anonymous").map(\.key)
+        #expect(keys.count == 4 && keys.contains { $0.hasSuffix("/meta.json") }, "\(keys)")
+        let blocks = server.dataDirectory.appendingPathComponent("blocks/anonymous").path
+        let block = try #require(try FileManager.default.contentsOfDirectory(atPath: blocks).first)
+        let local = try Data(contentsOf: URL(fileURLWithPath: blocks + "/" + block + "/profiles.kcol"))
+        #expect(try await bucket.get("anonymous/blocks/\(block)/profiles.kcol") == [UInt8](local))
     }
 
     /// The offline cut: on a stopped daemon's directory, then served from the block.

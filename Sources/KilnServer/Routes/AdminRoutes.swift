@@ -21,6 +21,8 @@ struct AdminRoutes: Sendable {
         }
         do {
             let metas = try await ingester.cut()
+            // Ship now rather than at the next check (a no-op without a bucket).
+            await ingester.shipPending(logger: logger)
             for m in metas {
                 logger.info("head cut", metadata: ["tenant": "\(m.tenant)", "block": "\(m.ulid)", "profiles": "\(m.stats.profiles)", "samples": "\(m.stats.samples)"])
             }
