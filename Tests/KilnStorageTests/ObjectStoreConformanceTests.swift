@@ -167,6 +167,42 @@ import Testing
         }
     }
 
+    /// 500, 503, a dropped connection and a stall (timeout) in front of a
+    /// signature-checking moto: every operation retries through them and
+    /// succeeds, and the bytes are right.
+    @Test func retriesThroughServerErrorsDropsAndStalls() async throws {
+        let moto = try MotoServer(checkSignatures: true)
+        defer { moto.stop() }
+        let proxy = try FaultProxy(upstream: moto.endpoint, schedule: ["503", "500", "drop", "stall", "pass", "503", "drop"])
+        defer { proxy.stop() }
+        var config = S3Config(endpoint: proxy.endpoint, region: "us-east-1", bucket: moto.bucket, accessKey: moto.accessKey, secretKey: moto.secretKey)
+        config.timeoutMs = 1_000
+        config.baseBackoffMs = 10
+        let store = S3ObjectStore(config)
+        let bytes = (0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+        try await store.put("t/blocks/01A/profiles.kcol", bytes)      // 503, 500, drop, stall, then through
+        #expect(try await store.get("t/blocks/01A/profiles.kcol") == bytes)  // 503, drop, then through
+        #expect(try proxy.requestsSeen() == 8)
+    }
+
+    /// Faults that outlast the retries: a clear error, not a wrong answer.
+    @Test func persistentFaultsFailWithTheStatus() async throws {
+        let moto = try MotoServer(checkSignatures: true)
+        defer { moto.stop() }
+        let proxy = try FaultProxy(upstream: moto.endpoint, schedule: Array(repeating: "503", count: 10))
+        defer { proxy.stop() }
+        var config = S3Config(endpoint: proxy.endpoint, region: "us-east-1", bucket: moto.bucket, accessKey: moto.accessKey, secretKey: moto.secretKey)
+        config.maxRetries = 3
+        config.baseBackoffMs = 1
+        do {
+            _ = try await S3ObjectStore(config).get("missing")
+            Issue.record("answered through persistent 503s")
+        } catch let e as ObjectStoreError {
+            #expect(e.kind == .http(503) && e.reason.contains("InjectedFault"), "\(e)")
+        }
+        #expect(try proxy.requestsSeen() == 4)
+    }
+
     @Test func anUnreachableEndpointFailsAfterRetries() async throws {
         var config = S3Config(endpoint: "http://127.0.0.1:\(try FreePort.find())", region: "us-east-1", bucket: "b", accessKey: "k", secretKey: "s")
         config.maxRetries = 2
