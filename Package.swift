@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "kiln-bench",
             dependencies: [
-                "KilnPprof", "KilnProto", "KilnCompression", "KilnModel", "KilnIngest", "KilnStorage", "KilnFormat", "KilnQuery",
+                "KilnPprof", "KilnProto", "KilnCompression", "KilnModel", "KilnIngest", "KilnStorage", "KilnFormat", "KilnQuery", "KilnCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
