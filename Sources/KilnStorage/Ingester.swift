@@ -117,10 +117,12 @@ public final class Ingester: Sendable {
         let start = Date()
         var stats = ReplayStats()
         var lastSegment = 0
-        var from: Int?
+        // Replay starts at the last checkpoint, or the one before it when the
+        // last cut's blocks are missing (found once here, not again by the scan).
+        let segments = try WALSegments.list(directory)
+        let cuts = try WALScanner.checkpointSegments(directory, segments: segments, limit: 2)
+        var from = cuts.first?.segment ?? segments.first
         if let blockDirectory {
-            let segments = try WALSegments.list(directory)
-            let cuts = try WALScanner.checkpointSegments(directory, segments: segments)
             if let last = cuts.first, !last.record.blockIDs.allSatisfy({ blockExists(blockDirectory, $0) }) {
                 from = cuts.dropFirst().first?.segment ?? segments.first
                 logger?.warning("WAL: blocks of the last cut are missing; rebuilding them from the log", metadata: [
@@ -155,12 +157,10 @@ public final class Ingester: Sendable {
     static func replay(_ directory: String, into heads: TenantHeads, blockDirectory: String?, logger: Logger) throws -> ReplayStats {
         let start = Date()
         var stats = try replayLog(directory, into: heads, blockDirectory: blockDirectory, logger: logger)
-        // Segments before the last checkpoint are persisted elsewhere; a crash
-        // between writing the checkpoint and deleting them leaves them behind.
-        let segments = try WALSegments.list(directory)
-        if let first = try WALScanner.startSegment(directory, segments: segments) {
-            for n in segments where n < first { try FileIO.remove(WALSegments.path(directory, n)) }
-        }
+        // Segments before the last checkpoint are persisted in blocks (rebuilt
+        // above if they were missing); a crash between the cut's blocks and
+        // deleting the segments leaves them behind.
+        try deleteSegmentsBeforeLastCheckpoint(directory)
         if let torn = stats.truncatedTail {
             if torn.offset <= WALFrame.segmentHeaderSize {
                 try FileIO.remove(torn.path)

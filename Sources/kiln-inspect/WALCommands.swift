@@ -41,7 +41,7 @@ struct WALDump: ParsableCommand {
     @Flag(help: "Also print series labels, symbols and profile samples.") var verbose = false
 
     func run() throws {
-        let torn = try WALScanner.scan(directory, fromCheckpoint: false) { found in
+        let torn = try WALScanner.scan(directory) { found in
             let where_ = "\(WALSegments.name(found.segment))@\(found.record.offset)"
             switch try found.decode() {
             case .ingest(let r):

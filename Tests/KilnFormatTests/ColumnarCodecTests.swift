@@ -35,7 +35,7 @@ import Testing
         for (name, values) in Self.shapes() {
             for type in [ColumnType.uint64, .int64] {
                 for codec in PageCodec.allCases {
-                    let page = try Page.encode(.integers(values), type: type, encodings: [encoding], codec: codec)
+                    let page = try Page.encode(.integers(values), type: type, encodings: [encoding], codec: codec).bytes
                     let decoded = try page.withDecodableBytes { buffer throws(DecodeError) in
                         var r = ByteReader(buffer)
                         let (header, values) = try Page.decode(&r, type: type)
@@ -51,7 +51,7 @@ import Testing
 
     @Test func writerPicksTheSmallestEncodingAndKeepsStatistics() throws {
         let times = Self.shapes().first { $0.0 == "sorted with jumps" }!.1
-        let page = try Page.encode(.integers(times), type: .int64, encodings: ColumnEncoding.allCases, codec: .none)
+        let page = try Page.encode(.integers(times), type: .int64, encodings: ColumnEncoding.allCases, codec: .none).bytes
         let header = try page.withDecodableBytes { buffer throws(DecodeError) in
             var r = ByteReader(buffer)
             return try Page.decodeHeader(&r, type: .int64)
@@ -65,7 +65,7 @@ import Testing
     @Test func bytesRoundTrip() throws {
         let strings: [[UInt8]] = ["", "runtime.goexit", "github.com/acme/service/pkg1.Function1", String(repeating: "é", count: 300)].map { Array($0.utf8) }
         for codec in PageCodec.allCases {
-            let page = try Page.encode(.bytes(strings), type: .bytes, encodings: [.plain], codec: codec)
+            let page = try Page.encode(.bytes(strings), type: .bytes, encodings: [.plain], codec: codec).bytes
             let decoded = try page.withDecodableBytes { buffer throws(DecodeError) in
                 var r = ByteReader(buffer)
                 return try Page.decode(&r, type: .bytes).values

@@ -19,11 +19,7 @@ public final class FaultProxy: @unchecked Sendable {
         p.standardError = FileHandle.nullDevice
         try p.run()
         process = p
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if (try? Subprocess.run(["python3", "-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 0.2)"], timeoutSeconds: 5).status) == 0 { return }
-            usleep(100_000)
-        }
+        if FreePort.waitUntilListening(port, seconds: 10) { return }
         kill(p.processIdentifier, SIGKILL)
         throw SubprocessError(message: "fault proxy did not start on port \(port)")
     }

@@ -114,6 +114,26 @@ public enum FreePort {
         guard ok else { throw SubprocessError(message: "bind() to 127.0.0.1:0 failed") }
         return Int(UInt16(bigEndian: addr.sin_port))
     }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port` within
+    /// `seconds` (polled every 50 ms): for helper servers that print no "ready".
+    public static func waitUntilListening(_ port: Int, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = UInt16(port).bigEndian
+            addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &addr) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
+            close(fd)
+            if connected { return true }
+            usleep(50_000)
+        }
+        return false
+    }
 }
 
 /// The package's executables, found next to the test bundle in the build

@@ -28,14 +28,8 @@ public final class MotoServer: @unchecked Sendable {
         p.standardError = FileHandle.nullDevice
         try p.run()
         process = p
-        // Ready when it answers HTTP at all (moto starts in well under a second).
-        let deadline = Date().addingTimeInterval(20)
-        var ready = false
-        while Date() < deadline && !ready {
-            ready = (try? Subprocess.run(["python3", "-c", "import socket; socket.create_connection(('127.0.0.1', \(port)), 0.2)"], timeoutSeconds: 5).status) == 0
-            if !ready { usleep(100_000) }
-        }
-        guard ready else {
+        // Ready when it accepts connections (moto starts in well under a second).
+        guard FreePort.waitUntilListening(port, seconds: 20) else {
             kill(p.processIdentifier, SIGKILL)
             throw SubprocessError(message: "moto_server did not start on port \(port)")
         }

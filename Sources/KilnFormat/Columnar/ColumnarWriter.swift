@@ -42,10 +42,9 @@ public struct ColumnarWriter {
             while start < rows {
                 let end = min(start + Page.maxRowsWritten, rows)
                 let slice = values.slice(start..<end)
-                let bytes = try Page.encode(slice, type: schema.columns[c].type, encodings: schema.columns[c].encodings, codec: codec)
-                let stats: PageStatistics? = if case .integers(let v) = slice { PageStatistics.of(v, signed: schema.columns[c].type.isSigned) } else { nil }
-                pages.append(PageLocation(offset: offset, size: bytes.count, firstRow: firstRow + start, rows: end - start, statistics: stats))
-                try write(bytes)
+                let page = try Page.encode(slice, type: schema.columns[c].type, encodings: schema.columns[c].encodings, codec: codec)
+                pages.append(PageLocation(offset: offset, size: page.bytes.count, firstRow: firstRow + start, rows: end - start, statistics: page.statistics))
+                try write(page.bytes)
                 start = end
             }
             chunks.append(ColumnChunkMeta(pages: pages))

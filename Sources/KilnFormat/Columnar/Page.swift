@@ -61,8 +61,10 @@ public enum Page {
     public static let maxRawSize = 64 << 20
 
     /// Encodes `values` with whichever of `encodings` is smallest, compresses
-    /// the result with `codec` when that makes it smaller, and returns header + body.
-    public static func encode(_ values: ColumnValues, type: ColumnType, encodings: [ColumnEncoding], codec: PageCodec) throws -> [UInt8] {
+    /// the result with `codec` when that makes it smaller, and returns header +
+    /// body and the statistics the header carries (for the footer's page index).
+    public static func encode(_ values: ColumnValues, type: ColumnType, encodings: [ColumnEncoding],
+                              codec: PageCodec) throws -> (bytes: [UInt8], statistics: PageStatistics?) {
         var best: (encoding: ColumnEncoding, bytes: [UInt8])?
         for encoding in encodings where type == .bytes ? encoding == .plain : true {
             var w = ByteWriter()
@@ -99,7 +101,7 @@ public enum Page {
         let crc = CRC32C.checksum(stored, continuing: CRC32C.checksum(h.bytes))
         h.uint32LE(crc)
         h.append(stored)
-        return h.bytes
+        return (h.bytes, stats)
     }
 
     static func encodeIntegers(_ v: [UInt64], _ encoding: ColumnEncoding, signed: Bool, into w: inout ByteWriter) {

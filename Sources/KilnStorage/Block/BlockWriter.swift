@@ -27,16 +27,20 @@ public enum BlockWriter {
             var pSeries: [UInt64] = [], pTime: [UInt64] = [], pDuration: [UInt64] = [], pTotal: [UInt64] = []
             var pFirst: [UInt64] = [], pCount: [UInt64] = []
             var sampleRows = 0
+            // Each series' profiles in time order (arrival order breaks ties), used for both tables.
+            let byTime = order.map { headRef in
+                let s = head.series[headRef]
+                return (0..<s.profileCount).sorted { (s.timeNanos[$0], $0) < (s.timeNanos[$1], $1) }
+            }
             for (blockRef, headRef) in order.enumerated() {
                 let s = head.series[headRef]
-                let byTime = (0..<s.profileCount).sorted { (s.timeNanos[$0], $0) < (s.timeNanos[$1], $1) }
                 firstProfile.append(UInt64(pSeries.count))
-                profileCount.append(UInt64(byTime.count))
+                profileCount.append(UInt64(byTime[blockRef].count))
                 seriesMin.append(UInt64(bitPattern: s.minTime))
                 seriesMax.append(UInt64(bitPattern: s.maxTime))
                 minTime = min(minTime, s.minTime)
                 maxTime = max(maxTime, s.maxTime)
-                for i in byTime {
+                for i in byTime[blockRef] {
                     pSeries.append(UInt64(blockRef))
                     pTime.append(UInt64(bitPattern: s.timeNanos[i]))
                     pDuration.append(UInt64(bitPattern: s.durationNanos[i]))
@@ -52,9 +56,9 @@ public enum BlockWriter {
             stats.samples = sampleRows
             // Samples in profile order, in row groups of bounded size.
             var stacks: [UInt64] = [], values: [UInt64] = []
-            for headRef in order {
+            for (blockRef, headRef) in order.enumerated() {
                 let s = head.series[headRef]
-                for i in (0..<s.profileCount).sorted(by: { (s.timeNanos[$0], $0) < (s.timeNanos[$1], $1) }) {
+                for i in byTime[blockRef] {
                     let start = s.sampleStarts[i]
                     for j in start..<(start + Int(s.sampleCounts[i])) {
                         stacks.append(UInt64(head.sampleStacks[j]))

@@ -50,10 +50,11 @@ public enum WALScanner {
         }
     }
 
-    /// The segments that open with a checkpoint, newest first.
-    public static func checkpointSegments(_ directory: String, segments: [Int]) throws(WALError) -> [(segment: Int, record: CheckpointRecord)] {
+    /// The last `limit` segments that open with a checkpoint, newest first.
+    /// Reads segments from the newest back until it has found that many.
+    public static func checkpointSegments(_ directory: String, segments: [Int], limit: Int) throws(WALError) -> [(segment: Int, record: CheckpointRecord)] {
         var out: [(segment: Int, record: CheckpointRecord)] = []
-        for n in segments.reversed() {
+        for n in segments.reversed() where out.count < limit {
             if let c = try checkpoint(directory, segment: n) { out.append((n, c)) }
         }
         return out
@@ -61,17 +62,15 @@ public enum WALScanner {
 
     /// The segment replay starts at: the last one opening with a checkpoint, or the first.
     public static func startSegment(_ directory: String, segments: [Int]) throws(WALError) -> Int? {
-        for n in segments.reversed() where try checkpoint(directory, segment: n) != nil { return n }
-        return segments.first
+        try checkpointSegments(directory, segments: segments, limit: 1).first?.segment ?? segments.first
     }
 
-    /// Calls `body` for every record from the start segment on, in order.
-    /// - Parameter fromCheckpoint: start at the last checkpoint (replay) or at the first segment (inspection).
-    /// - Parameter from: start at this segment instead (replay of a cut whose blocks are missing).
+    /// Calls `body` for every record from segment `from` on (the first segment
+    /// when nil: inspection), in order. Replay passes the checkpoint it starts at.
     /// - Returns: the torn tail of the last segment, if there is one.
     /// - Throws: `WALError`; an error thrown by `body` becomes corruption at that record.
     @discardableResult
-    public static func scan(_ directory: String, fromCheckpoint: Bool = true, from: Int? = nil,
+    public static func scan(_ directory: String, from: Int? = nil,
                             _ body: (Found) throws -> Void) throws(WALError) -> TornTail? {
         let segments: [Int]
         do { segments = try WALSegments.list(directory) } catch let e as StorageError { throw .io(e) } catch { throw .io(StorageError("list", path: directory, reason: "\(error)")) }
@@ -79,13 +78,7 @@ public enum WALScanner {
         for (i, n) in segments.enumerated() where n != first + i {
             throw .missingSegment(directory: directory, number: first + i)
         }
-        var start = first
-        if let from {
-            start = from
-        } else if fromCheckpoint {
-            start = try startSegment(directory, segments: segments) ?? first
-        }
-        for n in segments where n >= start {
+        for n in segments where n >= from ?? first {
             let path = WALSegments.path(directory, n)
             let isLast = n == segments.last
             let bytes: [UInt8]
