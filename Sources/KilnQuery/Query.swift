@@ -4,7 +4,9 @@ import KilnStorage
 /// The query semantics of shared/reference/pyroscope-api.md §2 and §8,
 /// answered over one tenant's data: the live head, frozen heads and blocks,
 /// as one. Each source is read in full or not at all: a block whose pages do
-/// not decode is reported to `onBlockError` and contributes nothing.
+/// not decode (`BlockError`) is reported to `onBlockError` and contributes
+/// nothing; a block that cannot be read at all (its bucket is unreachable)
+/// fails the query, since an answer without it would be silently wrong.
 public struct Query {
     let head: Head?
     let fixed: [any QuerySource]
@@ -26,21 +28,29 @@ public struct Query {
 
     /// Calls `body` with the live head (under its lock), then with each
     /// frozen head and block of the same instant (after the lock is released).
-    func forEachSource(_ body: (any QuerySource) throws -> Void) {
-        for source in fixed {
-            do { try body(source) } catch { if let b = source as? Block { onBlockError(b, error) } }
-        }
+    /// Sources in memory only: nothing here reads pages.
+    func forEachSource(_ body: (any QuerySource) -> Void) {
+        for source in fixed { body(source) }
         guard let head else { return }
-        do {
-            let (frozen, blocks) = try head.snapshot { live in try body(copy live) }
-            for f in frozen { try body(f.state) }
-            for b in blocks {
-                do { try body(b) } catch { onBlockError(b, error) }
+        let (frozen, blocks) = head.snapshot { live in body(copy live) }
+        for f in frozen { body(f.state) }
+        for b in blocks { body(b) }
+    }
+
+    /// Like `forEachSource`, for reads of samples: `live` runs on the live
+    /// head under its lock, `body` on every other source; a `BlockError` goes
+    /// to `onBlockError`, any other error ends the query.
+    func forEachSource(live: (borrowing HeadState) -> Void, _ body: (any QuerySource) async throws -> Void) async throws {
+        func guarded(_ source: any QuerySource) async throws {
+            do { try await body(source) } catch let e as BlockError {
+                if let b = source as? Block { onBlockError(b, e) } else { throw e }
             }
-        } catch {
-            // Heads do not throw; only blocks do, and those are caught above.
-            preconditionFailure("a head query threw: \(error)")
         }
+        for source in fixed { try await guarded(source) }
+        guard let head else { return }
+        let (frozen, blocks) = head.snapshot { s in live(s) }
+        for f in frozen { try await guarded(f.state) }
+        for b in blocks { try await guarded(b) }
     }
 
     /// Distinct profile types with data in `range`, sorted by ID.
@@ -93,16 +103,22 @@ public struct Query {
     /// The merged flame graph of every profile of `profileType` whose series
     /// matches `selector`, in `range`.
     /// - Parameter maxNodes: validated and defaulted by the caller (1 ... `FlameGraph.maxMaxNodes`).
-    public func mergeStacktraces(profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange, maxNodes: Int64) -> FlameGraph {
+    /// - Throws: the error of a block that cannot be read (see the type's doc).
+    public func mergeStacktraces(profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange, maxNodes: Int64) async throws -> FlameGraph {
         let typed = Self.typed(selector, profileType)
         var builder = FlameGraphBuilder()
         var any = false
-        forEachSource { s in
-            let symbols = s.symbolView
-            var totals = StackTotals(stackCount: symbols.stackCount)
-            guard try s.addSamples(of: s.select(typed), in: range, to: &totals) else { return }
+        func add(_ totals: StackTotals, _ symbols: SymbolView) {
             builder.add(totals.values, symbols: symbols)
             any = true
+        }
+        try await forEachSource(live: { live in
+            let symbols = live.symbols.view
+            var totals = StackTotals(stackCount: symbols.stackCount)
+            if live.addSamples(of: live.select(typed), in: range, to: &totals) { add(totals, symbols) }
+        }) { s in
+            var totals = StackTotals(stackCount: s.symbolView.stackCount)
+            if try await s.addSamples(of: s.select(typed), in: range, to: &totals) { add(totals, s.symbolView) }
         }
         return any ? builder.render(maxNodes: maxNodes) : .empty
     }

@@ -13,7 +13,8 @@ public protocol QuerySource {
     func forEachProfile(of ref: UInt32, in range: TimeRange, _ body: (Int64, Int64) -> Void)
     /// Adds the samples of every profile of `refs` in `range` to `totals`
     /// (sized `symbolView.stackCount`); returns whether there was any profile.
-    func addSamples(of refs: [UInt32], in range: TimeRange, to totals: inout StackTotals) throws -> Bool
+    /// Heads answer at once; a block may read pages, from disk or a bucket.
+    func addSamples(of refs: [UInt32], in range: TimeRange, to totals: inout StackTotals) async throws -> Bool
     /// Earliest and latest profile time, nil when empty.
     var timeBounds: ClosedRange<Int64>? { get }
 }
@@ -61,12 +62,14 @@ extension Block: QuerySource {
         for row in profiles(of: ref, in: range.closed) { body(profileTimeNanos(row), profileTotalValue(row)) }
     }
 
-    public func addSamples(of refs: [UInt32], in range: TimeRange, to totals: inout StackTotals) throws -> Bool {
+    public func addSamples(of refs: [UInt32], in range: TimeRange, to totals: inout StackTotals) async throws -> Bool {
         var rows: [Int] = []
         for ref in refs { rows += profiles(of: ref, in: range.closed) }
         guard !rows.isEmpty else { return false }
         rows.sort()
-        try forEachSampleRun(profiles: rows) { stacks, values in totals.add(stacks: stacks, values: values) }
+        var sums = totals
+        try await forEachSampleRun(profiles: rows) { stacks, values in sums.add(stacks: stacks, values: values) }
+        totals = sums
         return true
     }
 

@@ -49,7 +49,7 @@ extension Ingester {
                 let sources = head.blocks.filter { b in group.contains { $0.ulid == b.ulid } }
                 let ulid = ULID.make(milliseconds: UInt64(max(now.timeIntervalSince1970, 0) * 1000))
                 let meta = try BlockCompactor.compact(sources, tenant: tenant, ulid: ulid, directory: dir)
-                let merged = try Block(path: dir + "/" + meta.ulid)
+                let merged = try await Block(path: dir + "/" + meta.ulid)
                 // In the bucket, the merged block is complete before its sources go.
                 try await shipper?.ship(merged)
                 head.replace(sources.map(\.ulid), with: [merged])

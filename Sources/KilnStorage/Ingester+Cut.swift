@@ -30,7 +30,7 @@ extension Ingester {
         guard let blockDirectory else { throw StorageError("cut", path: "", reason: "no block directory configured") }
         await cutGate.acquire()
         defer { cutGate.release() }
-        var metas = try publishFrozen(blockDirectory, failAfter: failAfter)
+        var metas = try await publishFrozen(blockDirectory, failAfter: failAfter)
         let nanos = Int64(now.timeIntervalSince1970 * 1e9)
         let (frozen, lsn) = try heads.freezeAll(now: UInt64(max(nanos, 0) / 1_000_000)) { frozen in
             guard !frozen.isEmpty, let wal else { return (frozen, UInt64?.none) }
@@ -40,7 +40,7 @@ extension Ingester {
         if let lsn, let wal { try await wal.waitDurable(lsn) }
         guard !frozen.isEmpty else { return metas }
         if failAfter == .checkpointDurable { throw CutStep.injected(.checkpointDurable) }
-        metas += try publishFrozen(blockDirectory, failAfter: failAfter)
+        metas += try await publishFrozen(blockDirectory, failAfter: failAfter)
         if failAfter == .blocksPublished { throw CutStep.injected(.blocksPublished) }
         if let walDirectory { try Self.deleteSegmentsBeforeLastCheckpoint(walDirectory) }
         return metas
@@ -61,7 +61,7 @@ extension Ingester {
     }
 
     /// Writes the block of every frozen head and publishes it.
-    private func publishFrozen(_ blockDirectory: String, failAfter: CutStep?) throws -> [BlockMeta] {
+    private func publishFrozen(_ blockDirectory: String, failAfter: CutStep?) async throws -> [BlockMeta] {
         var metas: [BlockMeta] = []
         for (tenant, head) in heads.all {
             for f in head.frozenHeads {
@@ -73,7 +73,7 @@ extension Ingester {
                     try FileManager.default.moveItem(atPath: dir + "/" + f.ulid.string, toPath: dir + "/" + f.ulid.string + ".tmp")
                     throw CutStep.injected(.blockFilesWritten)
                 }
-                head.publish(try Block(path: dir + "/" + f.ulid.string), replacing: f.ulid)
+                head.publish(try await Block(path: dir + "/" + f.ulid.string), replacing: f.ulid)
                 metas.append(meta)
             }
         }
@@ -114,7 +114,7 @@ extension Ingester {
     /// Leftover `.tmp` directories (a crash mid-write) are removed; a block
     /// that does not open is skipped with a warning and
     /// `kiln_block_corruptions_total`, and left on disk for inspection.
-    static func openBlocks(_ blockDirectory: String, into heads: TenantHeads, logger: Logger) throws {
+    static func openBlocks(_ blockDirectory: String, into heads: TenantHeads, logger: Logger) async throws {
         for tenant in try FileIO.list(blockDirectory).sorted() {
             let dir = tenantDirectory(blockDirectory, tenant)
             var blocks: [Block] = []
@@ -126,7 +126,7 @@ extension Ingester {
                 }
                 guard ULID(name) != nil else { continue }
                 do {
-                    blocks.append(try Block(path: path))
+                    blocks.append(try await Block(path: path))
                 } catch {
                     blockCorruptions.increment()
                     logger.warning("block skipped: it does not open", metadata: ["block": "\(path)", "error": "\(error)"])

@@ -53,13 +53,13 @@ public final class Ingester: Sendable {
     ///   checkpoints are then taken as persisted).
     /// - Parameter objectStore: where blocks are shipped (see `shipPending`); nil keeps them local only.
     public init(walDirectory directory: String, blockDirectory: String? = nil, objectStore: (any ObjectStore)? = nil,
-                options: WriteAheadLog.Options = .init(), logger: Logger) throws {
+                options: WriteAheadLog.Options = .init(), logger: Logger) async throws {
         try FileIO.makeDirectory(directory)
         let lock = try DirectoryLock(directory: directory)
         let heads = TenantHeads()
         if let blockDirectory { try FileIO.makeDirectory(blockDirectory) }
         let stats = try Self.replay(directory, into: heads, blockDirectory: blockDirectory, logger: logger)
-        if let blockDirectory { try Self.openBlocks(blockDirectory, into: heads, logger: logger) }
+        if let blockDirectory { try await Self.openBlocks(blockDirectory, into: heads, logger: logger) }
         self.heads = heads
         self.replay = stats
         self.walDirectory = directory

@@ -11,7 +11,7 @@ import KilnStorage
 /// writes the hot blocks into `--directory`; then a fresh process merges them
 /// and reports throughput and its peak RSS against the size the samples
 /// would take decoded — what "bounded memory" is measured against.
-struct CompactBenchmark: ParsableCommand {
+struct CompactBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compact",
         abstract: "Compaction throughput and peak memory: reference-workload hot blocks merged into one cold block."
@@ -22,16 +22,19 @@ struct CompactBenchmark: ParsableCommand {
     @Option(help: "Directory of the hot blocks.") var directory: String
     @Flag(help: "Write the hot blocks and exit.") var prepare = false
 
-    func run() throws {
+    func run() async throws {
         let dir = directory
-        if prepare { return try write(dir) }
-        let sources = try FileManager.default.contentsOfDirectory(atPath: dir).sorted().filter { ULID($0) != nil }
-            .map { try Block(path: dir + "/" + $0) }.filter { $0.meta.level == 1 }
+        if prepare { return try await write(dir) }
+        var sources: [Block] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: dir).sorted() where ULID(name) != nil {
+            let block = try await Block(path: dir + "/" + name)
+            if block.meta.level == 1 { sources.append(block) }
+        }
         guard !sources.isEmpty else { throw ValidationError("no level-1 blocks in \(dir): run with --prepare first") }
-        try merge(sources, dir)
+        try await merge(sources, dir)
     }
 
-    func write(_ dir: String) throws {
+    func write(_ dir: String) async throws {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let workload = ReferenceWorkload()
         let perSeries = Int(hours * 3600 / 15)
@@ -50,12 +53,12 @@ struct CompactBenchmark: ParsableCommand {
             }
             let meta = try BlockWriter.write(head, tenant: "bench", ulid: .make(milliseconds: UInt64(part + 1)), directory: dir, codec: .lz4)
             samples += meta.stats.samples
-            sources.append(try Block(path: dir + "/" + meta.ulid))
+            sources.append(try await Block(path: dir + "/" + meta.ulid))
         }
         print("wrote \(parts) hot blocks, \(samples) samples, into \(dir)")
     }
 
-    func merge(_ sources: [Block], _ dir: String) throws {
+    func merge(_ sources: [Block], _ dir: String) async throws {
         let samples = sources.reduce(0) { $0 + $1.meta.stats.samples }
         let parts = sources.count
         let before = Self.peakRSS()
@@ -71,10 +74,10 @@ struct CompactBenchmark: ParsableCommand {
         print(String(format: "peak RSS before the merge %.0f MB, after %.0f MB; the samples decoded would take %.0f MB (16 B each)",
                      before / 1e6, after / 1e6, Double(samples) * 16 / 1e6))
         let type = try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds")
-        let merged = try Block(path: dir + "/" + meta.ulid)
-        precondition(Query(sources: [merged]).mergeStacktraces(profileType: type, selector: LabelSelector(), range: .all, maxNodes: 16_384)
-                     == Query(sources: sources).mergeStacktraces(profileType: type, selector: LabelSelector(), range: .all, maxNodes: 16_384),
-                     "the merged block answers differently")
+        let merged = try await Block(path: dir + "/" + meta.ulid)
+        let mergedGraph = try await Query(sources: [merged]).mergeStacktraces(profileType: type, selector: LabelSelector(), range: .all, maxNodes: 16_384)
+        let sourcesGraph = try await Query(sources: sources).mergeStacktraces(profileType: type, selector: LabelSelector(), range: .all, maxNodes: 16_384)
+        precondition(mergedGraph == sourcesGraph, "the merged block answers differently")
     }
 
     static func peakRSS() -> Double {

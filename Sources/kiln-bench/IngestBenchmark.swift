@@ -52,7 +52,7 @@ struct IngestBenchmark: AsyncParsableCommand {
     func measure(_ name: String, inputs: [(labels: [Label], bytes: [UInt8])]) async throws {
         let dir = directory ?? NSTemporaryDirectory() + "kiln-bench-ingest-\(UUID().uuidString)"
         defer { if directory == nil { try? FileManager.default.removeItem(atPath: dir) } }
-        let ingester = try Ingester(walDirectory: dir, logger: Logger(label: "bench"))
+        let ingester = try await Ingester(walDirectory: dir, logger: Logger(label: "bench"))
         // Count input samples once per distinct input, outside the measurement.
         let counts = try inputs.map { try PprofDecoder.decode($0.bytes).sampleCount }
         let inputSamples = (0..<pushes).reduce(0) { $0 + counts[$1 % inputs.count] }

@@ -30,7 +30,7 @@ struct ReplayBenchmark: AsyncParsableCommand {
         var stats: Ingester.ReplayStats?
         for _ in 0..<rounds {
             let clock = CPUClock.now()
-            let ingester = try Ingester(walDirectory: dir, logger: Logger(label: "bench"))
+            let ingester = try await Ingester(walDirectory: dir, logger: Logger(label: "bench"))
             let (wall, _) = clock.elapsed()
             stats = ingester.replay
             ingester.close()

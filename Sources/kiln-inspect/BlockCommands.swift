@@ -114,15 +114,15 @@ struct BlockShow: ParsableCommand {
     }
 }
 
-struct BlockDump: ParsableCommand {
+struct BlockDump: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "dump", abstract: "Print the profiles of the series a selector matches, optionally with their stacks.")
 
     @Argument(help: "Block directory.") var path: String
     @Option(help: "Series selector, e.g. '{service_name=\"api\"}'.") var selector = "{}"
     @Flag(help: "Print each profile's samples as value and stack (leaf first).") var stacks = false
 
-    func run() throws {
-        let block = try Block(path: path)
+    func run() async throws {
+        let block = try await Block(path: path)
         let sel: LabelSelector
         do { sel = try LabelSelector(parsing: selector) } catch { throw ValidationError("--selector: \(error)") }
         for ref in block.select(sel) {
@@ -130,7 +130,7 @@ struct BlockDump: ParsableCommand {
             for row in block.profiles(of: ref, in: Int64.min...Int64.max) {
                 print("  profile \(iso(block.profileTimeNanos(row))) total=\(block.profileTotalValue(row))")
                 guard stacks else { continue }
-                try block.forEachSampleRun(profiles: [row]) { ids, values in
+                try await block.forEachSampleRun(profiles: [row]) { ids, values in
                     for (id, v) in zip(ids, values) { print("    \(v)  " + names(of: Int(id), block.symbols).joined(separator: " ← ")) }
                 }
             }
@@ -149,12 +149,12 @@ struct BlockDump: ParsableCommand {
     }
 }
 
-struct BlockVerify: ParsableCommand {
+struct BlockVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "verify", abstract: "Verify every file CRC32C, every page and every reference of each block; exit 1 on the first bad block.")
 
     @Argument(help: "Block, tenant or blocks directory.") var path: String
 
-    func run() throws {
+    func run() async throws {
         let dirs = try blockDirectories(path)
         let tty = isatty(2) != 0
         var bad = 0, checkedBytes = 0
@@ -165,7 +165,7 @@ struct BlockVerify: ParsableCommand {
                 FileHandle.standardError.write("\rverifying block \(i + 1)/\(dirs.count), \(bytes(checkedBytes)) checked, \(String(format: "%.0f", rate)) MB/s   ".data(using: .utf8)!)
             }
             do {
-                checkedBytes += try verify(dir)
+                checkedBytes += try await verify(dir)
                 if !tty { print("ok   \(dir)") }
             } catch {
                 bad += 1
@@ -179,7 +179,7 @@ struct BlockVerify: ParsableCommand {
     }
 
     /// File sizes and CRCs against meta.json, then every page of every column, then every reference (Block's checks).
-    func verify(_ dir: String) throws -> Int {
+    func verify(_ dir: String) async throws -> Int {
         let meta = try BlockMeta.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + BlockSchema.metaFile))), path: dir)
         var total = 0
         for f in meta.files {
@@ -195,7 +195,7 @@ struct BlockVerify: ParsableCommand {
             }
             total += data.count
         }
-        _ = try Block(path: dir)
+        _ = try await Block(path: dir)
         return total
     }
 }
@@ -208,7 +208,7 @@ struct BlockCut: AsyncParsableCommand {
     @Argument(help: "The daemon's --storage.path.") var storagePath: String
 
     func run() async throws {
-        let ingester = try Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks", logger: Logger(label: "kiln-inspect"))
+        let ingester = try await Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks", logger: Logger(label: "kiln-inspect"))
         defer { ingester.close() }
         let metas = try await ingester.cut()
         for m in metas { print("cut \(m.tenant)/\(m.ulid): \(m.stats.series) series, \(m.stats.profiles) profiles, \(m.stats.samples) samples") }
@@ -225,7 +225,7 @@ struct BlockCompact: AsyncParsableCommand {
     func run() async throws {
         let ranges = rangesHours.split(separator: ",").compactMap { Double($0) }.map { Int64($0 * 3_600_000_000_000) }
         guard !ranges.isEmpty else { throw ValidationError("--ranges-hours: numbers of hours, comma-separated") }
-        let ingester = try Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks", logger: Logger(label: "kiln-inspect"))
+        let ingester = try await Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks", logger: Logger(label: "kiln-inspect"))
         defer { ingester.close() }
         let metas = try await ingester.compact(.init(planner: CompactionPlanner(ranges: ranges)))
         for m in metas { print("compacted \(m.tenant)/\(m.ulid) level \(m.level) from \(m.sources.joined(separator: ",")): \(m.stats.profiles) profiles, \(m.stats.samples) samples") }

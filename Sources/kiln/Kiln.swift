@@ -162,7 +162,7 @@ struct Kiln: AsyncParsableCommand {
         let walDirectory = storagePath + "/wal"
         let ingester: Ingester
         do {
-            ingester = try Ingester(walDirectory: walDirectory, blockDirectory: storagePath + "/blocks", objectStore: try objectStore(),
+            ingester = try await Ingester(walDirectory: walDirectory, blockDirectory: storagePath + "/blocks", objectStore: try objectStore(),
                                     options: walOptions, logger: logger)
         } catch {
             logger.critical("cannot open the WAL in \(walDirectory): \(error)")

@@ -49,7 +49,7 @@ import Testing
         var newest: Int64 = 0
     }
 
-    static func answers(_ q: Query) throws -> Answers {
+    static func answers(_ q: Query) async throws -> Answers {
         var a = Answers()
         let types = q.profileTypes(range: .all)
         a.types = types.map(\.id)
@@ -59,7 +59,7 @@ import Testing
         let partial = TimeRange.milliseconds(start / 1_000_000 + 5 * 60_000, start / 1_000_000 + 12 * 60_000)
         for t in types {
             for (selector, range) in [("{}", TimeRange.all), (#"{service_name="svc-1"}"#, .all), (#"{env=~"p.*"}"#, partial)] {
-                a.graphs.append(q.mergeStacktraces(profileType: t, selector: try LabelSelector(parsing: selector), range: range, maxNodes: 16_384))
+                a.graphs.append(try await q.mergeStacktraces(profileType: t, selector: try LabelSelector(parsing: selector), range: range, maxNodes: 16_384))
             }
             a.timeSeries.append(q.selectSeries(TimeSeriesQuery(profileType: t, selector: LabelSelector(), startMs: start / 1_000_000,
                                                                 endMs: start / 1_000_000 + 20 * 60_000, stepMs: 60_000, groupBy: ["service_name"])))
@@ -76,7 +76,7 @@ import Testing
     }
 
     @Test(arguments: [PageCodec.lz4, .zstd])
-    func blockAnswersEqualTheHead(_ codec: PageCodec) throws {
+    func blockAnswersEqualTheHead(_ codec: PageCodec) async throws {
         var head = HeadState()
         for p in try Self.pushes() { head.append(try Self.ingest(p)) }
         let dir = Self.temporaryDirectory()
@@ -84,11 +84,11 @@ import Testing
         let ulid = ULID.make(milliseconds: 1)
         let meta = try BlockWriter.write(head, tenant: "t", ulid: ulid, directory: dir, codec: codec)
         #expect(meta.stats.profiles == head.profileCount && meta.stats.samples == head.sampleCount)
-        let block = try Block(path: dir + "/" + ulid.string)
+        let block = try await Block(path: dir + "/" + ulid.string)
         #expect(block.meta == meta)
-        let expected = try Self.answers(Query(sources: [head]))
+        let expected = try await Self.answers(Query(sources: [head]))
         #expect(expected.graphs.count == 3 * expected.types.count && expected.graphs.filter { $0.total > 0 }.count > expected.types.count)
-        #expect(try Self.answers(Query(sources: [block])) == expected)
+        #expect(try await Self.answers(Query(sources: [block])) == expected)
         // Split across a block and a head, the answers are the same again.
         var first = HeadState(), second = HeadState()
         for (i, p) in try Self.pushes().enumerated() {
@@ -96,7 +96,7 @@ import Testing
         }
         let half = ULID.make(milliseconds: 2)
         _ = try BlockWriter.write(first, tenant: "t", ulid: half, directory: dir, codec: codec)
-        #expect(try Self.answers(Query(sources: [second, try Block(path: dir + "/" + half.string)])) == expected)
+        #expect(try await Self.answers(Query(sources: [second, try await Block(path: dir + "/" + half.string)])) == expected)
     }
 
     /// Push, cut, push more, restart: the same answers at every point, blocks
@@ -106,22 +106,22 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pushes = try Self.pushes()
         let reference = try Self.head(pushes[...])
-        let expected = try Self.answers(Query(sources: [reference]))
+        let expected = try await Self.answers(Query(sources: [reference]))
 
         let logger = Logger(label: "test")
-        var ingester: Ingester? = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
+        var ingester: Ingester? = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
         for p in pushes[..<60] { try await ingester!.push([try Self.ingest(p)], tenant: "t") }
         let metas = try await ingester!.cut()
         #expect(metas.count == 1 && metas[0].stats.profiles > 0)
         for p in pushes[60...] { try await ingester!.push([try Self.ingest(p)], tenant: "t") }
-        #expect(try Self.answers(Query(ingester!.heads.existingHead(for: "t"))) == expected)
+        #expect(try await Self.answers(Query(ingester!.heads.existingHead(for: "t"))) == expected)
         ingester!.close()
         ingester = nil
 
-        let reopened = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
+        let reopened = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
         defer { reopened.close() }
         #expect(reopened.heads.existingHead(for: "t")?.blocks.count == 1)
-        #expect(try Self.answers(Query(reopened.heads.existingHead(for: "t"))) == expected)
+        #expect(try await Self.answers(Query(reopened.heads.existingHead(for: "t"))) == expected)
         // The WAL now starts at the cut's checkpoint.
         let segments = try WALSegments.list(dir + "/wal")
         #expect(try WALScanner.checkpoint(dir + "/wal", segment: segments[0]) != nil)
@@ -131,7 +131,7 @@ import Testing
     @Test func cutsWhenTheHeadIsOldOrLarge() async throws {
         let dir = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let ingester = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: Logger(label: "test"))
+        let ingester = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: Logger(label: "test"))
         defer { ingester.close() }
         let pushes = try Self.pushes()
         #expect(try await ingester.cutIfDue(.init(maxAge: .zero, maxBytes: 1)).isEmpty, "nothing to cut while empty")
@@ -154,25 +154,25 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pushes = try Self.pushes()
         let reference = try Self.head(pushes[...])
-        let expected = try Self.answers(Query(sources: [reference]))
+        let expected = try await Self.answers(Query(sources: [reference]))
         let logger = Logger(label: "test")
 
-        let ingester = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
+        let ingester = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
         for p in pushes[..<40] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
         _ = try await ingester.cut()  // an earlier, complete cut
         for p in pushes[40..<90] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
         await #expect(throws: StorageError.self) { try await ingester.cut(failAfter: step) }
         // Still answering in full before the "crash".
-        #expect(try Self.answers(Query(ingester.heads.existingHead(for: "t"))) == Self.answers(Query(sources: [Self.head(pushes[..<90])])))
+        #expect(try await Self.answers(Query(ingester.heads.existingHead(for: "t"))) == Self.answers(Query(sources: [Self.head(pushes[..<90])])))
         for p in pushes[90...] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
         ingester.close()
 
-        let reopened = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
+        let reopened = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
         defer { reopened.close() }
         let head = try #require(reopened.heads.existingHead(for: "t"))
         #expect(head.blocks.count == 2)
         #expect(head.blocks.reduce(0) { $0 + $1.meta.stats.profiles } + head.read { $0.profileCount } == reference.profileCount)
-        #expect(try Self.answers(Query(head)) == expected)
+        #expect(try await Self.answers(Query(head)) == expected)
         #expect(try FileIO.list(dir + "/blocks/t").allSatisfy { !$0.hasSuffix(".tmp") })
     }
 
@@ -182,27 +182,27 @@ import Testing
         let dir = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pushes = try Self.pushes()
-        let expected = try Self.answers(Query(sources: [Self.head(pushes[...])]))
+        let expected = try await Self.answers(Query(sources: [Self.head(pushes[...])]))
         let tenantDir = dir + "/blocks/t"
         try FileManager.default.createDirectory(atPath: tenantDir, withIntermediateDirectories: true)
         var sources: [Block] = []
         for (i, range) in [0..<40, 30..<80, 80..<120].enumerated() {
             let ulid = ULID.make(milliseconds: UInt64(i + 1))
             _ = try BlockWriter.write(try Self.head(pushes[range]), tenant: "t", ulid: ulid, directory: tenantDir, codec: .lz4)
-            sources.append(try Block(path: tenantDir + "/" + ulid.string))
+            sources.append(try await Block(path: tenantDir + "/" + ulid.string))
         }
-        #expect(try Self.answers(Query(sources: sources)) != expected, "the overlap double-counts before compaction")
+        #expect(try await Self.answers(Query(sources: sources)) != expected, "the overlap double-counts before compaction")
         let meta = try BlockCompactor.compact(sources, tenant: "t", ulid: ULID.make(milliseconds: 9), directory: tenantDir)
         #expect(meta.level == 2 && meta.codec == "zstd" && meta.sources == sources.map(\.ulid))
-        let merged = try Block(path: tenantDir + "/" + meta.ulid)
+        let merged = try await Block(path: tenantDir + "/" + meta.ulid)
         #expect(try merged.meta.stats.profiles == Self.head(pushes[...]).profileCount)
-        #expect(try Self.answers(Query(sources: [merged])) == expected)
+        #expect(try await Self.answers(Query(sources: [merged])) == expected)
 
         // A crash before the sources were deleted: start-up deletes them.
-        let ingester = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: Logger(label: "test"))
+        let ingester = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: Logger(label: "test"))
         #expect(ingester.heads.existingHead(for: "t")?.blocks.map(\.ulid) == [meta.ulid])
         #expect(try FileIO.list(tenantDir) == [meta.ulid])
-        #expect(try Self.answers(Query(ingester.heads.existingHead(for: "t"))) == expected)
+        #expect(try await Self.answers(Query(ingester.heads.existingHead(for: "t"))) == expected)
 
         // Through the ingester: a new cut makes the merged block's window closed
         // for a 1 h planner range, and compaction rewrites the rest.
@@ -220,7 +220,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let bucket = MemoryObjectStore()
         let pushes = try Self.pushes()
-        var ingester = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", objectStore: bucket, logger: Logger(label: "test"))
+        var ingester = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", objectStore: bucket, logger: Logger(label: "test"))
         for p in pushes[..<30] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
         let first = try await ingester.cut()[0]
         #expect(await ingester.shipPending() == [first.ulid])
@@ -235,7 +235,7 @@ import Testing
         let second = try await ingester.cut()[0]
         try await bucket.put("t/blocks/\(second.ulid)/index.kcol", try FileIO.read(dir + "/blocks/t/\(second.ulid)/index.kcol"))
         ingester.close()
-        ingester = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", objectStore: bucket, logger: Logger(label: "test"))
+        ingester = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", objectStore: bucket, logger: Logger(label: "test"))
         #expect(await ingester.shipPending() == [second.ulid])
         #expect(try await bucket.size("t/blocks/\(second.ulid)/meta.json") != nil)
 

@@ -23,29 +23,29 @@ enum Fixture {
 }
 
 @Suite struct FlameGraphTests {
-    func graph(_ stacks: [([String], Int64)], maxNodes: Int64 = FlameGraph.defaultMaxNodes) throws -> FlameGraph {
+    func graph(_ stacks: [([String], Int64)], maxNodes: Int64 = FlameGraph.defaultMaxNodes) async throws -> FlameGraph {
         var head = HeadState()
         head.append(try Fixture.ingest(Fixture.profile(stacks), labels: [], timeNanos: 1_000_000))
-        return Query(sources: [head]).mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: maxNodes)
+        return try await Query(sources: [head]).mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: maxNodes)
     }
 
     /// The worked example of shared/reference/pyroscope-api.md §2.6, exactly.
-    @Test func referenceExample() throws {
-        let g = try graph([(["main", "a"], 3), (["main", "b"], 2), (["main"], 1)])
+    @Test func referenceExample() async throws {
+        let g = try await graph([(["main", "a"], 3), (["main", "b"], 2), (["main"], 1)])
         #expect(g.names == ["total", "main", "b", "a"])
         #expect(g.levels == [[0, 6, 0, 0], [0, 6, 1, 1], [1, 3, 3, 3, 0, 2, 2, 2]])
         #expect(g.total == 6)
         #expect(g.maxSelf == 3)
     }
 
-    @Test func emptyWhenNothingSelected() throws {
+    @Test func emptyWhenNothingSelected() async throws {
         let head = HeadState()
-        #expect(Query(sources: [head]).mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: 10) == .empty)
+        #expect(try await Query(sources: [head]).mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: 10) == .empty)
         #expect(FlameGraph.empty.levels == [[0, 0, 0, 0]])
     }
 
-    @Test func duplicateStacksAndSharedPrefixesMerge() throws {
-        let g = try graph([(["m", "x", "y"], 2), (["m", "x", "y"], 3), (["m", "x"], 1), (["n"], 4)])
+    @Test func duplicateStacksAndSharedPrefixesMerge() async throws {
+        let g = try await graph([(["m", "x", "y"], 2), (["m", "x", "y"], 3), (["m", "x"], 1), (["n"], 4)])
         let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
         #expect(nodes["m;x;y"] == .init(total: 5, selfValue: 5))
         #expect(nodes["m;x"] == .init(total: 6, selfValue: 1))
@@ -55,9 +55,9 @@ enum Fixture {
 
     /// max_nodes keeps the nodes whose total is at least the max_nodes-th
     /// largest and folds the rest of each parent's children into "other".
-    @Test func maxNodesOtherRule() throws {
+    @Test func maxNodesOtherRule() async throws {
         let stacks: [([String], Int64)] = [(["m", "big"], 50), (["m", "mid"], 30), (["m", "s1"], 3), (["m", "s2"], 2), (["m", "other"], 1)]
-        let g = try graph(stacks, maxNodes: 3)
+        let g = try await graph(stacks, maxNodes: 3)
         let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
         // Totals: m 86, big 50, mid 30, s1 3, s2 2, other 1 → 3rd largest is 30.
         #expect(nodes["m"]?.total == 86)
@@ -67,7 +67,7 @@ enum Fixture {
         #expect(nodes["m;other"] == .init(total: 6, selfValue: 6))
         #expect(g.total == 86)
         // Without the limit every node is there, and a literal "other" is still folded.
-        let full = try FlameGraphDecoder.decode(names: graph(stacks).names, levels: graph(stacks).levels)
+        let full = try await FlameGraphDecoder.decode(names: graph(stacks).names, levels: graph(stacks).levels)
         #expect(full["m;s1"]?.total == 3)
         #expect(full["m;other"]?.total == 1)
     }
@@ -75,7 +75,7 @@ enum Fixture {
     /// Against an independent computation on a real profile: every name path's
     /// self and total equal the sums over the pprof's samples.
     @Test(arguments: ["pprof/go-cpu.pb.gz", "pprof/go-heap.pb.gz", "pprof/pyroscope-io-1.4.0-process_cpu.pb"])
-    func realProfileMatchesIndependentSums(_ file: String) throws {
+    func realProfileMatchesIndependentSums(_ file: String) async throws {
         let p = try PprofDecoder.decode(TestData.bytes(file))
         let t = p.sampleTypes.count - 1
         var expectedSelf: [String: Int64] = [:]
@@ -95,7 +95,7 @@ enum Fixture {
         var head = HeadState()
         let targets = SeriesLabels.targets(base: base, name: name, profile: p)
         head.append(IngestProfile(profile: p, series: targets, timeNanos: 1, durationNanos: 0))
-        let g = Query(sources: [head]).mergeStacktraces(profileType: targets[t].profileType, selector: LabelSelector(), range: .all, maxNodes: FlameGraph.maxMaxNodes)
+        let g = try await Query(sources: [head]).mergeStacktraces(profileType: targets[t].profileType, selector: LabelSelector(), range: .all, maxNodes: FlameGraph.maxMaxNodes)
         let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
         #expect(g.total == p.total(ofType: t))
         for (path, total) in expectedTotal where total != 0 {

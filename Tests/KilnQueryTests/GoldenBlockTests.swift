@@ -31,7 +31,7 @@ import Testing
 
     static func cases() -> [(ulid: ULID, codec: PageCodec)] { [(hot, .lz4), (cold, .zstd)] }
 
-    @Test func goldenBlocksAreCurrent() throws {
+    @Test func goldenBlocksAreCurrent() async throws {
         let head = try Self.head()
         let dir = NSTemporaryDirectory() + "kiln-golden-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -50,13 +50,13 @@ import Testing
         }
     }
 
-    @Test func goldenBlocksReadForever() throws {
-        let expected = try BlockTests.answers(Query(sources: [try Self.head()]))
+    @Test func goldenBlocksReadForever() async throws {
+        let expected = try await BlockTests.answers(Query(sources: [try Self.head()]))
         for (ulid, codec) in Self.cases() {
-            let block = try Block(path: TestData.url("blocks/" + ulid.string).path)
+            let block = try await Block(path: TestData.url("blocks/" + ulid.string).path)
             #expect(block.meta.version == 1 && block.meta.codec == codec.name && block.meta.tenant == "golden")
             #expect(block.meta.stats.series == 12 && block.meta.stats.profiles == 18 && block.meta.stats.samples == 2916)
-            #expect(try BlockTests.answers(Query(sources: [block])) == expected)
+            #expect(try await BlockTests.answers(Query(sources: [block])) == expected)
         }
     }
 
@@ -91,16 +91,16 @@ import Testing
         try Data(c.damage(try FileIO.read(path))).write(to: URL(fileURLWithPath: path))
 
         if c.atOpen {
-            #expect(throws: (any Error).self, "\(c.name)") { try Block(path: blockDir) }
+            await #expect(throws: (any Error).self, "\(c.name)") { try await Block(path: blockDir) }
             // Start-up skips it and keeps serving.
-            let ingester = try Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: Logger(label: "test"))
+            let ingester = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: Logger(label: "test"))
             defer { ingester.close() }
             #expect(ingester.heads.existingHead(for: "golden")?.blocks.isEmpty ?? true)
             return
         }
-        let block = try Block(path: blockDir)
+        let block = try await Block(path: blockDir)
         var reported: [String] = []
-        let graph = Query(sources: [block]) { _, error in reported.append("\(error)") }
+        let graph = try await Query(sources: [block]) { _, error in reported.append("\(error)") }
             .mergeStacktraces(profileType: try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds"),
                               selector: LabelSelector(), range: .all, maxNodes: 100)
         #expect(graph == .empty, "\(c.name): the corrupt block contributes nothing")

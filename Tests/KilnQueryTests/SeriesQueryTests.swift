@@ -32,7 +32,7 @@ import Testing
 
     /// Points sit at start + k·step; the point at T sums (T − step, T]; steps
     /// without data produce no point; nothing past `end` is counted.
-    @Test func bucketsAtRightEdges() throws {
+    @Test func bucketsAtRightEdges() async throws {
         let series = try query(selector: #"{service_name="api"}"#)
         #expect(series.count == 1)
         #expect(series[0].labels.isEmpty)
@@ -43,7 +43,7 @@ import Testing
     }
 
     /// The first point, at `start`, covers the step before it (Pyroscope's frontend widens the range).
-    @Test func firstBucketCoversTheStepBeforeStart() throws {
+    @Test func firstBucketCoversTheStepBeforeStart() async throws {
         var h = try head()
         let p = Fixture.profile([(["main", "api"], 1000)])
         h.append(try Fixture.ingest(p, labels: [Label("service_name", "api"), Label("env", "prod")], timeNanos: (Self.start - 5_000) * Self.ms))
@@ -54,7 +54,7 @@ import Testing
         #expect(s[0].points.first == TimeSeries.Point(timestampMs: Self.start, value: 1010))
     }
 
-    @Test func groupByOrdersByTotalAndLimits() throws {
+    @Test func groupByOrdersByTotalAndLimits() async throws {
         let all = try query(groupBy: ["service_name"])
         #expect(all.map { $0.labels["service_name"] } == ["api", "db", "web"])  // equal totals: ties by labels
         #expect(all.allSatisfy { $0.labels.count == 1 })
@@ -67,19 +67,19 @@ import Testing
         #expect(missing.count == 1 && missing[0].labels.isEmpty)
     }
 
-    @Test func averageAggregation() throws {
+    @Test func averageAggregation() async throws {
         let s = try query(aggregation: .average, selector: #"{service_name="api"}"#)
         #expect(s[0].points.map(\.value) == [10, 25, 45, 65])
     }
 
-    @Test func emptyForOtherTypesAndRanges() throws {
+    @Test func emptyForOtherTypesAndRanges() async throws {
         let h = try head()
         let other = try ProfileTypeID(parsing: "memory:alloc_space:bytes:space:bytes")
         #expect(Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: other, selector: LabelSelector(), startMs: Self.start, endMs: Self.start + 60_000, stepMs: 1000)).isEmpty)
         #expect(Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: Fixture.cpu, selector: LabelSelector(), startMs: 1000, endMs: 4000, stepMs: 1000)).isEmpty)
     }
 
-    @Test func labelAPIs() throws {
+    @Test func labelAPIs() async throws {
         let h = try head()
         let all = TimeRange.all
         #expect(Query(sources: [h]).profileTypes(range: all).map(\.id) == ["process_cpu:cpu:nanoseconds:cpu:nanoseconds"])
@@ -99,9 +99,9 @@ import Testing
         #expect(stats.ingested && stats.oldestMs == Self.start && stats.newestMs == Self.start + 60_001)
     }
 
-    @Test func flameGraphHonoursSelectorAndRange() throws {
+    @Test func flameGraphHonoursSelectorAndRange() async throws {
         let h = try head()
-        let g = try Query(sources: [h]).mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(parsing: #"{env="prod"}"#),
+        let g = try await Query(sources: [h]).mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(parsing: #"{env="prod"}"#),
                                                range: .milliseconds(Self.start, Self.start + 15_000), maxNodes: 100)
         let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
         // Profiles at +0, +1, +15000 ms of api and db: 10 + 20 + 30 each.

@@ -76,18 +76,18 @@ import Testing
     }
 
     /// After `WALRepair`, the log opens and holds exactly the records before the damage.
-    func expectRepairRecovers(_ dir: URL, _ name: String) throws {
+    func expectRepairRecovers(_ dir: URL, _ name: String) async throws {
         let repaired = try #require(try WALRepair.repair(dir.path), "\(name): nothing repaired")
         #expect(!repaired.reason.isEmpty)
         #expect(try WALRepair.repair(dir.path) == nil)
         let expected = ["bad_crc": 1, "bad_length": 1, "bad_type": 1, "torn_before_last_segment": 2, "missing_segment": 3, "bad_segment_header": 0]
-        let ingester = try Ingester(walDirectory: dir.path, logger: Logger(label: "test"))
+        let ingester = try await Ingester(walDirectory: dir.path, logger: Logger(label: "test"))
         defer { ingester.close() }
         #expect(ingester.replay?.records == expected[name], "\(name)")
     }
 
     @Test(arguments: caseNames)
-    func replayOutcome(_ name: String) throws {
+    func replayOutcome(_ name: String) async throws {
         let c = try #require(try Self.cases().first { $0.name == name })
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-wal-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -99,7 +99,7 @@ import Testing
         let logger = Logger(label: "test")
         switch c.outcome {
         case .replays(let records, let truncatedAt):
-            let ingester = try Ingester(walDirectory: dir.path, logger: logger)
+            let ingester = try await Ingester(walDirectory: dir.path, logger: logger)
             defer { ingester.close() }
             #expect(ingester.replay?.records == records)
             #expect(ingester.replay?.truncatedTail?.offset == truncatedAt)
@@ -111,7 +111,7 @@ import Testing
             #expect(head.read { $0.profileCount } == records)
         case .corruption(let segment, let offset, let reason):
             do {
-                let ingester = try Ingester(walDirectory: dir.path, logger: logger)
+                let ingester = try await Ingester(walDirectory: dir.path, logger: logger)
                 ingester.close()
                 Issue.record("\(name): replay succeeded")
             } catch let WALError.corruption(path, at, why) {
@@ -119,13 +119,13 @@ import Testing
                 #expect(at == offset)
                 #expect(why.contains(reason), "\(why)")
             }
-            try expectRepairRecovers(dir, name)
+            try await expectRepairRecovers(dir, name)
         case .missingSegment(let n):
-            #expect(throws: WALError.self) { try Ingester(walDirectory: dir.path, logger: logger) }
-            do { _ = try Ingester(walDirectory: dir.path, logger: logger) } catch let WALError.missingSegment(_, number) {
+            await #expect(throws: WALError.self) { try await Ingester(walDirectory: dir.path, logger: logger) }
+            do { _ = try await Ingester(walDirectory: dir.path, logger: logger) } catch let WALError.missingSegment(_, number) {
                 #expect(number == n)
             }
-            try expectRepairRecovers(dir, name)
+            try await expectRepairRecovers(dir, name)
         }
     }
 }

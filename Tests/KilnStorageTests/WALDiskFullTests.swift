@@ -28,7 +28,7 @@ import Testing
         var acknowledged = 0
         var failures = 0
         do {
-            let ingester = try Ingester(walDirectory: dir, logger: Logger(label: "test"))
+            let ingester = try await Ingester(walDirectory: dir, logger: Logger(label: "test"))
             for _ in 0..<2000 {
                 do {
                     try await ingester.push(try WALReplayTests.randomPush(&rng), tenant: "t")
@@ -47,7 +47,7 @@ import Testing
         // every acknowledged push is back. Whole records of the failed batch may
         // be back too (written, never acknowledged); nothing is half-applied, as
         // replay applies records whole.
-        let replayed = try Ingester(walDirectory: dir, logger: Logger(label: "test"))
+        let replayed = try await Ingester(walDirectory: dir, logger: Logger(label: "test"))
         defer { replayed.close() }
         let profiles = replayed.heads.existingHead(for: "t")?.read { h in h.series.reduce(0) { $0 + $1.profileCount } } ?? 0
         let records = replayed.replay?.records ?? 0

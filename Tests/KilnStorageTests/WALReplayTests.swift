@@ -98,7 +98,7 @@ import Testing
         options.segmentSize = 1 << 14  // small segments: the sequence spans several
         let before: [String: Snapshot]
         do {
-            let ingester = try Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
+            let ingester = try await Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
             for _ in 0..<60 {
                 try await ingester.push(try Self.randomPush(&rng), tenant: tenants.randomElement(using: &rng)!)
             }
@@ -106,7 +106,7 @@ import Testing
             ingester.close()
         }
         #expect(try WALSegments.list(dir.path).count > 1)
-        let replayed = try Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
+        let replayed = try await Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
         defer { replayed.close() }
         #expect(replayed.replay?.records == 60)
         #expect(replayed.replay?.truncatedTail == nil)
@@ -120,7 +120,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         var options = WriteAheadLog.Options()
         options.sync = .group(maxBatchDelay: .milliseconds(5))
-        let ingester = try Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
+        let ingester = try await Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
         var rng = SplitMix(state: 42)
         let pushes = try (0..<200).map { _ in try Self.randomPush(&rng) }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -134,7 +134,7 @@ import Testing
         #expect(stats.syncs < 200, "group commit: \(stats.syncs) syncs for 200 records")
         let before = Self.snapshot(ingester.heads, tenants: ["t0", "t1", "t2"])
         ingester.close()
-        let replayed = try Ingester(walDirectory: dir.path, logger: Self.logger)
+        let replayed = try await Ingester(walDirectory: dir.path, logger: Self.logger)
         defer { replayed.close() }
         #expect(Self.snapshot(replayed.heads, tenants: ["t0", "t1", "t2"]) == before)
     }
@@ -145,11 +145,11 @@ import Testing
         var options = WriteAheadLog.Options()
         options.sync = .interval(.milliseconds(50))
         var rng = SplitMix(state: 7)
-        let ingester = try Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
+        let ingester = try await Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
         for _ in 0..<20 { try await ingester.push(try Self.randomPush(&rng), tenant: "x") }
         let before = Self.snapshot(ingester.heads, tenants: ["x"])
         ingester.close()
-        let replayed = try Ingester(walDirectory: dir.path, logger: Self.logger)
+        let replayed = try await Ingester(walDirectory: dir.path, logger: Self.logger)
         defer { replayed.close() }
         #expect(Self.snapshot(replayed.heads, tenants: ["x"]) == before)
     }
@@ -164,7 +164,7 @@ import Testing
         options.segmentSize = 1 << 12
         let after: [String: Snapshot]
         do {
-            let ingester = try Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
+            let ingester = try await Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
             for _ in 0..<30 { try await ingester.push(try Self.randomPush(&rng), tenant: "a") }
             let segmentsBefore = try WALSegments.list(dir.path)
             #expect(segmentsBefore.count > 1)
@@ -177,7 +177,7 @@ import Testing
             after = Self.snapshot(ingester.heads, tenants: ["a"])
             ingester.close()
         }
-        let replayed = try Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
+        let replayed = try await Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
         defer { replayed.close() }
         #expect(replayed.replay?.records == 6)  // the checkpoint and five pushes
         #expect(Self.snapshot(replayed.heads, tenants: ["a"]) == after)
@@ -185,7 +185,7 @@ import Testing
 
     /// A crash after a checkpoint was written but before the segments before
     /// it were deleted: start-up finishes the deletion and replays from the checkpoint.
-    @Test func leftoverSegmentsBeforeACheckpointAreDeletedOnStart() throws {
+    @Test func leftoverSegmentsBeforeACheckpointAreDeletedOnStart() async throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -195,7 +195,7 @@ import Testing
         try Data(WALFixtures.segment([.ingest(records[0]), .ingest(records[1])])).write(to: dir.appendingPathComponent("00000001"))
         try Data(WALFixtures.segment([.checkpoint(CheckpointRecord(timeNanos: 1, blockIDs: [])), .ingest(afterCheckpoint)]))
             .write(to: dir.appendingPathComponent("00000002"))
-        let ingester = try Ingester(walDirectory: dir.path, logger: Self.logger)
+        let ingester = try await Ingester(walDirectory: dir.path, logger: Self.logger)
         defer { ingester.close() }
         #expect(ingester.replay?.records == 2)
         #expect(ingester.heads.existingHead(for: "golden") == nil)
@@ -203,25 +203,25 @@ import Testing
         #expect(try WALSegments.list(dir.path) == [2])
     }
 
-    @Test func anAllZeroLastSegmentIsATornCreation() throws {
+    @Test func anAllZeroLastSegmentIsATornCreation() async throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         try Data(WALFixtures.segment([.ingest(try WALFixtures.records()[0])])).write(to: dir.appendingPathComponent("00000001"))
         try Data(count: 4096).write(to: dir.appendingPathComponent("00000002"))
-        let ingester = try Ingester(walDirectory: dir.path, logger: Self.logger)
+        let ingester = try await Ingester(walDirectory: dir.path, logger: Self.logger)
         defer { ingester.close() }
         #expect(ingester.replay?.records == 1)
         #expect(ingester.replay?.truncatedTail?.segment == 2)
         #expect(try WALSegments.list(dir.path) == [1])
     }
 
-    @Test func directoryIsLocked() throws {
+    @Test func directoryIsLocked() async throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let first = try Ingester(walDirectory: dir.path, logger: Self.logger)
+        let first = try await Ingester(walDirectory: dir.path, logger: Self.logger)
         do {
-            _ = try Ingester(walDirectory: dir.path, logger: Self.logger)
+            _ = try await Ingester(walDirectory: dir.path, logger: Self.logger)
             Issue.record("a second ingester opened a locked WAL")
         } catch {
             #expect("\(error)".contains("in use by another Kiln process"))

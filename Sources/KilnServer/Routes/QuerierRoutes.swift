@@ -36,15 +36,21 @@ struct QuerierRoutes: Sendable {
 
     private func route<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
         _ router: Router<BasicRequestContext>, _ method: String, _ type: Req.Type,
-        _ handler: @escaping @Sendable (Req, Query) throws -> Res
+        _ handler: @escaping @Sendable (Req, Query) async throws -> Res
     ) {
         router.post(RouterPath(Self.prefix + method)) { [heads, connect, logger] request, _ in
             await connect.serve(request, type) { message, tenant in
-                try handler(message, Query(heads.existingHead(for: tenant)) { block, error in
-                    // A corrupt block is skipped, never fatal: the answer covers the rest.
-                    Ingester.blockCorruptions.increment()
-                    logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
-                })
+                do {
+                    return try await handler(message, Query(heads.existingHead(for: tenant)) { block, error in
+                        // A corrupt block is skipped, never fatal: the answer covers the rest.
+                        Ingester.blockCorruptions.increment()
+                        logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
+                    })
+                } catch let e as ObjectStoreError {
+                    // A block the bucket cannot serve now: fail rather than answer without it.
+                    logger.warning("query failed: a block cannot be read from the object store", metadata: ["error": "\(e)"])
+                    throw ConnectError(.unavailable, "a block in the object store cannot be read (\(e)); try again later")
+                }
             }
         }
     }
@@ -106,7 +112,7 @@ struct QuerierRoutes: Sendable {
         return out
     }
 
-    func selectMergeStacktraces(_ r: Querier_V1_SelectMergeStacktracesRequest, _ query: Query) throws -> Querier_V1_SelectMergeStacktracesResponse {
+    func selectMergeStacktraces(_ r: Querier_V1_SelectMergeStacktracesRequest, _ query: Query) async throws -> Querier_V1_SelectMergeStacktracesResponse {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.selector([r.labelSelector])
         let range = try Self.range(r.start, r.end)
@@ -118,7 +124,7 @@ struct QuerierRoutes: Sendable {
         }
         try Self.rejectUnsupportedFilters(
             stackTraceSelector: r.hasStackTraceSelector, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: r.spanSelector)
-        let graph = query.mergeStacktraces(profileType: type, selector: selector, range: range, maxNodes: maxNodes)
+        let graph = try await query.mergeStacktraces(profileType: type, selector: selector, range: range, maxNodes: maxNodes)
         var out = Querier_V1_SelectMergeStacktracesResponse()
         out.flamegraph = Self.flameGraph(graph)
         return out

@@ -37,19 +37,31 @@ extension Block {
     public func profileTotalValue(_ row: Int) -> Int64 { profileTotal[row] }
 
     /// Calls `body` with the samples of the given profile rows (ascending), a
-    /// run at a time: reads only the `samples` pages those rows fall in (one
-    /// pread per page and column), checking each stack id against the symbols.
-    /// - Throws: `BlockError` naming the file and offset of a bad page.
-    public func forEachSampleRun(profiles rows: [Int], _ body: (ArraySlice<UInt64>, ArraySlice<UInt64>) throws -> Void) throws {
+    /// run at a time: reads only the `samples` pages those rows fall in (asking
+    /// the source to prefetch them all first), checking each stack id against
+    /// the symbols.
+    /// - Throws: `BlockError` naming the file and offset of a bad page; the
+    ///   source's error when a read fails.
+    public func forEachSampleRun(profiles rows: [Int], _ body: (ArraySlice<UInt64>, ArraySlice<UInt64>) throws -> Void) async throws {
         let ranges = rows.map { profileFirstSample[$0]..<(profileFirstSample[$0] + profileSampleCount[$0]) }.filter { !$0.isEmpty }
         guard !ranges.isEmpty else { return }
         let stackPages = samples.pages(column: 0)
+        // The pages the rows touch: both passes below walk them the same way.
+        var needed: [Int] = []
         var r = 0
         for (p, page) in stackPages.enumerated() {
             while r < ranges.count && ranges[r].upperBound <= page.firstRow { r += 1 }
-            guard r < ranges.count else { return }
-            guard ranges[r].lowerBound < page.rowRange.upperBound else { continue }
-            let (stacks, values) = try readPages(p)
+            guard r < ranges.count else { break }
+            if ranges[r].lowerBound < page.rowRange.upperBound { needed.append(p) }
+        }
+        let valuePages = samples.pages(column: 1)
+        try await files.prefetch(BlockSchema.profilesFile, needed.flatMap { [stackPages[$0].range, valuePages[$0].range] })
+        r = 0
+        for p in needed {
+            let page = stackPages[p]
+            while r < ranges.count && ranges[r].upperBound <= page.firstRow { r += 1 }
+            let (stacks, values) = try decodePages(p, try await files.read(BlockSchema.profilesFile, page.range),
+                                                   try await files.read(BlockSchema.profilesFile, valuePages[p].range))
             var k = r
             while k < ranges.count && ranges[k].lowerBound < page.rowRange.upperBound {
                 let lo = max(ranges[k].lowerBound, page.firstRow) - page.firstRow
@@ -62,13 +74,26 @@ extension Block {
         }
     }
 
-    private func readPage(_ page: PageLocation, type: ColumnType) throws -> [UInt64] {
-        let bytes = try FileIO.pread(fd, page.range, path: profilesPath)
+    private func decodePage(_ bytes: [UInt8], _ page: PageLocation) throws -> [UInt64] {
+        guard bytes.count == page.range.count else {
+            throw BlockError(path: profilesPath, offset: page.offset + bytes.count, reason: "file ends inside a page of \(page.range.count) bytes")
+        }
         do {
-            return try ColumnarFile.decodePage(bytes, bytesOffset: page.offset, at: page, type: type).integers
+            return try ColumnarFile.decodePage(bytes, bytesOffset: page.offset, at: page, type: .uint64).integers
         } catch {
             throw BlockError(path: profilesPath, offset: error.offset, reason: error.reason)
         }
+    }
+
+    /// Page `p` of the stack and value columns from their bytes, checked.
+    func decodePages(_ p: Int, _ stackBytes: [UInt8], _ valueBytes: [UInt8]) throws -> ([UInt64], [UInt64]) {
+        let page = samples.pages(column: 0)[p]
+        let stacks = try decodePage(stackBytes, page)
+        let values = try decodePage(valueBytes, samples.pages(column: 1)[p])
+        if let bad = stacks.first(where: { $0 >= UInt64(symbols.stackCount) }) {
+            throw BlockError(path: profilesPath, offset: page.offset, reason: "stack id \(bad) out of range (\(symbols.stackCount) stacks)")
+        }
+        return (stacks, values)
     }
 }
 
@@ -76,13 +101,22 @@ extension Block {
     /// Reads profiles' samples in ascending row order, decoding each page
     /// once: it keeps the last page it read. Compaction walks every source
     /// block this way, so memory stays at one page per source.
+    ///
+    /// The cursor reads synchronously, so it takes local blocks only (the
+    /// compactor downloads remote sources first: it reads them whole anyway).
     public struct SampleCursor {
         let block: Block
+        let files: LocalBlockFiles
         private var page = -1
         private var stacks: [UInt64] = []
         private var values: [UInt64] = []
 
-        public init(_ block: Block) { self.block = block }
+        /// - Precondition: the block's files are local.
+        public init(_ block: Block) {
+            guard let files = block.files as? LocalBlockFiles else { preconditionFailure("SampleCursor reads local blocks only: \(block.path)") }
+            self.block = block
+            self.files = files
+        }
 
         /// The samples (stack, value) of profile `row`.
         /// - Throws: `BlockError` for a page that does not decode or holds a stack id out of range.
@@ -98,7 +132,7 @@ extension Block {
                     guard let p = pages.firstIndex(where: { $0.rowRange.contains(i) }) else {
                         throw BlockError(path: block.profilesPath, offset: nil, reason: "sample row \(i) is in no page")
                     }
-                    (stacks, values) = try block.readPages(p)
+                    (stacks, values) = try block.readPages(p, files)
                     page = p
                 }
                 let range = pages[page].rowRange
@@ -110,15 +144,10 @@ extension Block {
         }
     }
 
-    /// Page `p` of the stack and value columns, checked.
-    func readPages(_ p: Int) throws -> ([UInt64], [UInt64]) {
-        let page = samples.pages(column: 0)[p]
-        let stacks = try readPage(page, type: .uint64)
-        let values = try readPage(samples.pages(column: 1)[p], type: .uint64)
-        if let bad = stacks.first(where: { $0 >= UInt64(symbols.stackCount) }) {
-            throw BlockError(path: profilesPath, offset: page.offset, reason: "stack id \(bad) out of range (\(symbols.stackCount) stacks)")
-        }
-        return (stacks, values)
+    /// Page `p` of the stack and value columns, read from local files and checked.
+    func readPages(_ p: Int, _ files: LocalBlockFiles) throws -> ([UInt64], [UInt64]) {
+        try decodePages(p, try files.readNow(BlockSchema.profilesFile, samples.pages(column: 0)[p].range),
+                        try files.readNow(BlockSchema.profilesFile, samples.pages(column: 1)[p].range))
     }
 
     /// Series `ref`'s profile rows, all of them.

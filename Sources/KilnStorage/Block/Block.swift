@@ -1,18 +1,15 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import KilnFormat
 import KilnModel
 
 /// An opened block: its index, symbols and profile table in memory, its
-/// samples read page by page on demand (pread of exactly the pages a query
-/// needs).
+/// samples read page by page on demand (exactly the pages a query needs),
+/// from a local directory or a bucket (`BlockFiles`).
 ///
 /// Everything loaded is validated at open (every id in range, every row
 /// range inside its table), so queries over a block cannot trap on a corrupt
 /// file; a sample page that fails its CRC or decodes badly throws `BlockError`.
 public final class Block: Sendable {
-    public let path: String
+    public let files: any BlockFiles
     public let meta: BlockMeta
     public let symbols: SymbolView
     public let labels: [LabelSet]
@@ -27,20 +24,37 @@ public final class Block: Sendable {
     let profileFirstSample: [Int]
     let profileSampleCount: [Int]
     let samples: TableMeta
-    let profilesPath: String
-    let fd: Int32
 
     public var ulid: String { meta.ulid }
     public var seriesCount: Int { labels.count }
+    /// The block's directory or bucket prefix, for messages.
+    public var path: String { files.location }
+    /// The block's directory when its files are local.
+    public var localDirectory: String? { (files as? LocalBlockFiles)?.directory }
+    var profilesPath: String { path + "/" + BlockSchema.profilesFile }
 
-    /// Opens the block in directory `path`.
+    /// Opens the block in the local directory `path`.
     /// - Throws: `BlockError` (file, offset, reason) or `StorageError`.
-    public init(path: String) throws {
-        self.path = path
-        meta = try BlockMeta.decode(try FileIO.read(path + "/" + BlockSchema.metaFile), path: path + "/" + BlockSchema.metaFile)
+    public convenience init(path: String) async throws {
+        let files = try LocalBlockFiles(directory: path)
+        let meta = try BlockMeta.decode(try files.readAll(BlockSchema.metaFile), path: path + "/" + BlockSchema.metaFile)
+        try await self.init(meta: meta, files: files)
+    }
 
+    /// Opens the block `meta` describes from `files`: reads the index and
+    /// symbols whole and, of the profiles file, its footer and profile table.
+    /// - Throws: `BlockError` (file, offset, reason), or the source's error
+    ///   (`StorageError`, `ObjectStoreError`) when a read fails.
+    public init(meta: BlockMeta, files: any BlockFiles) async throws {
+        self.files = files
+        self.meta = meta
+        let path = files.location
+        func whole(_ file: String) async throws -> (ColumnarFile, [UInt8]) {
+            let bytes = try await files.read(file, 0..<(try Self.size(of: file, meta, path)))
+            do { return (try ColumnarFile(bytes: bytes), bytes) } catch { throw BlockError(path: path + "/" + file, offset: error.offset, reason: error.reason) }
+        }
         let indexPath = path + "/" + BlockSchema.indexFile
-        let index = try Self.load(indexPath)
+        let index = try await whole(BlockSchema.indexFile)
         let labelStrings = try Self.strings(index, "strings", indexPath)
         let series = try Self.columns(index, "series", ["first_label", "label_count", "first_profile", "profile_count", "min_time", "max_time"], indexPath)
         let labelRows = try Self.columns(index, "labels", ["name", "value"], indexPath)
@@ -48,7 +62,7 @@ public final class Block: Sendable {
         let postingRefs = try Self.columns(index, "postings_series", ["series"], indexPath)[0]
 
         let symbolsPath = path + "/" + BlockSchema.symbolsFile
-        let sym = try Self.load(symbolsPath)
+        let sym = try await whole(BlockSchema.symbolsFile)
         let strings = try Self.strings(sym, "strings", symbolsPath)
         let m = try Self.columns(sym, "mappings", ["memory_start", "memory_limit", "file_offset", "filename", "build_id", "flags"], symbolsPath)
         let f = try Self.columns(sym, "functions", ["name", "system_name", "filename", "start_line"], symbolsPath)
@@ -56,13 +70,9 @@ public final class Block: Sendable {
         let ln = try Self.columns(sym, "lines", ["function", "line"], symbolsPath)
         let st = try Self.columns(sym, "stacks", ["parent", "location"], symbolsPath)
 
-        profilesPath = path + "/" + BlockSchema.profilesFile
-        let handle = try FileIO.open(profilesPath, O_RDONLY | O_CLOEXEC)
-        var opened = false
-        defer { if !opened { Glibc.close(handle) } }
-        let size = try FileIO.size(handle, path: profilesPath)
-        let file = try Self.openRanged(fd: handle, size: size, path: profilesPath)
-        let profileBytes = try Self.tableBytes(file, "profiles", fd: handle, path: profilesPath)
+        let profilesPath = path + "/" + BlockSchema.profilesFile
+        let file = try await Self.openRanged(files, size: try Self.size(of: BlockSchema.profilesFile, meta, path), path: profilesPath)
+        let profileBytes = try await Self.tableBytes(file, "profiles", files, path: profilesPath)
         let p = try Self.columns((file, profileBytes), "profiles", ["series", "time", "duration", "total", "first_sample", "sample_count"], profilesPath)
         guard let samples = file.table("samples"), samples.columns.count >= 2,
               samples.columns[0].name == "stack", samples.columns[1].name == "value",
@@ -143,25 +153,27 @@ public final class Block: Sendable {
         profileDuration = p[2].map { Int64(bitPattern: $0) }
         profileFirstSample = p[4].map { Int($0) }
         profileSampleCount = p[5].map { Int($0) }
-        fd = handle
-        opened = true
     }
-
-    deinit { Glibc.close(fd) }
 
     // MARK: - Loading
 
-    private static func load(_ path: String) throws -> (ColumnarFile, [UInt8]) {
-        let bytes = try FileIO.read(path)
-        do { return (try ColumnarFile(bytes: bytes), bytes) } catch { throw BlockError(path: path, offset: error.offset, reason: error.reason) }
+    /// The size `meta.json` gives `file`: what ranged reads are planned from.
+    private static func size(of file: String, _ meta: BlockMeta, _ path: String) throws -> Int {
+        guard let f = meta.files.first(where: { $0.name == file }) else {
+            throw BlockError(path: path + "/" + BlockSchema.metaFile, offset: nil, reason: "meta.json lists no \(file)")
+        }
+        return f.size
     }
 
-    private static func openRanged(fd: Int32, size: Int, path: String) throws -> ColumnarFile {
+    /// Opens a columnar file from its tail: one read, or two when the footer
+    /// is longer than the first guess.
+    private static func openRanged(_ files: any BlockFiles, size: Int, path: String) async throws -> ColumnarFile {
+        let name = BlockSchema.profilesFile
         do {
-            switch try ColumnarFile.open(tail: try FileIO.pread(fd, ColumnarFile.tailRange(fileSize: size), path: path), fileSize: size) {
+            switch try ColumnarFile.open(tail: try await files.read(name, ColumnarFile.tailRange(fileSize: size)), fileSize: size) {
             case .opened(let f): return f
             case .needsRange(let r):
-                guard case .opened(let f) = try ColumnarFile.open(tail: try FileIO.pread(fd, r, path: path), fileSize: size) else {
+                guard case .opened(let f) = try ColumnarFile.open(tail: try await files.read(name, r), fileSize: size) else {
                     throw BlockError(path: path, offset: r.lowerBound, reason: "footer not found in the range it declares")
                 }
                 return f
@@ -171,11 +183,11 @@ public final class Block: Sendable {
         }
     }
 
-    /// The bytes of `table`'s pages (a file prefix up to its last page), read with one pread.
-    private static func tableBytes(_ file: ColumnarFile, _ table: String, fd: Int32, path: String) throws -> [UInt8] {
+    /// The bytes of `table`'s pages (a file prefix up to its last page), read at once.
+    private static func tableBytes(_ file: ColumnarFile, _ table: String, _ files: any BlockFiles, path: String) async throws -> [UInt8] {
         guard let t = file.table(table) else { throw BlockError(path: path, offset: nil, reason: "no table \(table)") }
         let end = t.rowGroups.flatMap { $0.columns.map(\.range.upperBound) }.max() ?? 0
-        return try FileIO.pread(fd, 0..<end, path: path)
+        return try await files.read(BlockSchema.profilesFile, 0..<end)
     }
 
     private static func columns(_ loaded: (ColumnarFile, [UInt8]), _ table: String, _ names: [String], _ path: String) throws -> [[UInt64]] {
