@@ -122,7 +122,7 @@ let package = Package(
 
         .target(
             name: "KilnTestSupport",
-            dependencies: ["KilnCurl", "KilnPprof", "KilnCompression"],
+            dependencies: ["KilnCurl", "KilnPprof", "KilnCompression", "KilnStorage"],
             path: "Tests/KilnTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -39,7 +39,7 @@ extension Ingester {
                     head.replace(expired.map(\.ulid), with: [])
                     for m in expired {
                         try await shipper?.delete(tenant: tenant, ulid: m.ulid, files: m.files.map(\.name))
-                        try FileManager.default.removeItem(atPath: dir + "/" + m.ulid)
+                        if FileManager.default.fileExists(atPath: dir + "/" + m.ulid) { try FileManager.default.removeItem(atPath: dir + "/" + m.ulid) }
                     }
                     try FileIO.syncDirectory(dir)
                     logger?.info("retention deleted blocks", metadata: ["tenant": "\(tenant)", "blocks": "\(expired.map(\.ulid))"])
@@ -48,14 +48,17 @@ extension Ingester {
             while let group = policy.planner.plan(head.blocks.map(\.meta)) {
                 let sources = head.blocks.filter { b in group.contains { $0.ulid == b.ulid } }
                 let ulid = ULID.make(milliseconds: UInt64(max(now.timeIntervalSince1970, 0) * 1000))
-                let meta = try BlockCompactor.compact(sources, tenant: tenant, ulid: ulid, directory: dir)
+                try FileIO.makeDirectory(dir)
+                let (local, downloads) = try await localCopies(sources, in: dir)
+                defer { for d in downloads { try? FileManager.default.removeItem(atPath: d) } }
+                let meta = try BlockCompactor.compact(local, tenant: tenant, ulid: ulid, directory: dir)
                 let merged = try await Block(path: dir + "/" + meta.ulid)
                 // In the bucket, the merged block is complete before its sources go.
-                try await shipper?.ship(merged)
+                try await shipper?.ship(meta, from: dir + "/" + meta.ulid)
                 head.replace(sources.map(\.ulid), with: [merged])
                 for b in sources {
                     try await shipper?.delete(tenant: tenant, ulid: b.ulid, files: b.meta.files.map(\.name))
-                    try FileManager.default.removeItem(atPath: b.path)
+                    if let directory = b.localDirectory { try FileManager.default.removeItem(atPath: directory) }
                 }
                 try FileIO.syncDirectory(dir)
                 written.append(meta)

@@ -111,7 +111,7 @@ extension Ingester {
     }
 
     /// Opens every block under `blockDirectory` into its tenant's data.
-    /// Leftover `.tmp` directories (a crash mid-write) are removed; a block
+    /// Leftover `.tmp` and `.download` directories (a crash mid-write) are removed; a block
     /// that does not open is skipped with a warning and
     /// `kiln_block_corruptions_total`, and left on disk for inspection.
     static func openBlocks(_ blockDirectory: String, into heads: TenantHeads, logger: Logger) async throws {
@@ -120,7 +120,7 @@ extension Ingester {
             var blocks: [Block] = []
             for name in try FileIO.list(dir).sorted() {
                 let path = dir + "/" + name
-                if name.hasSuffix(".tmp") {
+                if name.hasSuffix(".tmp") || name.hasSuffix(downloadSuffix) {
                     try FileManager.default.removeItem(atPath: path)
                     continue
                 }

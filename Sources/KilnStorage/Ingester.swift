@@ -18,6 +18,10 @@ public final class Ingester: Sendable {
     public let blockDirectory: String?
     /// Where blocks are shipped, when an object store is configured.
     public let shipper: BlockShipper?
+    /// Caches what is read of blocks in the bucket; nil reads straight from it.
+    public let cache: ObjectCache?
+    /// Whether the blocks in the bucket have been listed into the heads since start.
+    let bucketSynced = LockedState(false)
     let cutGate = CutGate()
     public let replay: ReplayStats?
 
@@ -41,6 +45,7 @@ public final class Ingester: Sendable {
         self.walDirectory = nil
         self.blockDirectory = nil
         self.shipper = nil
+        self.cache = nil
         self.replay = nil
     }
 
@@ -51,9 +56,11 @@ public final class Ingester: Sendable {
     /// - Parameter blockDirectory: where cuts write blocks and where the blocks
     ///   found at start are opened from; nil disables cuts (the WAL's
     ///   checkpoints are then taken as persisted).
-    /// - Parameter objectStore: where blocks are shipped (see `shipPending`); nil keeps them local only.
+    /// - Parameter objectStore: where blocks are shipped (see `shipPending`)
+    ///   and read back from; nil keeps them local only.
+    /// - Parameter cache: the local cache of what is read from `objectStore`.
     public init(walDirectory directory: String, blockDirectory: String? = nil, objectStore: (any ObjectStore)? = nil,
-                options: WriteAheadLog.Options = .init(), logger: Logger) async throws {
+                cache: ObjectCache? = nil, options: WriteAheadLog.Options = .init(), logger: Logger) async throws {
         try FileIO.makeDirectory(directory)
         let lock = try DirectoryLock(directory: directory)
         let heads = TenantHeads()
@@ -65,6 +72,7 @@ public final class Ingester: Sendable {
         self.walDirectory = directory
         self.blockDirectory = blockDirectory
         self.shipper = objectStore.map { BlockShipper(store: $0) }
+        self.cache = cache
         self.wal = WriteAheadLog(directory: directory, firstSegment: stats.nextSegment, lock: lock, options: options)
     }
 

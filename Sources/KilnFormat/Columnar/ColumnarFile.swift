@@ -97,13 +97,14 @@ public struct ColumnarFile: Sendable {
         }
     }
 
-    /// All values of a column, decoded from a file held in `bytes`.
-    public func column(_ table: TableMeta, _ column: Int, in bytes: [UInt8]) throws(DecodeError) -> ColumnValues {
+    /// All values of a column, decoded from `bytes`: the file's bytes from
+    /// offset `bytesOffset` on (a whole file: 0; `table`'s span: its start).
+    public func column(_ table: TableMeta, _ column: Int, in bytes: [UInt8], bytesOffset: Int = 0) throws(DecodeError) -> ColumnValues {
         let type = table.columns[column].type
         var ints: [UInt64] = []
         var strings: [[UInt8]] = []
         for page in table.pages(column: column) {
-            switch try Self.decodePage(bytes, at: page, type: type) {
+            switch try Self.decodePage(bytes, bytesOffset: bytesOffset, at: page, type: type) {
             case .integers(let v): ints.append(contentsOf: v)
             case .bytes(let v): strings.append(contentsOf: v)
             }

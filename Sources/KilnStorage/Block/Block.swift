@@ -49,9 +49,9 @@ public final class Block: Sendable {
         self.files = files
         self.meta = meta
         let path = files.location
-        func whole(_ file: String) async throws -> (ColumnarFile, [UInt8]) {
+        func whole(_ file: String) async throws -> (ColumnarFile, [UInt8], offset: Int) {
             let bytes = try await files.read(file, 0..<(try Self.size(of: file, meta, path)))
-            do { return (try ColumnarFile(bytes: bytes), bytes) } catch { throw BlockError(path: path + "/" + file, offset: error.offset, reason: error.reason) }
+            do { return (try ColumnarFile(bytes: bytes), bytes, 0) } catch { throw BlockError(path: path + "/" + file, offset: error.offset, reason: error.reason) }
         }
         let indexPath = path + "/" + BlockSchema.indexFile
         let index = try await whole(BlockSchema.indexFile)
@@ -72,8 +72,7 @@ public final class Block: Sendable {
 
         let profilesPath = path + "/" + BlockSchema.profilesFile
         let file = try await Self.openRanged(files, size: try Self.size(of: BlockSchema.profilesFile, meta, path), path: profilesPath)
-        let profileBytes = try await Self.tableBytes(file, "profiles", files, path: profilesPath)
-        let p = try Self.columns((file, profileBytes), "profiles", ["series", "time", "duration", "total", "first_sample", "sample_count"], profilesPath)
+        let p = try Self.columns(try await Self.tableSpan(file, "profiles", files, path: profilesPath), "profiles", ["series", "time", "duration", "total", "first_sample", "sample_count"], profilesPath)
         guard let samples = file.table("samples"), samples.columns.count >= 2,
               samples.columns[0].name == "stack", samples.columns[1].name == "value",
               samples.pages(column: 0).map(\.rowRange) == samples.pages(column: 1).map(\.rowRange) else {
@@ -183,28 +182,31 @@ public final class Block: Sendable {
         }
     }
 
-    /// The bytes of `table`'s pages (a file prefix up to its last page), read at once.
-    private static func tableBytes(_ file: ColumnarFile, _ table: String, _ files: any BlockFiles, path: String) async throws -> [UInt8] {
+    /// The bytes of `table`'s pages (from its first to its last), read at once.
+    private static func tableSpan(_ file: ColumnarFile, _ table: String, _ files: any BlockFiles,
+                                  path: String) async throws -> (ColumnarFile, [UInt8], offset: Int) {
         guard let t = file.table(table) else { throw BlockError(path: path, offset: nil, reason: "no table \(table)") }
-        let end = t.rowGroups.flatMap { $0.columns.map(\.range.upperBound) }.max() ?? 0
-        return try await files.read(BlockSchema.profilesFile, 0..<end)
+        let ranges = t.rowGroups.flatMap { $0.columns.map(\.range) }
+        let span = (ranges.map(\.lowerBound).min() ?? 0)..<(ranges.map(\.upperBound).max() ?? 0)
+        return (file, try await files.read(BlockSchema.profilesFile, span), span.lowerBound)
     }
 
-    private static func columns(_ loaded: (ColumnarFile, [UInt8]), _ table: String, _ names: [String], _ path: String) throws -> [[UInt64]] {
-        let (file, bytes) = loaded
+    /// Integer columns `names` of `table`, decoded from `loaded` (a file, and its bytes from `offset` on).
+    private static func columns(_ loaded: (ColumnarFile, [UInt8], offset: Int), _ table: String, _ names: [String], _ path: String) throws -> [[UInt64]] {
+        let (file, bytes, offset) = loaded
         guard let t = file.table(table) else { throw BlockError(path: path, offset: nil, reason: "no table \(table)") }
         return try names.map { name in
             guard let c = t.columnIndex(name), t.columns[c].type != .bytes else { throw BlockError(path: path, offset: nil, reason: "table \(table) has no integer column \(name)") }
-            do { return try file.column(t, c, in: bytes).integers } catch let e as DecodeError { throw BlockError(path: path, offset: e.offset, reason: e.reason) }
+            do { return try file.column(t, c, in: bytes, bytesOffset: offset).integers } catch let e as DecodeError { throw BlockError(path: path, offset: e.offset, reason: e.reason) }
         }
     }
 
-    private static func strings(_ loaded: (ColumnarFile, [UInt8]), _ table: String, _ path: String) throws -> [String] {
-        let (file, bytes) = loaded
+    private static func strings(_ loaded: (ColumnarFile, [UInt8], offset: Int), _ table: String, _ path: String) throws -> [String] {
+        let (file, bytes, offset) = loaded
         guard let t = file.table(table), let c = t.columnIndex("value"), t.columns[c].type == .bytes else {
             throw BlockError(path: path, offset: nil, reason: "no strings table")
         }
-        do { return try file.column(t, c, in: bytes).byteStrings.map { String(decoding: $0, as: UTF8.self) } } catch {
+        do { return try file.column(t, c, in: bytes, bytesOffset: offset).byteStrings.map { String(decoding: $0, as: UTF8.self) } } catch {
             throw BlockError(path: path, offset: error.offset, reason: error.reason)
         }
     }

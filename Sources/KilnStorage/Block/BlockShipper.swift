@@ -21,21 +21,43 @@ public struct BlockShipper: Sendable {
 
     public static func key(tenant: String, ulid: String, file: String) -> String { "\(tenant)/blocks/\(ulid)/\(file)" }
 
-    public static func isShipped(_ blockPath: String) -> Bool {
-        FileManager.default.fileExists(atPath: blockPath + "/" + shippedMarker)
+    /// When the local block directory `path` was marked shipped; nil while it is not.
+    public static func shippedAt(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path + "/" + shippedMarker))?[.modificationDate] as? Date
     }
 
-    /// Uploads the block at `path` (its files, then `meta.json`) and marks it shipped.
-    public func ship(_ block: Block) async throws {
-        let meta = block.meta
+    /// Uploads the local block in `directory` (its files, then `meta.json`) and marks it shipped.
+    public func ship(_ meta: BlockMeta, from directory: String) async throws {
         for file in meta.files.map(\.name) + [BlockSchema.metaFile] {
-            let bytes = try FileIO.read(block.path + "/" + file)
+            let bytes = try FileIO.read(directory + "/" + file)
             try await store.put(Self.key(tenant: meta.tenant, ulid: meta.ulid, file: file), bytes)
         }
-        let marker = try FileSink(path: block.path + "/" + Self.shippedMarker)
+        let marker = try FileSink(path: directory + "/" + Self.shippedMarker)
         try marker.close()
-        try FileIO.syncDirectory(block.path)
+        try FileIO.syncDirectory(directory)
         Self.shipped.increment()
+    }
+
+    /// Downloads block `meta` whole into the new directory `directory` (the
+    /// compactor reads its sources locally, front to back).
+    public func download(_ meta: BlockMeta, to directory: String) async throws {
+        try FileIO.makeDirectory(directory)
+        for file in meta.files.map(\.name) {
+            let bytes = try await store.get(Self.key(tenant: meta.tenant, ulid: meta.ulid, file: file))
+            try FileIO.write(directory + "/" + file, bytes)
+        }
+        try FileIO.write(directory + "/" + BlockSchema.metaFile, try meta.encoded())
+    }
+
+    /// The complete blocks in the bucket (those with a `meta.json`), by tenant, ULIDs ascending.
+    public func listBlocks() async throws -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for object in try await store.listAll(prefix: "") {
+            let parts = object.key.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 4, parts[1] == "blocks", parts[3] == BlockSchema.metaFile[...], ULID(String(parts[2])) != nil else { continue }
+            out[String(parts[0]), default: []].append(String(parts[2]))
+        }
+        return out.mapValues { $0.sorted() }
     }
 
     /// Deletes a block from the bucket: `meta.json` first, so it stops being
@@ -43,28 +65,5 @@ public struct BlockShipper: Sendable {
     public func delete(tenant: String, ulid: String, files: [String]) async throws {
         try await store.delete(Self.key(tenant: tenant, ulid: ulid, file: BlockSchema.metaFile))
         for file in files { try await store.delete(Self.key(tenant: tenant, ulid: ulid, file: file)) }
-    }
-}
-
-extension Ingester {
-    /// Ships every local block not yet in the bucket; a block that fails is
-    /// retried on the next pass (the store already retried transient errors).
-    /// - Returns: the ULIDs shipped.
-    @discardableResult
-    public func shipPending(logger: Logger? = nil) async -> [String] {
-        guard let shipper else { return [] }
-        var done: [String] = []
-        for (tenant, head) in heads.all {
-            for block in head.blocks where !BlockShipper.isShipped(block.path) {
-                do {
-                    try await shipper.ship(block)
-                    done.append(block.ulid)
-                } catch {
-                    BlockShipper.shipFailures.increment()
-                    logger?.warning("block upload failed; will retry", metadata: ["tenant": "\(tenant)", "block": "\(block.ulid)", "error": "\(error)"])
-                }
-            }
-        }
-        return done
     }
 }

@@ -42,6 +42,18 @@ enum FileIO {
         guard fsync(fd) == 0 else { throw StorageError.errno("fsync", path: path) }
     }
 
+    /// Creates (or replaces) `path` with `bytes`, without syncing: for files
+    /// that may be lost in a crash (cache chunks).
+    static func write(_ path: String, _ bytes: [UInt8]) throws {
+        let fd = try open(path, O_WRONLY | O_CREAT | O_TRUNC)
+        defer { close(fd) }
+        try writeAll(fd, bytes, path: path)
+    }
+
+    static func rename(_ from: String, _ to: String) throws {
+        guard Glibc.rename(from, to) == 0 else { throw StorageError.errno("rename", path: from) }
+    }
+
     static func truncate(_ path: String, to size: Int) throws {
         let fd = try open(path, O_WRONLY)
         defer { close(fd) }

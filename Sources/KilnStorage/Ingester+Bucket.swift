@@ -1,0 +1,126 @@
+import Foundation
+import KilnFormat
+import Logging
+
+extension Ingester {
+    /// Ships every local block not yet in the bucket; a block that fails is
+    /// retried on the next pass (the store already retried transient errors).
+    /// - Returns: the ULIDs shipped.
+    @discardableResult
+    public func shipPending(logger: Logger? = nil) async -> [String] {
+        guard let shipper else { return [] }
+        var done: [String] = []
+        for (tenant, head) in heads.all {
+            for block in head.blocks {
+                guard let directory = block.localDirectory, BlockShipper.shippedAt(directory) == nil else { continue }
+                do {
+                    try await shipper.ship(block.meta, from: directory)
+                    done.append(block.ulid)
+                } catch {
+                    BlockShipper.shipFailures.increment()
+                    logger?.warning("block upload failed; will retry", metadata: ["tenant": "\(tenant)", "block": "\(block.ulid)", "error": "\(error)"])
+                }
+            }
+        }
+        return done
+    }
+
+    /// Replaces each local block shipped at least `grace` ago by its copy in
+    /// the bucket, then deletes the local directory: the local disk keeps
+    /// only recent blocks, and reads of older ones go through the cache.
+    ///
+    /// The bucket copy is opened (index, symbols, profile table read back)
+    /// before the local one goes, so a block never leaves the local disk
+    /// unless the bucket can serve it; one that cannot stays local and is
+    /// tried again on the next pass. Queries already holding the local block
+    /// finish on its open file.
+    /// - Returns: the ULIDs released.
+    @discardableResult
+    public func releaseShipped(grace: Duration, now: Date = Date(), logger: Logger? = nil) async -> [String] {
+        guard let shipper else { return [] }
+        await cutGate.acquire()
+        defer { cutGate.release() }
+        let graceSeconds = Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18
+        var released: [String] = []
+        for (tenant, head) in heads.all {
+            for block in head.blocks {
+                guard let directory = block.localDirectory, let at = BlockShipper.shippedAt(directory),
+                      now.timeIntervalSince(at) >= graceSeconds else { continue }
+                do {
+                    let remote = try await block.relocated(to: BucketBlockFiles(store: shipper.store, tenant: tenant, ulid: block.ulid, cache: cache))
+                    head.replace([block.ulid], with: [remote])
+                    try FileManager.default.removeItem(atPath: directory)
+                    released.append(block.ulid)
+                } catch {
+                    logger?.warning("shipped block kept local: its bucket copy cannot be read", metadata: [
+                        "tenant": "\(tenant)", "block": "\(block.ulid)", "error": "\(error)",
+                    ])
+                }
+            }
+        }
+        if !released.isEmpty, let blockDirectory {
+            for (tenant, _) in heads.all { try? FileIO.syncDirectory(Self.tenantDirectory(blockDirectory, tenant)) }
+        }
+        return released
+    }
+
+    /// Opens the bucket's blocks that are not on local disk (released after
+    /// shipping, before a restart) into their tenants' data. Runs until it
+    /// succeeds once per process: at start, then on each maintenance pass.
+    ///
+    /// A block another block lists as a source is deleted (a compaction that
+    /// stopped between shipping its block and deleting its sources); a block
+    /// that does not decode is skipped, counted and logged, as at start-up.
+    /// - Throws: `ObjectStoreError` when the bucket cannot be listed or read.
+    public func syncBucket(logger: Logger? = nil) async throws {
+        guard let shipper, !bucketSynced.withLock({ $0 }) else { return }
+        await cutGate.acquire()
+        defer { cutGate.release() }
+        for (tenant, ulids) in try await shipper.listBlocks() {
+            let head = heads.head(for: tenant)
+            let known = Set(head.blocks.map(\.ulid))
+            var opened: [Block] = []
+            for ulid in ulids where !known.contains(ulid) {
+                do {
+                    opened.append(try await Block(bucket: shipper.store, tenant: tenant, ulid: ulid, cache: cache))
+                } catch let e as ObjectStoreError {
+                    throw e
+                } catch {
+                    Self.blockCorruptions.increment()
+                    logger?.warning("bucket block skipped: it does not open", metadata: ["tenant": "\(tenant)", "block": "\(ulid)", "error": "\(error)"])
+                }
+            }
+            let superseded = Set((head.blocks + opened).flatMap(\.meta.sources))
+            for b in head.blocks + opened where superseded.contains(b.ulid) {
+                try await shipper.delete(tenant: tenant, ulid: b.ulid, files: b.meta.files.map(\.name))
+                if let directory = b.localDirectory { try? FileManager.default.removeItem(atPath: directory) }
+                logger?.info("deleted a block already compacted into another", metadata: ["tenant": "\(tenant)", "block": "\(b.ulid)"])
+            }
+            head.replace(Array(superseded), with: opened.filter { !superseded.contains($0.ulid) })
+        }
+        bucketSynced.withLock { $0 = true }
+    }
+
+    /// `blocks` with every one that is not local downloaded into
+    /// `<ULID>.download` under `directory` and opened from there (the
+    /// compactor reads its sources synchronously, whole). The caller deletes
+    /// the returned download directories.
+    func localCopies(_ blocks: [Block], in directory: String) async throws -> (blocks: [Block], downloads: [String]) {
+        var out: [Block] = [], downloads: [String] = []
+        for b in blocks {
+            guard b.localDirectory == nil, let shipper else {
+                out.append(b)
+                continue
+            }
+            let path = directory + "/" + b.ulid + Self.downloadSuffix
+            try? FileManager.default.removeItem(atPath: path)
+            downloads.append(path)
+            try await shipper.download(b.meta, to: path)
+            out.append(try await Block(path: path))
+        }
+        return (out, downloads)
+    }
+
+    /// Suffix of a block directory being downloaded for compaction; start-up removes leftovers.
+    static let downloadSuffix = ".download"
+}
