@@ -64,6 +64,11 @@ extension Ingester {
         return released
     }
 
+    /// Whether queries see every block: true without a bucket, or once
+    /// `syncBucket` has listed it. Until then an answer could silently miss
+    /// blocks that live only in the bucket, so the query API refuses to answer.
+    public var bucketListed: Bool { shipper == nil || bucketSynced.withLock { $0 } }
+
     /// Opens the bucket's blocks that are not on local disk (released after
     /// shipping, before a restart) into their tenants' data. Runs until it
     /// succeeds once per process: at start, then on each maintenance pass.

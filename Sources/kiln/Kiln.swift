@@ -7,9 +7,35 @@ import Logging
 import Metrics
 import Prometheus
 
+/// Reads `--config.file` into flags (`ConfigFile`), then runs `Kiln`.
+@main
+enum KilnMain {
+    static func main() async {
+        var file: ConfigFile?
+        var command: Kiln
+        do {
+            let expanded = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()))
+            file = expanded.file
+            try file?.validateKeys(against: Kiln.helpMessage(includeHidden: true, columns: 10_000))
+            command = try Kiln.parseAsRoot(expanded.arguments) as? Kiln ?? { throw CleanExit.helpRequest() }()
+        } catch let e as ConfigFile.Invalid {
+            FileHandle.standardError.write(Data("Error: \(e)\n".utf8))
+            Kiln.exit(withError: ExitCode.validationFailure)
+        } catch {
+            // A bad value from the file: name the file and the key.
+            let message = Kiln.message(for: error)
+            if let file, let key = file.entries.first(where: { e in e.arguments.first.map { message.contains($0 + " ") || message.contains($0 + ":") } ?? false })?.key {
+                FileHandle.standardError.write(Data("Error: config file \(file.path), key \(key): \(message)\n".utf8))
+                Kiln.exit(withError: ExitCode.validationFailure)
+            }
+            Kiln.exit(withError: error)
+        }
+        do { try await command.run() } catch { Kiln.exit(withError: error) }
+    }
+}
+
 /// The `kiln` daemon: every role in one process (`--target=all`, the only
 /// target so far), serving Pyroscope's ingest and query APIs over HTTP.
-@main
 struct Kiln: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln",
@@ -37,6 +63,9 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("log.level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
+    @Option(name: .customLong("config.file"), help: "YAML config file; each key names the flag of the same name (storage.s3.bucket: --storage.s3.bucket). Flags given here override it. See docs/configuration.md.")
+    var configFile: String?
+
     @Option(name: .customLong("storage.path"), help: "Directory for Kiln's data: the WAL in <path>/wal, blocks in <path>/blocks/<tenant>/<ULID>.")
     var storagePath = "./data"
 
@@ -63,6 +92,15 @@ struct Kiln: AsyncParsableCommand {
 
     @Flag(name: .customLong("storage.s3.force-path-style"), help: "Address the bucket as <endpoint>/<bucket>/… (MinIO, moto) rather than <bucket>.<endpoint>/….")
     var s3ForcePathStyle = false
+
+    @Option(name: .customLong("storage.cache.size"), help: "Local disk cache of what queries read from the bucket, in <storage.path>/cache: at most this many bytes (KiB, MiB, GiB suffixes).")
+    var cacheSize = "1GiB"
+
+    @Option(name: .customLong("storage.cache.memory"), help: "Of the cache, the most recently read chunks kept in memory (KiB, MiB, GiB suffixes).")
+    var cacheMemory = "64MiB"
+
+    @Option(name: .customLong("storage.upload-grace-period"), help: "With a bucket: how long a shipped block stays on local disk before queries read it from the bucket (s, m, h, d; 0: at once).")
+    var uploadGracePeriod = "15m"
 
     @Option(name: .customLong("head.max-block-duration"), help: "Cut a tenant's head into a block once its oldest profile arrived this many seconds ago (Pyroscope's default: 1 h).")
     var maxBlockDurationSeconds = 3600.0
@@ -105,6 +143,24 @@ struct Kiln: AsyncParsableCommand {
         _ = try ranges()
         _ = try retentionNanos()
         _ = try objectStore()
+        _ = try cacheOptions()
+        _ = try Self.parseDuration(uploadGracePeriod, flag: "--storage.upload-grace-period")
+    }
+
+    /// "512MiB", "1GiB", "100KB", "4096" → bytes.
+    static func parseBytes(_ text: String, flag: String) throws -> Int {
+        let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1)]
+        let t = text.trimmingCharacters(in: .whitespaces)
+        let (digits, unit) = units.first { t.hasSuffix($0.0) }.map { (String(t.dropLast($0.0.count)), $0.1) } ?? (t, 1)
+        guard let n = Int(digits.trimmingCharacters(in: .whitespaces)), n >= 0, n <= Int.max / unit else {
+            throw ValidationError("\(flag): \"\(text)\" is not a size such as 4096, 512MiB or 1GiB")
+        }
+        return n * unit
+    }
+
+    func cacheOptions() throws -> ObjectCache.Options {
+        ObjectCache.Options(capacityBytes: try Self.parseBytes(cacheSize, flag: "--storage.cache.size"),
+                            memoryBytes: try Self.parseBytes(cacheMemory, flag: "--storage.cache.memory"))
     }
 
     /// "90s", "15m", "2h", "30d" → nanoseconds.
@@ -162,8 +218,10 @@ struct Kiln: AsyncParsableCommand {
         let walDirectory = storagePath + "/wal"
         let ingester: Ingester
         do {
-            ingester = try await Ingester(walDirectory: walDirectory, blockDirectory: storagePath + "/blocks", objectStore: try objectStore(),
-                                    options: walOptions, logger: logger)
+            let store = try objectStore()
+            let cache = try store.map { _ in try ObjectCache(directory: storagePath + "/cache", options: try cacheOptions()) }
+            ingester = try await Ingester(walDirectory: walDirectory, blockDirectory: storagePath + "/blocks", objectStore: store,
+                                          cache: cache, options: walOptions, logger: logger)
         } catch {
             logger.critical("cannot open the WAL in \(walDirectory): \(error)")
             throw ExitCode(1)
@@ -179,6 +237,12 @@ struct Kiln: AsyncParsableCommand {
         let retentionNanos = try retentionNanos()
         let compaction = Ingester.CompactionPolicy(planner: CompactionPlanner(ranges: try ranges()),
                                                    retention: retentionNanos > 0 ? .nanoseconds(retentionNanos) : nil)
+        let grace = Duration.nanoseconds(try Self.parseDuration(uploadGracePeriod, flag: "--storage.upload-grace-period"))
+        // Blocks only in the bucket (released before a restart) are queryable before the server listens;
+        // if the bucket cannot be listed now, maintenance retries and they appear once it can.
+        do { try await ingester.syncBucket(logger: logger) } catch {
+            logger.error("cannot list the bucket's blocks; retrying in the background (queries miss them until then)", metadata: ["error": "\(error)"])
+        }
         let cutter = Task { [headCheckIntervalSeconds] in
             // Uploads a crash interrupted resume at once.
             await ingester.shipPending(logger: logger)
@@ -197,6 +261,10 @@ struct Kiln: AsyncParsableCommand {
                     logger.error("compaction failed; the source blocks stay in place", metadata: ["error": "\(error)"])
                 }
                 await ingester.shipPending(logger: logger)
+                await ingester.releaseShipped(grace: grace, logger: logger)
+                do { try await ingester.syncBucket(logger: logger) } catch {
+                    logger.error("cannot list the bucket's blocks; will retry", metadata: ["error": "\(error)"])
+                }
             }
         }
         try await app.runService()

@@ -30,6 +30,11 @@ public final class FaultProxy: @unchecked Sendable {
         return Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
+    /// Applies `action` (`503`, `drop`, …) to every request from now on; `pass` ends the outage.
+    public func setMode(_ action: String) throws {
+        _ = try Subprocess.run(["python3", "-c", "import urllib.request; urllib.request.urlopen('\(endpoint)/__mode/\(action)').read()"])
+    }
+
     public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)

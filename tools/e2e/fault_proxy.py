@@ -7,7 +7,9 @@ each, then every request passes: `pass`, an HTTP status such as `500` or
 `503` (answered by the proxy, upstream untouched), `drop` (close the
 connection without answering) or `stall` (wait 5 s, then close). The request
 line, headers (Host included, so SigV4 signatures stay valid) and body are
-forwarded unchanged. `GET /__faults` answers the number of requests seen.
+forwarded unchanged. `GET /__faults` answers the number of requests seen;
+`GET /__mode/ACTION` applies ACTION to every later request until the next
+`/__mode` (`/__mode/pass` ends it), for outages of any length.
 """
 import http.client
 import http.server
@@ -20,6 +22,7 @@ port, upstream, schedule = int(sys.argv[1]), sys.argv[2], [s for s in sys.argv[3
 up_host, up_port = upstream.replace("http://", "").split(":")
 lock = threading.Lock()
 seen = 0
+mode = None
 
 
 class Proxy(http.server.BaseHTTPRequestHandler):
@@ -29,7 +32,15 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         pass
 
     def handle_any(self):
-        global seen
+        global seen, mode
+        if self.path.startswith("/__mode/"):
+            with lock:
+                mode = self.path[len("/__mode/"):]
+                mode = None if mode == "pass" else mode
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path == "/__faults":
             body = str(seen).encode()
             self.send_response(200)
@@ -40,7 +51,7 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         with lock:
-            action = schedule[seen] if seen < len(schedule) else "pass"
+            action = mode or (schedule[seen] if seen < len(schedule) else "pass")
             seen += 1
         if action == "drop":
             self.close_connection = True

@@ -9,11 +9,13 @@ import SwiftProtobuf
 /// `querier.v1.QuerierService`, the Connect service Grafana's Pyroscope data
 /// source calls (shared/reference/pyroscope-api.md §2, §8).
 ///
-/// Every method answers 200 with an empty result when the tenant has no data.
+/// Every method answers 200 with an empty result when the tenant has no data,
+/// and 503 (`unavailable`) when blocks it needs are in a bucket that cannot
+/// be read now, rather than an answer without them.
 struct QuerierRoutes: Sendable {
     static let prefix = "/querier.v1.QuerierService/"
 
-    let heads: TenantHeads
+    let ingester: Ingester
     let connect: ConnectUnary
     let logger: Logger
 
@@ -38,10 +40,13 @@ struct QuerierRoutes: Sendable {
         _ router: Router<BasicRequestContext>, _ method: String, _ type: Req.Type,
         _ handler: @escaping @Sendable (Req, Query) async throws -> Res
     ) {
-        router.post(RouterPath(Self.prefix + method)) { [heads, connect, logger] request, _ in
+        router.post(RouterPath(Self.prefix + method)) { [ingester, connect, logger] request, _ in
             await connect.serve(request, type) { message, tenant in
+                guard ingester.bucketListed else {
+                    throw ConnectError(.unavailable, "the blocks in the object store are not listed yet (is the bucket reachable?); try again later")
+                }
                 do {
-                    return try await handler(message, Query(heads.existingHead(for: tenant)) { block, error in
+                    return try await handler(message, Query(ingester.heads.existingHead(for: tenant)) { block, error in
                         // A corrupt block is skipped, never fatal: the answer covers the rest.
                         Ingester.blockCorruptions.increment()
                         logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
