@@ -34,6 +34,11 @@ let package = Package(
             swiftSettings: fuzzerFlags
         ),
         .executableTarget(
+            name: "FuzzCacheChunk",
+            dependencies: ["FuzzSupport", .product(name: "KilnFormat", package: "Kiln")],
+            swiftSettings: fuzzerFlags
+        ),
+        .executableTarget(
             name: "FuzzSelectorParse",
             dependencies: ["FuzzSupport", .product(name: "KilnModel", package: "Kiln")],
             swiftSettings: fuzzerFlags

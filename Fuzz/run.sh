@@ -8,7 +8,7 @@ root=$(dirname "$here")
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzWALSegment FuzzColumnarFile FuzzSelectorParse)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzWALSegment FuzzColumnarFile FuzzCacheChunk FuzzSelectorParse)
 
 cd "$here"
 # ld.gold warns once per ASan helper symbol; keep the log, show it on failure.
@@ -33,6 +33,8 @@ for t in "${targets[@]}"; do
       cp "$root"/testdata/selectors/* "$corpus"/ ;;
     FuzzColumnarFile)
       for f in "$root"/testdata/blocks/*/*.kcol; do cp "$f" "$corpus/$(basename "$(dirname "$f")")-$(basename "$f")"; done ;;
+    FuzzCacheChunk)
+      cp "$root"/testdata/cache/* "$corpus"/ ;;
     FuzzWALSegment)
       for d in "$root"/testdata/wal/*/; do
         for f in "$d"0*; do cp "$f" "$corpus/$(basename "$d")-$(basename "$f")"; done

@@ -21,26 +21,8 @@ struct ObjectStoreBenchmark: AsyncParsableCommand {
     @Option(help: "Ranged reads of 64 KiB.") var ranges = 400
 
     func run() async throws {
-        var moto: Process?
-        let url: String
-        if let endpoint {
-            url = endpoint
-        } else {
-            let port = try Self.freePort()
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["moto_server", "-H", "127.0.0.1", "-p", "\(port)"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            moto = p
-            url = "http://127.0.0.1:\(port)"
-            try await Task.sleep(for: .seconds(2))
-        }
+        let (s3, moto) = try await Self.bucket(endpoint)
         defer { if let moto { kill(moto.processIdentifier, SIGKILL) } }
-        let sign = HTTPClient.SigV4(region: "us-east-1", accessKey: "bench", secretKey: "bench")
-        _ = try HTTPClient.request("PUT", url + "/kiln-bench", headers: [("x-amz-content-sha256", "UNSIGNED-PAYLOAD")], sign: sign)
-        let s3 = S3ObjectStore(S3Config(endpoint: url, region: "us-east-1", bucket: "kiln-bench", accessKey: "bench", secretKey: "bench"))
         let root = NSTemporaryDirectory() + "kiln-bench-objstore-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: root) }
         let fs = try FileSystemObjectStore(root: root)
@@ -68,6 +50,30 @@ struct ObjectStoreBenchmark: AsyncParsableCommand {
             print(name.padding(toLength: 12, withPad: " ", startingAt: 0)
                   + String(format: " %16.1f %23.1f %16.1f %22.0f %13.1f", put, multipart, get, Double(ranges) / seconds, Double(ranges * 65_536) / seconds / 1e6))
         }
+    }
+
+    /// The bucket `kiln-bench` at `endpoint`, or on a moto_server started on a
+    /// free 127.0.0.1 port (returned, for the caller to kill).
+    static func bucket(_ endpoint: String?) async throws -> (S3ObjectStore, Process?) {
+        var moto: Process?
+        let url: String
+        if let endpoint {
+            url = endpoint
+        } else {
+            let port = try Self.freePort()
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            p.arguments = ["moto_server", "-H", "127.0.0.1", "-p", "\(port)"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            moto = p
+            url = "http://127.0.0.1:\(port)"
+            try await Task.sleep(for: .seconds(2))
+        }
+        let sign = HTTPClient.SigV4(region: "us-east-1", accessKey: "bench", secretKey: "bench")
+        _ = try HTTPClient.request("PUT", url + "/kiln-bench", headers: [("x-amz-content-sha256", "UNSIGNED-PAYLOAD")], sign: sign)
+        return (S3ObjectStore(S3Config(endpoint: url, region: "us-east-1", bucket: "kiln-bench", accessKey: "bench", secretKey: "bench")), moto)
     }
 
     static func freePort() throws -> Int {

@@ -46,7 +46,7 @@ public enum CacheChunk {
             let keyAt = r.offset
             let n = try r.count()
             guard n <= maxKeyBytes else { throw DecodeError(offset: keyAt, reason: "key of \(n) bytes exceeds \(maxKeyBytes)") }
-            let key = String(decoding: try r.bytes(n), as: UTF8.self)
+            guard let key = String(validating: try r.bytes(n), as: UTF8.self) else { throw DecodeError(offset: keyAt, reason: "key is not UTF-8") }
             let index = try r.uvarint()
             let lengthAt = r.offset
             let length = Int(try r.uint32LE())
