@@ -67,9 +67,7 @@ extension Block: QuerySource {
         for ref in refs { rows += profiles(of: ref, in: range.closed) }
         guard !rows.isEmpty else { return false }
         rows.sort()
-        var sums = totals
-        try await forEachSampleRun(profiles: rows) { stacks, values in sums.add(stacks: stacks, values: values) }
-        totals = sums
+        try await forEachSampleRun(profiles: rows) { stacks, values in totals.add(stacks: stacks, values: values) }
         return true
     }
 
