@@ -24,7 +24,7 @@ enum KilnMain {
         } catch {
             // A bad value from the file: name the file and the key.
             let message = Kiln.message(for: error)
-            if let file, let key = file.entries.first(where: { e in e.arguments.first.map { message.contains($0 + " ") || message.contains($0 + ":") } ?? false })?.key {
+            if let file, Kiln.exitCode(for: error) != .success, let key = file.entries.first(where: { e in e.arguments.first.map { message.contains($0 + " ") || message.contains($0 + ":") } ?? false })?.key {
                 FileHandle.standardError.write(Data("Error: config file \(file.path), key \(key): \(message)\n".utf8))
                 Kiln.exit(withError: ExitCode.validationFailure)
             }
