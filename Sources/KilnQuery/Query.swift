@@ -179,7 +179,7 @@ public struct Query {
     }
 
     /// The selector ANDed with `__profile_type__ = id`.
-    static func typed(_ selector: LabelSelector, _ type: ProfileTypeID) -> LabelSelector {
+    public static func typed(_ selector: LabelSelector, _ type: ProfileTypeID) -> LabelSelector {
         var s = selector
         // Cannot fail: equality matchers compile no regex.
         s.matchers.append(try! LabelMatcher(ReservedLabels.profileType, .equal, type.id))

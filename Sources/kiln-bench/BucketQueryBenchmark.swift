@@ -14,11 +14,7 @@ import KilnStorage
 /// then queried), with the cache filled (warm), and — the baseline, same
 /// run — over the same blocks on local disk.
 ///
-/// The blocks are the reference workload's, cut hourly and compacted as the
-/// daemon would (`CompactionPlanner` defaults), prepared once in `--directory`.
-/// To prepare a day in minutes, one hour of profiles is generated and decoded
-/// once and appended for every hour with its times shifted: the same stacks
-/// every hour, as a steady service has, so every hourly block is alike.
+/// The blocks are `ReferenceBlocks`, prepared once in `--directory`.
 struct BucketQueryBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bucket-query",
@@ -33,15 +29,7 @@ struct BucketQueryBenchmark: AsyncParsableCommand {
 
     func run() async throws {
         let blocksDir = directory + "/blocks"
-        if try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty == false && FileManager.default.fileExists(atPath: blocksDir) {
-            print("reusing the blocks in \(blocksDir)")
-        } else {
-            try await prepare(blocksDir)
-        }
-        var local: [Block] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: blocksDir).sorted() where ULID(name) != nil {
-            local.append(try await Block(path: blocksDir + "/" + name))
-        }
+        let local = try await ReferenceBlocks.open(blocksDir, hours: hours)
         let samples = local.reduce(0) { $0 + $1.meta.stats.samples }
         let bytes = local.reduce(0) { $0 + $1.meta.files.reduce(0) { $0 + $1.size } }
         print(String(format: "%d blocks (levels %@), %.1f M samples, %.1f MB", local.count, local.map { String($0.meta.level) }.joined(separator: ","),
@@ -98,46 +86,5 @@ struct BucketQueryBenchmark: AsyncParsableCommand {
                      afterCold.fetches - opened.fetches, Double(afterCold.fetchedBytes - opened.fetchedBytes) / 1e6))
         print(String(format: "  bucket, warm (best of 3)                %8.1f   (%.2fx local; memory tier %d MiB)", warmMs, warmMs / localMs, cacheMemoryBytes >> 20))
         print(String(format: "  bucket, restarted on a warm disk cache: open %7.1f + query %7.1f   (0 GETs)", reopenMs, restartMs))
-    }
-
-    /// Hourly hot blocks of the reference workload, then compacted with the daemon's default ranges.
-    func prepare(_ dir: String) async throws {
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let workload = ReferenceWorkload()
-        let perHour = 3600 / 15
-        let start: Int64 = 1_700_000_000_000_000_000
-        let t0 = Date()
-        var hourOfProfiles: [IngestProfile] = []
-        for i in 0..<perHour {
-            for s in 0..<ReferenceWorkload.series {
-                let time = start + Int64(i) * ReferenceWorkload.intervalNanos + Int64(s) * 100_000_000
-                hourOfProfiles.append(try PushConverter.convert(labels: workload.labels(series: s), rawProfile: workload.pprof(series: s, index: i, timeNanos: time),
-                                                                id: "", nowNanos: time))
-            }
-        }
-        for hour in 0..<hours {
-            var head = HeadState()
-            for var p in hourOfProfiles {
-                p.timeNanos += Int64(hour) * 3_600_000_000_000
-                head.append(p)
-            }
-            _ = try BlockWriter.write(head, tenant: "bench", ulid: .make(milliseconds: UInt64(hour + 1)), directory: dir, codec: .lz4)
-            FileHandle.standardError.write(Data(String(format: "\rwriting hourly blocks: %d/%d (%.0f s)", hour + 1, hours, Date().timeIntervalSince(t0)).utf8))
-        }
-        FileHandle.standardError.write(Data("\n".utf8))
-        var blocks: [Block] = []
-        for name in try FileManager.default.contentsOfDirectory(atPath: dir).sorted() where ULID(name) != nil {
-            blocks.append(try await Block(path: dir + "/" + name))
-        }
-        var n: UInt64 = 1000
-        while let group = CompactionPlanner().plan(blocks.map(\.meta)) {
-            let sources = blocks.filter { b in group.contains { $0.ulid == b.ulid } }
-            n += 1
-            let meta = try BlockCompactor.compact(sources, tenant: "bench", ulid: .make(milliseconds: n), directory: dir)
-            for s in sources { try FileManager.default.removeItem(atPath: dir + "/" + s.ulid) }
-            blocks.removeAll { b in group.contains { $0.ulid == b.ulid } }
-            blocks.append(try await Block(path: dir + "/" + meta.ulid))
-            FileHandle.standardError.write(Data("compacted \(sources.count) blocks into \(meta.ulid) (level \(meta.level))\n".utf8))
-        }
     }
 }

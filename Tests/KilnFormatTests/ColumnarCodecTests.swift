@@ -80,4 +80,24 @@ import Testing
         // Values at bits 0–2, 3–5, 6–8, 9–11: byte 0 = bits 0, 4, 6, 7 set (0xD1); byte 1 = bit 11 (0x08).
         #expect(w.bytes == [0xD1, 0x08])
     }
+
+    /// The unpacking kernel against `pack`, for every width and every count
+    /// up to two miniblocks: the fast path, the padded tail and their seam.
+    @Test func unpackerReadsWhatPackWrote() throws {
+        var rng = SystemRandomNumberGenerator()
+        for w in 1...64 {
+            let mask: UInt64 = w == 64 ? .max : (1 << UInt64(w)) - 1
+            for count in [1, 2, 3, 7, 8, 9, 15, 16, 17, 63, 64, 65, 127, 128, 129, 255, 256] {
+                let values = (0..<count).map { _ in UInt64.random(in: 0...UInt64.max, using: &rng) & mask }
+                var writer = ByteWriter()
+                BitPacking.pack(values, width: w, into: &writer)
+                #expect(writer.bytes.count == BitPacking.byteCount(values: count, width: w))
+                var out = [UInt64](repeating: 0, count: count)
+                writer.bytes.withUnsafeBytes { src in
+                    out.withUnsafeMutableBufferPointer { BitUnpacker.unpack(count: count, width: w, from: src, into: $0.baseAddress!) }
+                }
+                #expect(out == values, "width \(w), count \(count)")
+            }
+        }
+    }
 }

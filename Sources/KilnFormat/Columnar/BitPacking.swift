@@ -33,38 +33,21 @@ enum BitPacking {
         for i in 0..<n { out.uint8(UInt8(truncatingIfNeeded: word >> UInt64(8 * i))) }
     }
 
-    /// Reads `count` values of `width` bits and hands each to `body`.
+    /// Reads `count` values of `width` bits and appends them to `out`;
+    /// returns the index in `out` of the first.
     /// - Throws: `DecodeError` when fewer than `⌈count·width/8⌉` bytes remain.
-    /// - Complexity: O(count).
-    static func unpack(count: Int, width w: Int, from r: inout ByteReader, _ body: (UInt64) -> Void) throws(DecodeError) {
-        guard w > 0 else {
-            for _ in 0..<count { body(0) }
-            return
-        }
+    /// - Complexity: O(count): one unaligned 64-bit load per value (`BitUnpacker`).
+    static func unpack(count: Int, width w: Int, from r: inout ByteReader, appendingTo out: inout [UInt64]) throws(DecodeError) -> Int {
         guard w <= 64 else { throw r.error("bit width \(w) exceeds 64") }
         let n = byteCount(values: count, width: w)
         guard n <= r.remaining else { throw r.error("bit-packed run of \(count) × \(w) bits needs \(n) bytes, \(r.remaining) left") }
-        let mask: UInt64 = w == 64 ? .max : (1 << UInt64(w)) - 1
-        var position = r.offset
-        let end = r.offset + n
-        var acc: UInt64 = 0
-        var bits = 0
-        for _ in 0..<count {
-            if bits >= w {
-                body(acc & mask)
-                acc = w == 64 ? 0 : acc >> UInt64(w)
-                bits -= w
-            } else {
-                var next: UInt64 = 0
-                let take = min(8, end - position)
-                for i in 0..<take { next |= UInt64(r.bytes[position + i]) << UInt64(8 * i) }
-                position += take
-                let used = w - bits
-                body((acc | next << UInt64(bits)) & mask)
-                acc = used == 64 ? 0 : next >> UInt64(used)
-                bits = 8 * take - used
-            }
+        let first = out.count
+        out.append(contentsOf: repeatElement(0, count: count))
+        if w > 0 {
+            let source = UnsafeRawBufferPointer(rebasing: r.bytes[r.offset..<(r.offset + n)])
+            out.withUnsafeMutableBufferPointer { p in BitUnpacker.unpack(count: count, width: w, from: source, into: p.baseAddress! + first) }
         }
         try r.skip(n)
+        return first
     }
 }

@@ -31,9 +31,12 @@ enum DeltaEncoding {
             let n = min(left, ColumnarFormat.miniblockSize)
             let low = UInt64(bitPattern: try r.varint())
             let width = Int(try r.uint8())
-            try BitPacking.unpack(count: n, width: width, from: &r) {
-                previous = previous &+ low &+ $0
-                out.append(previous)
+            let first = try BitPacking.unpack(count: n, width: width, from: &r, appendingTo: &out)
+            out.withUnsafeMutableBufferPointer { p in
+                for i in first..<(first + n) {
+                    previous = previous &+ low &+ p[i]
+                    p[i] = previous
+                }
             }
             left -= n
         }

@@ -33,7 +33,14 @@ enum FrameOfReferenceEncoding {
             let gcd = try r.uvarint()
             guard gcd >= 1 else { throw r.error("frame-of-reference divisor 0") }
             let width = Int(try r.uint8())
-            try BitPacking.unpack(count: n, width: width, from: &r) { out.append(low &+ $0 &* gcd) }
+            let first = try BitPacking.unpack(count: n, width: width, from: &r, appendingTo: &out)
+            out.withUnsafeMutableBufferPointer { p in
+                if gcd == 1 {
+                    for i in first..<(first + n) { p[i] = low &+ p[i] }
+                } else {
+                    for i in first..<(first + n) { p[i] = low &+ p[i] &* gcd }
+                }
+            }
             left -= n
         }
     }

@@ -33,6 +33,11 @@ extension Block {
         return lo
     }
 
+    /// Samples of series `ref`'s profiles in `range`.
+    public func sampleCount(of ref: UInt32, in range: ClosedRange<Int64>) -> Int {
+        profiles(of: ref, in: range).reduce(0) { $0 + profileSampleCount[$1] }
+    }
+
     public func profileTimeNanos(_ row: Int) -> Int64 { profileTime[row] }
     public func profileTotalValue(_ row: Int) -> Int64 { profileTotal[row] }
 
