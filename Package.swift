@@ -55,7 +55,9 @@ let package = Package(
             exclude: ["proto"],
             swiftSettings: swiftSettings
         ),
-        .target(name: "KilnFormat", dependencies: ["KilnModel", "KilnCompression"], swiftSettings: swiftSettings),
+        // Kernels needing CPU instructions Swift cannot name (hardware CRC32C).
+        .target(name: "CKilnKernels"),
+        .target(name: "KilnFormat", dependencies: ["KilnModel", "KilnCompression", "CKilnKernels"], swiftSettings: swiftSettings),
         .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof"], swiftSettings: swiftSettings),
         .target(
             name: "KilnStorage",

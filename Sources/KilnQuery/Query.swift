@@ -11,6 +11,9 @@ public struct Query {
     let head: Head?
     let fixed: [any QuerySource]
     let onBlockError: (Block, any Error) -> Void
+    /// How finely a merge cuts a block's samples into units of parallel work
+    /// (see `defaultSamplesPerUnit`); tests lower it to exercise the split.
+    public var samplesPerUnit = Query.defaultSamplesPerUnit
 
     /// A query over a tenant's data (none when `head` is nil).
     public init(_ head: Head?, onBlockError: @escaping (Block, any Error) -> Void = { _, _ in }) {
@@ -35,22 +38,6 @@ public struct Query {
         let (frozen, blocks) = head.snapshot { live in body(copy live) }
         for f in frozen { body(f.state) }
         for b in blocks { body(b) }
-    }
-
-    /// Like `forEachSource`, for reads of samples: `live` runs on the live
-    /// head under its lock, `body` on every other source; a `BlockError` goes
-    /// to `onBlockError`, any other error ends the query.
-    func forEachSource(live: (borrowing HeadState) -> Void, _ body: (any QuerySource) async throws -> Void) async throws {
-        func guarded(_ source: any QuerySource) async throws {
-            do { try await body(source) } catch let e as BlockError {
-                if let b = source as? Block { onBlockError(b, e) } else { throw e }
-            }
-        }
-        for source in fixed { try await guarded(source) }
-        guard let head else { return }
-        let (frozen, blocks) = head.snapshot { s in live(s) }
-        for f in frozen { try await guarded(f.state) }
-        for b in blocks { try await guarded(b) }
     }
 
     /// Distinct profile types with data in `range`, sorted by ID.
@@ -108,17 +95,9 @@ public struct Query {
         let typed = Self.typed(selector, profileType)
         var builder = FlameGraphBuilder()
         var any = false
-        func add(_ totals: StackTotals, _ symbols: SymbolView) {
+        try await mergeTotals(of: typed, in: range) { totals, symbols in
             builder.add(totals.values, symbols: symbols)
             any = true
-        }
-        try await forEachSource(live: { live in
-            let symbols = live.symbols.view
-            var totals = StackTotals(stackCount: symbols.stackCount)
-            if live.addSamples(of: live.select(typed), in: range, to: &totals) { add(totals, symbols) }
-        }) { s in
-            var totals = StackTotals(stackCount: s.symbolView.stackCount)
-            if try await s.addSamples(of: s.select(typed), in: range, to: &totals) { add(totals, s.symbolView) }
         }
         return any ? builder.render(maxNodes: maxNodes) : .empty
     }

@@ -4,7 +4,7 @@ import KilnStorage
 /// What the query kernels read, the same for the live head, a frozen head
 /// and a block: series by selector, their labels, their profiles' times and
 /// totals, and per-stack sums over the source's own symbol ids.
-public protocol QuerySource {
+public protocol QuerySource: Sendable {
     var symbolView: SymbolView { get }
     func select(_ selector: LabelSelector) -> [UInt32]
     func labels(of ref: UInt32) -> LabelSet
@@ -63,12 +63,22 @@ extension Block: QuerySource {
     }
 
     public func addSamples(of refs: [UInt32], in range: TimeRange, to totals: inout StackTotals) async throws -> Bool {
+        let rows = profileRows(of: refs, in: range)
+        guard !rows.isEmpty else { return false }
+        try await addSamples(ofRows: rows, to: &totals)
+        return true
+    }
+
+    /// Rows of the profiles of `refs` in `range`, ascending.
+    func profileRows(of refs: [UInt32], in range: TimeRange) -> [Int] {
         var rows: [Int] = []
         for ref in refs { rows += profiles(of: ref, in: range.closed) }
-        guard !rows.isEmpty else { return false }
-        rows.sort()
+        return rows.sorted()
+    }
+
+    /// Adds the samples of profile `rows` (ascending) to `totals`.
+    func addSamples(ofRows rows: [Int], to totals: inout StackTotals) async throws {
         try await forEachSampleRun(profiles: rows) { stacks, values in totals.add(stacks: stacks, values: values) }
-        return true
     }
 
     public var timeBounds: ClosedRange<Int64>? {

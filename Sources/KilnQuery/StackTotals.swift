@@ -29,4 +29,15 @@ public struct StackTotals: Sendable {
             }
         }
     }
+
+    /// Adds `other`'s totals, id by id (partial sums of one source).
+    /// - Precondition: both were sized for the same source.
+    public mutating func add(_ other: StackTotals) {
+        precondition(other.values.count == values.count)
+        other.values.withUnsafeBufferPointer { o in
+            values.withUnsafeMutableBufferPointer { t in
+                for i in 0..<t.count { t[i] &+= o[i] }
+            }
+        }
+    }
 }

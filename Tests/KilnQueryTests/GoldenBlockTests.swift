@@ -57,6 +57,12 @@ import Testing
             #expect(block.meta.version == 1 && block.meta.codec == codec.name && block.meta.tenant == "golden")
             #expect(block.meta.stats.series == 12 && block.meta.stats.profiles == 18 && block.meta.stats.samples == 2916)
             #expect(try await BlockTests.answers(Query(sources: [block])) == expected)
+            // Cut into units of a few profiles, merged by parallel tasks: the same answers.
+            var split = Query(sources: [block, try Self.head(), block])
+            split.samplesPerUnit = 100
+            var whole = Query(sources: [block, try Self.head(), block])
+            whole.samplesPerUnit = .max
+            #expect(try await BlockTests.answers(split) == BlockTests.answers(whole))
         }
     }
 
@@ -100,9 +106,11 @@ import Testing
         }
         let block = try await Block(path: blockDir)
         var reported: [String] = []
-        let graph = try await Query(sources: [block]) { _, error in reported.append("\(error)") }
-            .mergeStacktraces(profileType: try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds"),
-                              selector: LabelSelector(), range: .all, maxNodes: 100)
+        // In units of a few profiles: the bad page fails one unit, the block is reported once.
+        var query = Query(sources: [block]) { _, error in reported.append("\(error)") }
+        query.samplesPerUnit = 50
+        let graph = try await query.mergeStacktraces(profileType: try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds"),
+                                                     selector: LabelSelector(), range: .all, maxNodes: 100)
         #expect(graph == .empty, "\(c.name): the corrupt block contributes nothing")
         #expect(reported.count == 1 && reported[0].contains(BlockSchema.profilesFile) && reported[0].contains("at byte"), "\(c.name): \(reported)")
     }

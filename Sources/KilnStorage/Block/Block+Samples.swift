@@ -38,6 +38,8 @@ extension Block {
         profiles(of: ref, in: range).reduce(0) { $0 + profileSampleCount[$1] }
     }
 
+    public func sampleCount(ofProfile row: Int) -> Int { profileSampleCount[row] }
+
     public func profileTimeNanos(_ row: Int) -> Int64 { profileTime[row] }
     public func profileTotalValue(_ row: Int) -> Int64 { profileTotal[row] }
 
@@ -50,7 +52,6 @@ extension Block {
     public func forEachSampleRun(profiles rows: [Int], _ body: (ArraySlice<UInt64>, ArraySlice<UInt64>) throws -> Void) async throws {
         let ranges = rows.map { profileFirstSample[$0]..<(profileFirstSample[$0] + profileSampleCount[$0]) }.filter { !$0.isEmpty }
         guard !ranges.isEmpty else { return }
-        let stackPages = samples.pages(column: 0)
         // The pages the rows touch: both passes below walk them the same way.
         var needed: [Int] = []
         var r = 0
@@ -59,7 +60,6 @@ extension Block {
             guard r < ranges.count else { break }
             if ranges[r].lowerBound < page.rowRange.upperBound { needed.append(p) }
         }
-        let valuePages = samples.pages(column: 1)
         try await files.prefetch(BlockSchema.profilesFile, needed.flatMap { [stackPages[$0].range, valuePages[$0].range] })
         r = 0
         for p in needed {
@@ -92,11 +92,12 @@ extension Block {
 
     /// Page `p` of the stack and value columns from their bytes, checked.
     func decodePages(_ p: Int, _ stackBytes: [UInt8], _ valueBytes: [UInt8]) throws -> ([UInt64], [UInt64]) {
-        let page = samples.pages(column: 0)[p]
+        let page = stackPages[p]
         let stacks = try decodePage(stackBytes, page)
-        let values = try decodePage(valueBytes, samples.pages(column: 1)[p])
-        if let bad = stacks.first(where: { $0 >= UInt64(symbols.stackCount) }) {
-            throw BlockError(path: profilesPath, offset: page.offset, reason: "stack id \(bad) out of range (\(symbols.stackCount) stacks)")
+        let values = try decodePage(valueBytes, valuePages[p])
+        let largest = stacks.withUnsafeBufferPointer { ids in ids.reduce(0) { max($0, $1) } }
+        if !stacks.isEmpty && largest >= UInt64(symbols.stackCount) {
+            throw BlockError(path: profilesPath, offset: page.offset, reason: "stack id \(largest) out of range (\(symbols.stackCount) stacks)")
         }
         return (stacks, values)
     }
@@ -130,7 +131,7 @@ extension Block {
             let end = first + block.profileSampleCount[row]
             var out: [(stack: UInt64, value: UInt64)] = []
             out.reserveCapacity(end - first)
-            let pages = block.samples.pages(column: 0)
+            let pages = block.stackPages
             var i = first
             while i < end {
                 if page < 0 || !pages[page].rowRange.contains(i) {
@@ -151,8 +152,8 @@ extension Block {
 
     /// Page `p` of the stack and value columns, read from local files and checked.
     func readPages(_ p: Int, _ files: LocalBlockFiles) throws -> ([UInt64], [UInt64]) {
-        try decodePages(p, try files.readNow(BlockSchema.profilesFile, samples.pages(column: 0)[p].range),
-                        try files.readNow(BlockSchema.profilesFile, samples.pages(column: 1)[p].range))
+        try decodePages(p, try files.readNow(BlockSchema.profilesFile, stackPages[p].range),
+                        try files.readNow(BlockSchema.profilesFile, valuePages[p].range))
     }
 
     /// Series `ref`'s profile rows, all of them.

@@ -23,7 +23,9 @@ public final class Block: Sendable {
     let profileDuration: [Int64]
     let profileFirstSample: [Int]
     let profileSampleCount: [Int]
-    let samples: TableMeta
+    /// The pages of the samples table's stack and value columns (aligned: page `p` of each covers the same rows).
+    let stackPages: [PageLocation]
+    let valuePages: [PageLocation]
 
     public var ulid: String { meta.ulid }
     public var seriesCount: Int { labels.count }
@@ -78,7 +80,8 @@ public final class Block: Sendable {
               samples.pages(column: 0).map(\.rowRange) == samples.pages(column: 1).map(\.rowRange) else {
             throw BlockError(path: profilesPath, offset: nil, reason: "no samples table with aligned stack and value pages")
         }
-        self.samples = samples
+        stackPages = samples.pages(column: 0)
+        valuePages = samples.pages(column: 1)
 
         // Validate every reference, then build the in-memory structures.
         func check(_ ok: Bool, _ file: String, _ why: @autoclosure () -> String) throws {
