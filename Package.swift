@@ -68,7 +68,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "KilnQuery", dependencies: ["KilnModel", "KilnStorage"], swiftSettings: swiftSettings),
+        .target(name: "KilnQuery", dependencies: ["KilnModel", "KilnPprof", "KilnStorage"], swiftSettings: swiftSettings),
 
         // MARK: - I/O libraries
 

@@ -1,4 +1,5 @@
 import KilnModel
+import KilnPprof
 import KilnStorage
 
 /// The query semantics of shared/reference/pyroscope-api.md §2 and §8,
@@ -100,6 +101,24 @@ public struct Query {
             any = true
         }
         return any ? builder.render(maxNodes: maxNodes) : .empty
+    }
+
+    /// The merged pprof profile of every profile of `profileType` whose
+    /// series matches `selector`, in `range` (`SelectMergeProfile`): one
+    /// sample type, every distinct stack with its summed value, symbols with
+    /// mappings, files and lines. Empty when nothing matches.
+    /// - Throws: the error of a block that cannot be read (see the type's doc).
+    public func mergeProfile(profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange) async throws -> Profile {
+        var merger = PprofMerger()
+        var any = false
+        try await mergeTotals(of: Self.typed(selector, profileType), in: range) { totals, symbols in
+            merger.add(totals.values, symbols: symbols)
+            any = true
+        }
+        guard any else { return Profile() }
+        let start = range.startNanos == .min ? 0 : range.startNanos
+        let duration = range.endNanos == .max || range.startNanos == .min ? 0 : range.endNanos - range.startNanos
+        return merger.build(profileType, timeNanos: start, durationNanos: duration)
     }
 
     /// Time series of per-profile totals, bucketed by `stepMs` with points at

@@ -19,8 +19,11 @@ struct QueryBenchmark: AsyncParsableCommand {
     @Option(help: "Directory of the prepared blocks (written when it has none; reused otherwise).") var directory: String
     @Option(help: "Warm runs per query.") var runs = 10
     @Option(help: "Write the results as JSON to this file.") var json: String?
+    @Option(help: "Also write the rows the queries read to this directory (for tools/bench/duckdb_compare.py).") var exportRows: String?
 
     struct Result: Codable {
+        /// Stable key for scripts: flame24h, flame1h, series24h, labelValues24h.
+        var key: String
         var name: String
         var samples: Int
         var coldMs: Double
@@ -49,24 +52,24 @@ struct QueryBenchmark: AsyncParsableCommand {
         let serviceSamples = blocks.reduce(0) { total, b in
             total + b.select(Query.typed(service, cpu)).reduce(0) { $0 + b.sampleCount(of: $1, in: lastHour.closed) }
         }
-        let mix: [(String, Int, () async throws -> Void)] = [
-            ("flame graph, \(hours) h, whole tenant", cpuSamples, {
+        let mix: [(String, String, Int, () async throws -> Void)] = [
+            ("flame24h", "flame graph, \(hours) h, whole tenant", cpuSamples, {
                 _ = try await query.mergeStacktraces(profileType: cpu, selector: LabelSelector(), range: .milliseconds(startMs, endMs), maxNodes: 16_384)
             }),
-            ("flame graph, 1 h, one service", serviceSamples, {
+            ("flame1h", "flame graph, 1 h, one service", serviceSamples, {
                 _ = try await query.mergeStacktraces(profileType: cpu, selector: service, range: lastHour, maxNodes: 16_384)
             }),
-            ("series, \(hours) h, by service_name", 0, {
+            ("series24h", "series, \(hours) h, by service_name", 0, {
                 _ = query.selectSeries(TimeSeriesQuery(profileType: cpu, selector: LabelSelector(), startMs: startMs, endMs: endMs,
                                                        stepMs: 60_000, groupBy: ["service_name"]))
             }),
-            ("label values, \(hours) h", 0, {
+            ("labelValues24h", "label values, \(hours) h", 0, {
                 _ = query.labelValues(name: "pod", selector: LabelSelector(), range: .milliseconds(startMs, endMs))
             }),
         ]
         var results: [Result] = []
         print("query                                    samples      cold ms    p50 ms    p90 ms    p99 ms   M samples/s (p50)")
-        for (name, n, body) in mix {
+        for (key, name, n, body) in mix {
             var t = Date()
             try await body()
             let cold = Date().timeIntervalSince(t) * 1000
@@ -78,11 +81,16 @@ struct QueryBenchmark: AsyncParsableCommand {
             }
             times.sort()
             func pct(_ p: Double) -> Double { times[min(times.count - 1, Int((Double(times.count - 1) * p).rounded()))] }
-            let r = Result(name: name, samples: n, coldMs: cold, p50Ms: pct(0.5), p90Ms: pct(0.9), p99Ms: pct(0.99),
+            let r = Result(key: key, name: name, samples: n, coldMs: cold, p50Ms: pct(0.5), p90Ms: pct(0.9), p99Ms: pct(0.99),
                            samplesPerSecond: n > 0 ? Double(n) / (pct(0.5) / 1000) : 0)
             results.append(r)
             print(name.padding(toLength: 40, withPad: " ", startingAt: 0)
                   + String(format: " %8.1fM %11.1f %9.1f %9.1f %9.1f %13.1f", Double(n) / 1e6, r.coldMs, r.p50Ms, r.p90Ms, r.p99Ms, r.samplesPerSecond / 1e6))
+        }
+        if let exportRows {
+            let t = Date()
+            let rows = try await RowExport.write(blocks, type: cpu, to: exportRows)
+            print(String(format: "exported %d sample rows to %@ in %.1f s", rows, exportRows, Date().timeIntervalSince(t)))
         }
         if let json {
             let e = JSONEncoder()

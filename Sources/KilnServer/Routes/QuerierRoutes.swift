@@ -1,5 +1,6 @@
 import Hummingbird
 import KilnModel
+import KilnPprof
 import KilnProto
 import KilnQuery
 import KilnStorage
@@ -25,12 +26,12 @@ struct QuerierRoutes: Sendable {
         route(router, "LabelValues", Types_V1_LabelValuesRequest.self, labelValues)
         route(router, "Series", Querier_V1_SeriesRequest.self, series)
         route(router, "SelectMergeStacktraces", Querier_V1_SelectMergeStacktracesRequest.self, selectMergeStacktraces)
+        route(router, "SelectMergeProfile", Querier_V1_SelectMergeProfileRequest.self, selectMergeProfile)
         route(router, "SelectSeries", Querier_V1_SelectSeriesRequest.self, selectSeries)
         route(router, "GetProfileStats", Types_V1_GetProfileStatsRequest.self, profileStats)
         // Declared by the service; answered `unimplemented` until the query
         // engine issue adds them.
         unimplemented(router, "SelectMergeSpanProfile", Querier_V1_SelectMergeSpanProfileRequest.self)
-        unimplemented(router, "SelectMergeProfile", Querier_V1_SelectMergeProfileRequest.self)
         unimplemented(router, "SelectHeatmap", Querier_V1_SelectHeatmapRequest.self)
         unimplemented(router, "Diff", Querier_V1_DiffRequest.self)
         unimplemented(router, "AnalyzeQuery", Querier_V1_AnalyzeQueryRequest.self)
@@ -133,6 +134,17 @@ struct QuerierRoutes: Sendable {
         var out = Querier_V1_SelectMergeStacktracesResponse()
         out.flamegraph = Self.flameGraph(graph)
         return out
+    }
+
+    /// `SelectMergeProfile`: the merged profile as pprof (shared/reference/pyroscope-api.md §2.8).
+    /// `max_nodes` is not enforced, as in Pyroscope without its tenant limit.
+    func selectMergeProfile(_ r: Querier_V1_SelectMergeProfileRequest, _ query: Query) async throws -> Google_V1_Profile {
+        let type = try Self.profileType(r.profileTypeID)
+        let selector = try Self.selector([r.labelSelector])
+        let range = try Self.range(r.start, r.end)
+        try Self.rejectUnsupportedFilters(stackTraceSelector: r.hasStackTraceSelector, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
+        let profile = try await query.mergeProfile(profileType: type, selector: selector, range: range)
+        return try Google_V1_Profile(serializedBytes: PprofEncoder.encode(profile))
     }
 
     func selectSeries(_ r: Querier_V1_SelectSeriesRequest, _ query: Query) throws -> Querier_V1_SelectSeriesResponse {

@@ -1,0 +1,45 @@
+import Foundation
+import KilnProto
+import KilnTestSupport
+import SwiftProtobuf
+import Testing
+
+/// `SelectMergeProfile` on the real daemon, read by the real `go tool pprof`:
+/// the same Go CPU profile pushed by two services, one copy in a block
+/// (flushed) and one in the head, merges to twice the reference figures of
+/// `go tool pprof -top` on the original (testdata/pprof/go-cpu.top.txt).
+@Suite struct MergeProfileEndToEndTests {
+    @Test func goToolPprofReadsTheMergedProfile() throws {
+        let server = try KilnServerProcess()
+        let client = ConnectClient(server: server)
+        let cpu = try TestData.bytes("pprof/go-cpu.pb.gz")
+        try client.push([([("__name__", "process_cpu"), ("service_name", "a")], [cpu])])
+        #expect(try server.post("/ingester/flush", body: []).status == 200)
+        try client.push([([("__name__", "process_cpu"), ("service_name", "b")], [cpu])])
+
+        var request = Querier_V1_SelectMergeProfileRequest()
+        request.profileTypeID = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
+        request.labelSelector = "{}"
+        let merged: Google_V1_Profile = try client.call("/querier.v1.QuerierService/SelectMergeProfile", request)
+        #expect(merged.sampleType.count == 1)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-merged-\(UUID().uuidString).pb")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(try merged.serializedBytes() as [UInt8]).write(to: file)
+        let top = try Subprocess.run(["go", "tool", "pprof", "-top", "-nodecount=3", file.path], environment: ["HOME": NSTemporaryDirectory()])
+        #expect(top.status == 0, "go tool pprof: \(top.stderr)")
+        #expect(top.stdout.contains("19.82s total"), "\(top.stdout)")
+        #expect(top.stdout.range(of: #"6\.32s\s+31\.89%\s+31\.89%\s+6\.32s\s+31\.89%\s+crypto/sha256\.block"#, options: .regularExpression) != nil, "\(top.stdout)")
+
+        // One service only: the original figures.
+        request.labelSelector = #"{service_name="b"}"#
+        let one: Google_V1_Profile = try client.call("/querier.v1.QuerierService/SelectMergeProfile", request)
+        try Data(try one.serializedBytes() as [UInt8]).write(to: file)
+        let single = try Subprocess.run(["go", "tool", "pprof", "-top", "-nodecount=3", file.path], environment: ["HOME": NSTemporaryDirectory()])
+        #expect(single.stdout.contains("9.91s total") && single.stdout.contains("crypto/sha256.block"), "\(single.stdout)")
+
+        // Nothing selected: an empty profile, 200.
+        request.labelSelector = #"{service_name="none"}"#
+        let empty: Google_V1_Profile = try client.call("/querier.v1.QuerierService/SelectMergeProfile", request)
+        #expect(empty.sample.isEmpty)
+    }
+}
