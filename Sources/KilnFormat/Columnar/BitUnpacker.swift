@@ -9,10 +9,10 @@
 ///
 /// Cost: a few instructions per value, no bounds checks, no allocation —
 /// this loop decodes every stack id and value a query reads.
-enum BitUnpacker {
+public enum BitUnpacker {
     /// - Precondition: `1 ≤ width ≤ 64`; `source.count ≥ ⌈count·width/8⌉`;
     ///   `destination` has room for `count` values.
-    static func unpack(count: Int, width: Int, from source: UnsafeRawBufferPointer, into destination: UnsafeMutablePointer<UInt64>) {
+    public static func unpack(count: Int, width: Int, from source: UnsafeRawBufferPointer, into destination: UnsafeMutablePointer<UInt64>) {
         precondition(width >= 1 && width <= 64 && source.count >= BitPacking.byteCount(values: count, width: width))
         guard count > 0, let base = source.baseAddress else { return }
         let mask: UInt64 = width == 64 ? .max : (1 << UInt64(width)) - 1
