@@ -28,17 +28,26 @@ extension Query {
     /// has been: memory holds the totals of the sources in flight, not of all.
     ///
     /// A `BlockError` drops that source (reported once to `onBlockError`);
-    /// any other error cancels the merge and is thrown.
+    /// any other error cancels the merge and is thrown. The budget is checked
+    /// before any page is read (`QueryError.tooLarge`, from the index's sample
+    /// counts) and between pages (`QueryError.deadlineExceeded`, cancellation).
     func mergeTotals(of selector: LabelSelector, in range: TimeRange,
                      combine: (StackTotals, SymbolView) -> Void) async throws {
         var sources: [any QuerySource] = fixed
         var live: (StackTotals, SymbolView)?
+        var selectedSamples = 0
         if let head {
+            let limit = budget.maxSamples ?? .max
             let (frozen, blocks) = head.snapshot { s in
+                let refs = s.select(selector)
+                selectedSamples = s.sampleCount(of: refs, in: range)
+                // Over budget: sum nothing; the check below throws.
+                guard selectedSamples <= limit else { return }
                 let symbols = s.symbols.view
                 var totals = StackTotals(stackCount: symbols.stackCount)
-                if s.addSamples(of: s.select(selector), in: range, to: &totals) { live = (totals, symbols) }
+                if s.addSamples(of: refs, in: range, to: &totals) { live = (totals, symbols) }
             }
+            if selectedSamples > limit { throw QueryError.tooLarge(samples: selectedSamples, limit: limit) }
             sources += frozen.map(\.state) as [any QuerySource]
             sources += blocks as [any QuerySource]
         }
@@ -48,6 +57,7 @@ extension Query {
         var unitsLeft = [Int](repeating: 0, count: sources.count)
         for (i, s) in sources.enumerated() {
             guard let block = s as? Block else {
+                selectedSamples += s.sampleCount(of: s.select(selector), in: range)
                 units.append(Unit(source: i, rows: nil))
                 unitsLeft[i] = 1
                 continue
@@ -56,6 +66,7 @@ extension Query {
             for row in block.profileRows(of: block.select(selector), in: range) {
                 piece.append(row)
                 pieceSamples += block.sampleCount(ofProfile: row)
+                selectedSamples += block.sampleCount(ofProfile: row)
                 if pieceSamples >= samplesPerUnit {
                     units.append(Unit(source: i, rows: piece))
                     unitsLeft[i] += 1
@@ -67,6 +78,10 @@ extension Query {
                 unitsLeft[i] += 1
             }
         }
+
+        if let limit = budget.maxSamples, selectedSamples > limit { throw QueryError.tooLarge(samples: selectedSamples, limit: limit) }
+        try budget.check()
+        let budget = self.budget
 
         enum Outcome: Sendable {
             case totals(StackTotals?)
@@ -96,8 +111,11 @@ extension Query {
                 group.addTask {
                     var totals = StackTotals(stackCount: source.symbolView.stackCount)
                     do {
+                        try budget.check()
                         if let rows = unit.rows, let block = source as? Block {
-                            try await block.addSamples(ofRows: rows, to: &totals)
+                            try await block.forEachSampleRun(profiles: rows, checkpoint: budget.check) { stacks, values in
+                                totals.add(stacks: stacks, values: values)
+                            }
                             return (unit, .totals(totals))
                         }
                         let any = try await source.addSamples(of: source.select(selector), in: range, to: &totals)

@@ -15,6 +15,8 @@ public struct Query {
     /// How finely a merge cuts a block's samples into units of parallel work
     /// (see `defaultSamplesPerUnit`); tests lower it to exercise the split.
     public var samplesPerUnit = Query.defaultSamplesPerUnit
+    /// The deadline and sample limit this query runs under.
+    public var budget = QueryBudget()
 
     /// A query over a tenant's data (none when `head` is nil).
     public init(_ head: Head?, onBlockError: @escaping (Block, any Error) -> Void = { _, _ in }) {

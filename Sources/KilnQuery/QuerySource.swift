@@ -17,10 +17,22 @@ public protocol QuerySource: Sendable {
     func addSamples(of refs: [UInt32], in range: TimeRange, to totals: inout StackTotals) async throws -> Bool
     /// Earliest and latest profile time, nil when empty.
     var timeBounds: ClosedRange<Int64>? { get }
+    /// Samples of the profiles of `refs` in `range`, from the index alone (for query budgets).
+    func sampleCount(of refs: [UInt32], in range: TimeRange) -> Int
 }
 
 extension HeadState: QuerySource {
     public var symbolView: SymbolView { symbols.view }
+
+    public func sampleCount(of refs: [UInt32], in range: TimeRange) -> Int {
+        var n = 0
+        for ref in refs {
+            let s = series[Int(ref)]
+            guard s.hasProfiles(in: range.closed) else { continue }
+            for i in 0..<s.profileCount where range.contains(s.timeNanos[i]) { n += Int(s.sampleCounts[i]) }
+        }
+        return n
+    }
     public func labels(of ref: UInt32) -> LabelSet { series[Int(ref)].labels }
     public func hasProfiles(_ ref: UInt32, in range: ClosedRange<Int64>) -> Bool { series[Int(ref)].hasProfiles(in: range) }
 
@@ -56,6 +68,10 @@ extension HeadState: QuerySource {
 
 extension Block: QuerySource {
     public var symbolView: SymbolView { symbols }
+
+    public func sampleCount(of refs: [UInt32], in range: TimeRange) -> Int {
+        refs.reduce(0) { $0 + sampleCount(of: $1, in: range.closed) }
+    }
     public func labels(of ref: UInt32) -> LabelSet { labels[Int(ref)] }
 
     public func forEachProfile(of ref: UInt32, in range: TimeRange, _ body: (Int64, Int64) -> Void) {

@@ -11,5 +11,12 @@ public struct ServerConfig: Sendable {
     /// Largest decompressed body or pprof payload: 64 MiB (bounds a "zip bomb").
     public var maxDecompressedBytes = 64 << 20
 
+    /// Longest a query may run; a client's shorter `Connect-Timeout-Ms` wins.
+    /// Grafana gives up on a data-source request after 30 s by default.
+    public var queryTimeout: Duration = .seconds(60)
+    /// Most samples one flame graph or profile merge may read: 2 G is about
+    /// three weeks of the reference workload, a few seconds of decoding.
+    public var queryMaxSamples = 2_000_000_000
+
     public init() {}
 }

@@ -60,6 +60,12 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("server.max-decompressed-bytes"), help: "Largest decompressed body or pprof payload accepted.")
     var maxDecompressedBytes = ServerConfig().maxDecompressedBytes
 
+    @Option(name: .customLong("query.timeout"), help: "Longest a query may run (s, m, h); a client's shorter Connect-Timeout-Ms wins.")
+    var queryTimeout = "60s"
+
+    @Option(name: .customLong("query.max-samples"), help: "Most samples one flame graph or profile merge may read; larger queries get 400 and a message.")
+    var queryMaxSamples = ServerConfig().queryMaxSamples
+
     @Option(name: .customLong("log.level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -144,6 +150,9 @@ struct Kiln: AsyncParsableCommand {
         _ = try retentionNanos()
         _ = try objectStore()
         _ = try cacheOptions()
+        guard try Self.parseDuration(queryTimeout, flag: "--query.timeout") > 0, queryMaxSamples > 0 else {
+            throw ValidationError("--query.timeout and --query.max-samples must be positive")
+        }
         _ = try Self.parseDuration(uploadGracePeriod, flag: "--storage.upload-grace-period")
     }
 
@@ -210,6 +219,8 @@ struct Kiln: AsyncParsableCommand {
         config.port = port
         config.maxRequestBodyBytes = maxRequestBodyBytes
         config.maxDecompressedBytes = maxDecompressedBytes
+        config.queryTimeout = .nanoseconds(try Self.parseDuration(queryTimeout, flag: "--query.timeout"))
+        config.queryMaxSamples = queryMaxSamples
         var walOptions = WriteAheadLog.Options()
         walOptions.segmentSize = walSegmentSize
         walOptions.sync = walSync == "interval"

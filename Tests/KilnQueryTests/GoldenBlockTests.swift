@@ -115,3 +115,33 @@ import Testing
         #expect(reported.count == 1 && reported[0].contains(BlockSchema.profilesFile) && reported[0].contains("at byte"), "\(c.name): \(reported)")
     }
 }
+
+/// A query over budget stops: too many samples before any page is read, a
+/// passed deadline between pages; within budget, the same answer as without.
+@Suite struct QueryBudgetTests {
+    @Test func budgetsStopQueriesWithAClearError() async throws {
+        let block = try await Block(path: TestData.url("blocks/" + GoldenBlockTests.cases()[0].ulid.string).path)
+        let cpu = try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds")
+        let free = try await Query(sources: [block]).mergeStacktraces(profileType: cpu, selector: LabelSelector(), range: .all, maxNodes: 100)
+
+        var small = Query(sources: [block])
+        small.budget = QueryBudget(maxSamples: 10)
+        do {
+            _ = try await small.mergeStacktraces(profileType: cpu, selector: LabelSelector(), range: .all, maxNodes: 100)
+            Issue.record("a query over its sample limit answered")
+        } catch let e as QueryError {
+            guard case .tooLarge(let samples, 10) = e else { Issue.record("\(e)"); return }
+            #expect(samples > 10 && "\(e)".contains("--query.max-samples"))
+        }
+
+        var late = Query(sources: [block])
+        late.budget = QueryBudget(timeout: .zero)
+        await #expect(throws: QueryError.deadlineExceeded(.zero)) {
+            try await late.mergeProfile(profileType: cpu, selector: LabelSelector(), range: .all)
+        }
+
+        var ample = Query(sources: [block])
+        ample.budget = QueryBudget(timeout: .seconds(60), maxSamples: 1_000_000)
+        #expect(try await ample.mergeStacktraces(profileType: cpu, selector: LabelSelector(), range: .all, maxNodes: 100) == free)
+    }
+}

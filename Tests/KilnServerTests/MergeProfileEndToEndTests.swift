@@ -43,3 +43,21 @@ import Testing
         #expect(empty.sample.isEmpty)
     }
 }
+
+/// Query budgets on the daemon: `--query.max-samples` refuses a merge that
+/// is too large with 400 and the limit's name; a malformed
+/// `Connect-Timeout-Ms` is 400; a valid one is honoured without harm.
+@Suite struct QueryBudgetEndToEndTests {
+    @Test func budgetsAnswerWithClearErrors() throws {
+        let server = try KilnServerProcess(arguments: ["--query.max-samples", "10"])
+        try ConnectClient(server: server).push([([("__name__", "process_cpu"), ("service_name", "a")], [try TestData.bytes("pprof/go-cpu.pb.gz")])])
+        let body = Array(#"{"profile_typeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","label_selector":"{}","start":1,"end":4000000000000}"#.utf8)
+        let json = ("Content-Type", "application/json")
+        let tooLarge = try server.post("/querier.v1.QuerierService/SelectMergeStacktraces", headers: [json], body: body)
+        #expect(tooLarge.status == 400 && tooLarge.text.contains("more than the limit of 10 ") && tooLarge.text.contains("invalid_argument"), "\(tooLarge.status) \(tooLarge.text)")
+        let badTimeout = try server.post("/querier.v1.QuerierService/LabelNames", headers: [json, ("Connect-Timeout-Ms", "soon")], body: Array("{}".utf8))
+        #expect(badTimeout.status == 400 && badTimeout.text.contains("Connect-Timeout-Ms"), "\(badTimeout.text)")
+        let withTimeout = try server.post("/querier.v1.QuerierService/LabelNames", headers: [json, ("Connect-Timeout-Ms", "5000")], body: Array("{}".utf8))
+        #expect(withTimeout.status == 200, "\(withTimeout.text)")
+    }
+}

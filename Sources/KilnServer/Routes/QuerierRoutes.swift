@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import KilnModel
 import KilnPprof
@@ -18,6 +19,7 @@ struct QuerierRoutes: Sendable {
 
     let ingester: Ingester
     let connect: ConnectUnary
+    let config: ServerConfig
     let logger: Logger
 
     func register(on router: Router<BasicRequestContext>) {
@@ -41,17 +43,27 @@ struct QuerierRoutes: Sendable {
         _ router: Router<BasicRequestContext>, _ method: String, _ type: Req.Type,
         _ handler: @escaping @Sendable (Req, Query) async throws -> Res
     ) {
-        router.post(RouterPath(Self.prefix + method)) { [ingester, connect, logger] request, _ in
+        router.post(RouterPath(Self.prefix + method)) { [ingester, connect, config, logger] request, _ in
             await connect.serve(request, type) { message, tenant in
                 guard ingester.bucketListed else {
                     throw ConnectError(.unavailable, "the blocks in the object store are not listed yet (is the bucket reachable?); try again later")
                 }
+                var query = Query(ingester.heads.existingHead(for: tenant)) { block, error in
+                    // A corrupt block is skipped, never fatal: the answer covers the rest.
+                    Ingester.blockCorruptions.increment()
+                    logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
+                }
+                let timeout = try Self.timeout(request).map { min($0, config.queryTimeout) } ?? config.queryTimeout
+                query.budget = QueryBudget(timeout: timeout, maxSamples: config.queryMaxSamples)
                 do {
-                    return try await handler(message, Query(ingester.heads.existingHead(for: tenant)) { block, error in
-                        // A corrupt block is skipped, never fatal: the answer covers the rest.
-                        Ingester.blockCorruptions.increment()
-                        logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
-                    })
+                    return try await handler(message, query)
+                } catch let e as QueryError {
+                    switch e {
+                    case .deadlineExceeded: throw ConnectError(.deadlineExceeded, "\(e)")
+                    case .tooLarge: throw ConnectError(.invalidArgument, "\(e)")
+                    }
+                } catch is CancellationError {
+                    throw ConnectError(.canceled, "the query was cancelled")
                 } catch let e as ObjectStoreError {
                     // A block the bucket cannot serve now: fail rather than answer without it.
                     logger.warning("query failed: a block cannot be read from the object store", metadata: ["error": "\(e)"])
@@ -67,6 +79,15 @@ struct QuerierRoutes: Sendable {
                 throw ConnectError(.unimplemented, "querier.v1.QuerierService/\(method) is not implemented by this Kiln version")
             }
         }
+    }
+
+    /// The client's `Connect-Timeout-Ms` (at most 10 digits, Connect's rule), if it sent one.
+    static func timeout(_ request: Request) throws -> Duration? {
+        guard let text = request.headers[HTTPField.Name("Connect-Timeout-Ms")!] else { return nil }
+        guard text.count <= 10, let ms = Int64(text), ms > 0 else {
+            throw ConnectError(.invalidArgument, "Connect-Timeout-Ms must be a positive integer of at most 10 digits, got \"\(text)\"")
+        }
+        return .milliseconds(ms)
     }
 
     // MARK: - Methods

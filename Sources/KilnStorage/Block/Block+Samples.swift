@@ -47,9 +47,12 @@ extension Block {
     /// run at a time: reads only the `samples` pages those rows fall in (asking
     /// the source to prefetch them all first), checking each stack id against
     /// the symbols.
+    /// - Parameter checkpoint: called before each page is read; what it throws
+    ///   (a deadline, a cancellation) ends the scan.
     /// - Throws: `BlockError` naming the file and offset of a bad page; the
-    ///   source's error when a read fails.
-    public func forEachSampleRun(profiles rows: [Int], _ body: (ArraySlice<UInt64>, ArraySlice<UInt64>) throws -> Void) async throws {
+    ///   source's error when a read fails; what `checkpoint` throws.
+    public func forEachSampleRun(profiles rows: [Int], checkpoint: () throws -> Void = {},
+                                 _ body: (ArraySlice<UInt64>, ArraySlice<UInt64>) throws -> Void) async throws {
         let ranges = rows.map { profileFirstSample[$0]..<(profileFirstSample[$0] + profileSampleCount[$0]) }.filter { !$0.isEmpty }
         guard !ranges.isEmpty else { return }
         // The pages the rows touch: both passes below walk them the same way.
@@ -63,6 +66,7 @@ extension Block {
         try await files.prefetch(BlockSchema.profilesFile, needed.flatMap { [stackPages[$0].range, valuePages[$0].range] })
         r = 0
         for p in needed {
+            try checkpoint()
             let page = stackPages[p]
             while r < ranges.count && ranges[r].upperBound <= page.firstRow { r += 1 }
             let (stacks, values) = try decodePages(p, try await files.read(BlockSchema.profilesFile, page.range),
