@@ -43,32 +43,10 @@ struct QuerierRoutes: Sendable {
         _ router: Router<BasicRequestContext>, _ method: String, _ type: Req.Type,
         _ handler: @escaping @Sendable (Req, Query) async throws -> Res
     ) {
-        router.post(RouterPath(Self.prefix + method)) { [ingester, connect, config, logger] request, _ in
+        let runner = QueryRunner(ingester: ingester, config: config, logger: logger)
+        router.post(RouterPath(Self.prefix + method)) { [connect] request, _ in
             await connect.serve(request, type) { message, tenant in
-                guard ingester.bucketListed else {
-                    throw ConnectError(.unavailable, "the blocks in the object store are not listed yet (is the bucket reachable?); try again later")
-                }
-                var query = Query(ingester.heads.existingHead(for: tenant)) { block, error in
-                    // A corrupt block is skipped, never fatal: the answer covers the rest.
-                    Ingester.blockCorruptions.increment()
-                    logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
-                }
-                let timeout = try Self.timeout(request).map { min($0, config.queryTimeout) } ?? config.queryTimeout
-                query.budget = QueryBudget(timeout: timeout, maxSamples: config.queryMaxSamples)
-                do {
-                    return try await handler(message, query)
-                } catch let e as QueryError {
-                    switch e {
-                    case .deadlineExceeded: throw ConnectError(.deadlineExceeded, "\(e)")
-                    case .tooLarge: throw ConnectError(.invalidArgument, "\(e)")
-                    }
-                } catch is CancellationError {
-                    throw ConnectError(.canceled, "the query was cancelled")
-                } catch let e as ObjectStoreError {
-                    // A block the bucket cannot serve now: fail rather than answer without it.
-                    logger.warning("query failed: a block cannot be read from the object store", metadata: ["error": "\(e)"])
-                    throw ConnectError(.unavailable, "a block in the object store cannot be read (\(e)); try again later")
-                }
+                try await runner.run(tenant: tenant, timeout: try Self.timeout(request)) { query in try await handler(message, query) }
             }
         }
     }
