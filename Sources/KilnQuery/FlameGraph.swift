@@ -29,3 +29,15 @@ public struct FlameGraph: Sendable, Equatable {
     /// Name of the synthetic node that sums the children cut by `max_nodes`.
     public static let otherName = "other"
 }
+
+/// A diff flame graph (`FlameGraphDiff`): seven numbers per node, `[left x
+/// delta, left total, left self, right x delta, right total, right self, name]`.
+public struct FlameGraphDiff: Sendable, Equatable {
+    public var names: [String]
+    public var levels: [[Int64]]
+    /// Left + right.
+    public var total: Int64
+    public var maxSelf: Int64
+    public var leftTicks: Int64
+    public var rightTicks: Int64
+}

@@ -11,6 +11,8 @@ struct FlameGraphBuilder {
     private var parent: [Int32] = [-1]
     private var name: [Int32] = [0]
     private var selfValue: [Int64] = [0]
+    /// Self values of the right-hand side of a diff (`add(…, right: true)`); empty until used.
+    private var rightSelf: [Int64] = []
     private var childIndex: [UInt64: Int32] = [:]
     /// Local name table: index 0 is "total".
     private var names: [String] = ["total"]
@@ -29,7 +31,8 @@ struct FlameGraphBuilder {
     /// Merges per-stack totals of one source (head or block, each with its
     /// own symbol ids) into the tree, by function-name paths.
     /// - Precondition: `totals.count == symbols.stackCount`.
-    mutating func add(_ totals: [Int64], symbols: SymbolView) {
+    /// - Parameter right: the right-hand side of a diff (`renderDiff`).
+    mutating func add(_ totals: [Int64], symbols: SymbolView, right: Bool = false) {
         var nameOfString = [Int32](repeating: -1, count: symbols.strings.count)
         func stringName(_ id: UInt32) -> Int32 {
             if nameOfString[Int(id)] >= 0 { return nameOfString[Int(id)] }
@@ -44,7 +47,15 @@ struct FlameGraphBuilder {
             needed[Int(symbols.stackParents[s])] = true
         }
         var nodeOf = [Int32](repeating: 0, count: totals.count)
-        selfValue[0] &+= totals.first ?? 0
+        func addSelf(_ node: Int32, _ v: Int64) {
+            if right {
+                if rightSelf.count < parent.count { rightSelf += [Int64](repeating: 0, count: parent.count - rightSelf.count) }
+                rightSelf[Int(node)] &+= v
+            } else {
+                selfValue[Int(node)] &+= v
+            }
+        }
+        addSelf(0, totals.first ?? 0)
         for s in 1..<max(totals.count, 1) where needed[s] {
             var node = nodeOf[Int(symbols.stackParents[s])]
             let loc = symbols.locations[Int(symbols.stackLocations[s])]
@@ -56,7 +67,7 @@ struct FlameGraphBuilder {
                 }
             }
             nodeOf[s] = node
-            selfValue[Int(node)] &+= totals[s]
+            addSelf(node, totals[s])
         }
     }
 
@@ -139,6 +150,97 @@ struct FlameGraphBuilder {
             }
         }
         return out.finish(total: total[0])
+    }
+
+    /// Lays out a diff (shared/reference/pyroscope-api.md §2.11): the union
+    /// of both sides' trees, each node `[left x, left total, left self, right
+    /// x, right total, right self, name]`, children in ascending name order,
+    /// the `max_nodes` rule applied to left + right totals, x delta-encoded
+    /// per side.
+    func renderDiff(maxNodes: Int64) -> FlameGraphDiff {
+        let count = parent.count
+        let rightSelf = self.rightSelf + [Int64](repeating: 0, count: count - self.rightSelf.count)
+        var left = selfValue, right = rightSelf
+        for n in stride(from: count - 1, to: 0, by: -1) {
+            left[Int(parent[n])] &+= left[n]
+            right[Int(parent[n])] &+= right[n]
+        }
+        var childStart = [Int](repeating: 0, count: count + 1)
+        for n in 1..<max(count, 1) { childStart[Int(parent[n]) + 1] += 1 }
+        for i in 0..<count { childStart[i + 1] += childStart[i] }
+        var fill = childStart
+        var children = [Int32](repeating: 0, count: max(count - 1, 0))
+        for n in 1..<max(count, 1) {
+            let p = Int(parent[n])
+            children[fill[p]] = Int32(n)
+            fill[p] += 1
+        }
+        for p in 0..<count where childStart[p + 1] - childStart[p] > 1 {
+            children[childStart[p]..<childStart[p + 1]].sort { names[Int(name[Int($0)])] < names[Int(name[Int($1)])] }
+        }
+        var minValue: Int64 = 0
+        if Int64(count - 1) > maxNodes {
+            var both = (1..<count).map { left[$0] &+ right[$0] }
+            both.sort(by: >)
+            minValue = both[Int(maxNodes) - 1]
+        }
+        var outNames: [String] = []
+        var nameIndex: [String: Int64] = [:]
+        func index(_ text: String) -> Int64 {
+            if let i = nameIndex[text] { return i }
+            nameIndex[text] = Int64(outNames.count)
+            outNames.append(text)
+            return Int64(outNames.count - 1)
+        }
+        var levels: [[Int64]] = []
+        var maxSelf: Int64 = 0
+        func emit(_ depth: Int, _ node: [Int64]) {
+            if depth == levels.count { levels.append([]) }
+            levels[depth] += node
+            maxSelf = max(maxSelf, node[2], node[5])
+        }
+        struct Item { var node: Int32; var xl: Int64; var xr: Int64; var depth: Int; var otherLeft: Int64; var otherRight: Int64 }
+        var stack = [Item(node: 0, xl: 0, xr: 0, depth: 0, otherLeft: 0, otherRight: 0)]
+        while let item = stack.popLast() {
+            if item.node < 0 {
+                emit(item.depth, [item.xl, item.otherLeft, item.otherLeft, item.xr, item.otherRight, item.otherRight, index(FlameGraph.otherName)])
+                continue
+            }
+            let n = Int(item.node)
+            emit(item.depth, [item.xl, left[n], selfValue[n], item.xr, right[n], rightSelf[n], index(names[Int(name[n])])])
+            var xl = item.xl &+ selfValue[n], xr = item.xr &+ rightSelf[n]
+            var otherLeft: Int64 = 0, otherRight: Int64 = 0
+            for c in children[childStart[n]..<childStart[n + 1]] {
+                let ci = Int(c)
+                if left[ci] &+ right[ci] >= minValue && names[Int(name[ci])] != FlameGraph.otherName {
+                    stack.append(Item(node: c, xl: xl, xr: xr, depth: item.depth + 1, otherLeft: 0, otherRight: 0))
+                    xl &+= left[ci]
+                    xr &+= right[ci]
+                } else {
+                    otherLeft &+= left[ci]
+                    otherRight &+= right[ci]
+                }
+            }
+            if otherLeft != 0 || otherRight != 0 {
+                stack.append(Item(node: -1, xl: xl, xr: xr, depth: item.depth + 1, otherLeft: otherLeft, otherRight: otherRight))
+            }
+        }
+        // Levels were filled right to left: reverse, then delta-encode both x columns.
+        let encoded = levels.map { level -> [Int64] in
+            let n = level.count / 7
+            var l = [Int64](repeating: 0, count: level.count)
+            var endLeft: Int64 = 0, endRight: Int64 = 0
+            for i in 0..<n {
+                let src = (n - 1 - i) * 7
+                for k in 0..<7 { l[i * 7 + k] = level[src + k] }
+                l[i * 7] = level[src] &- endLeft
+                l[i * 7 + 3] = level[src + 3] &- endRight
+                endLeft = level[src] &+ level[src + 1]
+                endRight = level[src + 3] &+ level[src + 4]
+            }
+            return l
+        }
+        return FlameGraphDiff(names: outNames, levels: encoded, total: left[0] &+ right[0], maxSelf: maxSelf, leftTicks: left[0], rightTicks: right[0])
     }
 
     /// Collects levels and the names in first-visit order.

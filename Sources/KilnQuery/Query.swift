@@ -105,6 +105,21 @@ public struct Query {
         return any ? builder.render(maxNodes: maxNodes) : .empty
     }
 
+    /// The diff of two merged flame graphs (`Diff`): `left` and `right` select
+    /// the same profile type; their trees are aligned by name paths.
+    /// - Throws: the error of a block that cannot be read.
+    public func diff(profileType: ProfileTypeID, left: (selector: LabelSelector, range: TimeRange),
+                     right: (selector: LabelSelector, range: TimeRange), maxNodes: Int64) async throws -> FlameGraphDiff {
+        var builder = FlameGraphBuilder()
+        try await mergeTotals(of: Self.typed(left.selector, profileType), in: left.range) { totals, symbols in
+            builder.add(totals.values, symbols: symbols)
+        }
+        try await mergeTotals(of: Self.typed(right.selector, profileType), in: right.range) { totals, symbols in
+            builder.add(totals.values, symbols: symbols, right: true)
+        }
+        return builder.renderDiff(maxNodes: maxNodes)
+    }
+
     /// The merged pprof profile of every profile of `profileType` whose
     /// series matches `selector`, in `range` (`SelectMergeProfile`): one
     /// sample type, every distinct stack with its summed value, symbols with

@@ -106,3 +106,23 @@ enum Fixture {
         #expect(g.maxSelf == max(expectedSelf.values.max() ?? 0, expectedSelf[""] ?? 0))
     }
 }
+
+/// `Diff`: both sides' trees aligned by name path, seven numbers per node,
+/// x delta-encoded per side (shared/reference/pyroscope-api.md §2.11).
+@Suite struct FlameGraphDiffTests {
+    @Test func alignedTreesWorkedByHand() async throws {
+        var left = HeadState(), right = HeadState()
+        left.append(try Fixture.ingest(Fixture.profile([(["main", "a"], 3), (["main", "b"], 2)]), labels: [Label("side", "l")], timeNanos: 1_000_000))
+        right.append(try Fixture.ingest(Fixture.profile([(["main", "a"], 1), (["main", "c"], 4)]), labels: [Label("side", "r")], timeNanos: 1_000_000))
+        let d = try await Query(sources: [left, right]).diff(
+            profileType: Fixture.cpu, left: (try LabelSelector(parsing: #"{side="l"}"#), .all), right: (try LabelSelector(parsing: #"{side="r"}"#), .all),
+            maxNodes: 100)
+        #expect(d.names == ["total", "main", "c", "b", "a"])
+        #expect(d.levels == [
+            [0, 5, 0, 0, 5, 0, 0],
+            [0, 5, 0, 0, 5, 0, 1],
+            [0, 3, 3, 0, 1, 1, 4, 0, 2, 2, 0, 0, 0, 3, 0, 0, 0, 0, 4, 4, 2],
+        ])
+        #expect(d.total == 10 && d.leftTicks == 5 && d.rightTicks == 5 && d.maxSelf == 4)
+    }
+}

@@ -37,6 +37,21 @@ import Testing
         let single = try Subprocess.run(["go", "tool", "pprof", "-top", "-nodecount=3", file.path], environment: ["HOME": NSTemporaryDirectory()])
         #expect(single.stdout.contains("9.91s total") && single.stdout.contains("crypto/sha256.block"), "\(single.stdout)")
 
+        // Diff of the two services' identical profiles: the same tree on both sides.
+        var diff = Querier_V1_DiffRequest()
+        diff.left.profileTypeID = request.profileTypeID
+        diff.left.labelSelector = #"{service_name="a"}"#
+        diff.right = diff.left
+        diff.right.labelSelector = #"{service_name="b"}"#
+        let d: Querier_V1_DiffResponse = try client.call("/querier.v1.QuerierService/Diff", diff)
+        #expect(d.flamegraph.leftTicks == 9_910_000_000 && d.flamegraph.rightTicks == 9_910_000_000 && d.flamegraph.total == 19_820_000_000)
+        var sidesEqual = true
+        for level in d.flamegraph.levels {
+            let v: [Int64] = level.values
+            for i in stride(from: 0, to: v.count, by: 7) where v[i + 1] != v[i + 4] || v[i + 2] != v[i + 5] { sidesEqual = false }
+        }
+        #expect(sidesEqual, "left and right totals and selves agree node by node")
+
         // Nothing selected: an empty profile, 200.
         request.labelSelector = #"{service_name="none"}"#
         let empty: Google_V1_Profile = try client.call("/querier.v1.QuerierService/SelectMergeProfile", request)

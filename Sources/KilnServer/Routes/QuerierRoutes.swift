@@ -29,13 +29,13 @@ struct QuerierRoutes: Sendable {
         route(router, "Series", Querier_V1_SeriesRequest.self, series)
         route(router, "SelectMergeStacktraces", Querier_V1_SelectMergeStacktracesRequest.self, selectMergeStacktraces)
         route(router, "SelectMergeProfile", Querier_V1_SelectMergeProfileRequest.self, selectMergeProfile)
+        route(router, "Diff", Querier_V1_DiffRequest.self, diff)
         route(router, "SelectSeries", Querier_V1_SelectSeriesRequest.self, selectSeries)
         route(router, "GetProfileStats", Types_V1_GetProfileStatsRequest.self, profileStats)
         // Declared by the service; answered `unimplemented` until the query
         // engine issue adds them.
         unimplemented(router, "SelectMergeSpanProfile", Querier_V1_SelectMergeSpanProfileRequest.self)
         unimplemented(router, "SelectHeatmap", Querier_V1_SelectHeatmapRequest.self)
-        unimplemented(router, "Diff", Querier_V1_DiffRequest.self)
         unimplemented(router, "AnalyzeQuery", Querier_V1_AnalyzeQueryRequest.self)
     }
 
@@ -132,6 +132,36 @@ struct QuerierRoutes: Sendable {
         let graph = try await query.mergeStacktraces(profileType: type, selector: selector, range: range, maxNodes: maxNodes)
         var out = Querier_V1_SelectMergeStacktracesResponse()
         out.flamegraph = Self.flameGraph(graph)
+        return out
+    }
+
+    /// `Diff`: two flame-graph queries of one profile type, aligned (§2.11); their `format` is ignored.
+    func diff(_ r: Querier_V1_DiffRequest, _ query: Query) async throws -> Querier_V1_DiffResponse {
+        guard r.hasLeft, r.hasRight else { throw ConnectError(.invalidArgument, "left and right are required") }
+        let type = try Self.profileType(r.left.profileTypeID)
+        guard try Self.profileType(r.right.profileTypeID) == type else {
+            throw ConnectError(.invalidArgument, "left and right must query the same profile type (\(r.left.profileTypeID) vs \(r.right.profileTypeID))")
+        }
+        for side in [r.left, r.right] {
+            try Self.rejectUnsupportedFilters(stackTraceSelector: side.hasStackTraceSelector, profileIDs: side.profileIDSelector,
+                                              traceIDs: side.traceIDSelector, spans: side.spanSelector)
+        }
+        let maxNodes = try Self.maxNodes(max(r.left.hasMaxNodes ? r.left.maxNodes : 0, r.right.hasMaxNodes ? r.right.maxNodes : 0))
+        let d = try await query.diff(profileType: type,
+                                     left: (try Self.selector([r.left.labelSelector]), try Self.range(r.left.start, r.left.end)),
+                                     right: (try Self.selector([r.right.labelSelector]), try Self.range(r.right.start, r.right.end)),
+                                     maxNodes: maxNodes)
+        var out = Querier_V1_DiffResponse()
+        out.flamegraph.names = d.names
+        out.flamegraph.levels = d.levels.map { values in
+            var l = Querier_V1_Level()
+            l.values = values
+            return l
+        }
+        out.flamegraph.total = d.total
+        out.flamegraph.maxSelf = d.maxSelf
+        out.flamegraph.leftTicks = d.leftTicks
+        out.flamegraph.rightTicks = d.rightTicks
         return out
     }
 
