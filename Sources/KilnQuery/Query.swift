@@ -94,11 +94,15 @@ public struct Query {
     /// matches `selector`, in `range`.
     /// - Parameter maxNodes: validated and defaulted by the caller (1 ... `FlameGraph.maxMaxNodes`).
     /// - Throws: the error of a block that cannot be read (see the type's doc).
-    public func mergeStacktraces(profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange, maxNodes: Int64) async throws -> FlameGraph {
+    /// - Parameter callSite: keep only stacks under this root-first prefix.
+    public func mergeStacktraces(profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange, maxNodes: Int64,
+                                 callSite: CallSiteFilter = CallSiteFilter()) async throws -> FlameGraph {
         let typed = Self.typed(selector, profileType)
         var builder = FlameGraphBuilder()
         var any = false
         try await mergeTotals(of: typed, in: range) { totals, symbols in
+            var totals = totals
+            callSite.apply(&totals, symbols: symbols)
             builder.add(totals.values, symbols: symbols)
             any = true
         }
@@ -108,13 +112,17 @@ public struct Query {
     /// The diff of two merged flame graphs (`Diff`): `left` and `right` select
     /// the same profile type; their trees are aligned by name paths.
     /// - Throws: the error of a block that cannot be read.
-    public func diff(profileType: ProfileTypeID, left: (selector: LabelSelector, range: TimeRange),
-                     right: (selector: LabelSelector, range: TimeRange), maxNodes: Int64) async throws -> FlameGraphDiff {
+    public func diff(profileType: ProfileTypeID, left: (selector: LabelSelector, range: TimeRange, callSite: CallSiteFilter),
+                     right: (selector: LabelSelector, range: TimeRange, callSite: CallSiteFilter), maxNodes: Int64) async throws -> FlameGraphDiff {
         var builder = FlameGraphBuilder()
         try await mergeTotals(of: Self.typed(left.selector, profileType), in: left.range) { totals, symbols in
+            var totals = totals
+            left.callSite.apply(&totals, symbols: symbols)
             builder.add(totals.values, symbols: symbols)
         }
         try await mergeTotals(of: Self.typed(right.selector, profileType), in: right.range) { totals, symbols in
+            var totals = totals
+            right.callSite.apply(&totals, symbols: symbols)
             builder.add(totals.values, symbols: symbols, right: true)
         }
         return builder.renderDiff(maxNodes: maxNodes)
@@ -125,10 +133,13 @@ public struct Query {
     /// sample type, every distinct stack with its summed value, symbols with
     /// mappings, files and lines. Empty when nothing matches.
     /// - Throws: the error of a block that cannot be read (see the type's doc).
-    public func mergeProfile(profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange) async throws -> Profile {
+    public func mergeProfile(profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange,
+                             callSite: CallSiteFilter = CallSiteFilter()) async throws -> Profile {
         var merger = PprofMerger()
         var any = false
         try await mergeTotals(of: Self.typed(selector, profileType), in: range) { totals, symbols in
+            var totals = totals
+            callSite.apply(&totals, symbols: symbols)
             merger.add(totals.values, symbols: symbols)
             any = true
         }

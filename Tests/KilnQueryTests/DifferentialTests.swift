@@ -111,6 +111,19 @@ import Testing
                     #expect(try FlameGraphDecoder.decode(names: graph.names, levels: graph.levels) == flame(chosen), "flame graph, \(what)")
                 }
 
+                // Focused on the call site of the first push's first stack, root first, two frames deep.
+                if let site = pushes.first?.stacks.first?.0.prefix(2) {
+                    let focused = chosen.map { p in
+                        var p = p
+                        p.stacks = p.stacks.filter { $0.0.starts(with: site) }
+                        return p
+                    }.filter { !$0.stacks.isEmpty }
+                    let g = try await query.mergeStacktraces(profileType: cpu, selector: selector, range: range, maxNodes: FlameGraph.maxMaxNodes,
+                                                             callSite: CallSiteFilter(Array(site)))
+                    let got = g.total == 0 ? [:] : try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
+                    #expect(got == (focused.isEmpty ? [:] : flame(focused)), "call site \(site), \(what)")
+                }
+
                 let profile = try await query.mergeProfile(profileType: cpu, selector: selector, range: range)
                 var got: [String: Int64] = [:]
                 for i in 0..<profile.sampleCount {

@@ -115,7 +115,8 @@ enum Fixture {
         left.append(try Fixture.ingest(Fixture.profile([(["main", "a"], 3), (["main", "b"], 2)]), labels: [Label("side", "l")], timeNanos: 1_000_000))
         right.append(try Fixture.ingest(Fixture.profile([(["main", "a"], 1), (["main", "c"], 4)]), labels: [Label("side", "r")], timeNanos: 1_000_000))
         let d = try await Query(sources: [left, right]).diff(
-            profileType: Fixture.cpu, left: (try LabelSelector(parsing: #"{side="l"}"#), .all), right: (try LabelSelector(parsing: #"{side="r"}"#), .all),
+            profileType: Fixture.cpu, left: (try LabelSelector(parsing: #"{side="l"}"#), .all, CallSiteFilter()),
+            right: (try LabelSelector(parsing: #"{side="r"}"#), .all, CallSiteFilter()),
             maxNodes: 100)
         #expect(d.names == ["total", "main", "c", "b", "a"])
         #expect(d.levels == [
@@ -124,5 +125,24 @@ enum Fixture {
             [0, 3, 3, 0, 1, 1, 4, 0, 2, 2, 0, 0, 0, 3, 0, 0, 0, 0, 4, 4, 2],
         ])
         #expect(d.total == 10 && d.leftTicks == 5 && d.rightTicks == 5 && d.maxSelf == 4)
+    }
+}
+
+/// The `call_site` stack-trace selector keeps only the subtree under a root-first prefix.
+@Suite struct CallSiteFilterTests {
+    @Test func keepsTheSubtreeUnderThePrefix() async throws {
+        var head = HeadState()
+        head.append(try Fixture.ingest(Fixture.profile([(["main", "a", "x"], 3), (["main", "b"], 2), (["other", "a"], 1), (["main", "a"], 4), (["main"], 5)]),
+                                       labels: [], timeNanos: 1_000_000))
+        let q = Query(sources: [head])
+        let g = try await q.mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: 100, callSite: CallSiteFilter(["main", "a"]))
+        #expect(try FlameGraphDecoder.decode(names: g.names, levels: g.levels) == [
+            "": .init(total: 7, selfValue: 0), "main": .init(total: 7, selfValue: 0),
+            "main;a": .init(total: 7, selfValue: 4), "main;a;x": .init(total: 3, selfValue: 3),
+        ])
+        let none = try await q.mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: 100, callSite: CallSiteFilter(["nope"]))
+        #expect(none.total == 0)
+        let p = try await q.mergeProfile(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, callSite: CallSiteFilter(["main"]))
+        #expect(p.total(ofType: 0) == 14)
     }
 }

@@ -127,9 +127,9 @@ struct QuerierRoutes: Sendable {
         default:
             throw ConnectError(.unimplemented, "format \(r.format) is not supported yet; use PROFILE_FORMAT_FLAMEGRAPH")
         }
-        try Self.rejectUnsupportedFilters(
-            stackTraceSelector: r.hasStackTraceSelector, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: r.spanSelector)
-        let graph = try await query.mergeStacktraces(profileType: type, selector: selector, range: range, maxNodes: maxNodes)
+        try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: r.spanSelector)
+        let graph = try await query.mergeStacktraces(profileType: type, selector: selector, range: range, maxNodes: maxNodes,
+                                                     callSite: try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector))
         var out = Querier_V1_SelectMergeStacktracesResponse()
         out.flamegraph = Self.flameGraph(graph)
         return out
@@ -143,13 +143,14 @@ struct QuerierRoutes: Sendable {
             throw ConnectError(.invalidArgument, "left and right must query the same profile type (\(r.left.profileTypeID) vs \(r.right.profileTypeID))")
         }
         for side in [r.left, r.right] {
-            try Self.rejectUnsupportedFilters(stackTraceSelector: side.hasStackTraceSelector, profileIDs: side.profileIDSelector,
-                                              traceIDs: side.traceIDSelector, spans: side.spanSelector)
+            try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: side.profileIDSelector, traceIDs: side.traceIDSelector, spans: side.spanSelector)
         }
         let maxNodes = try Self.maxNodes(max(r.left.hasMaxNodes ? r.left.maxNodes : 0, r.right.hasMaxNodes ? r.right.maxNodes : 0))
         let d = try await query.diff(profileType: type,
-                                     left: (try Self.selector([r.left.labelSelector]), try Self.range(r.left.start, r.left.end)),
-                                     right: (try Self.selector([r.right.labelSelector]), try Self.range(r.right.start, r.right.end)),
+                                     left: (try Self.selector([r.left.labelSelector]), try Self.range(r.left.start, r.left.end),
+                                            try Self.callSite(r.left.hasStackTraceSelector, r.left.stackTraceSelector)),
+                                     right: (try Self.selector([r.right.labelSelector]), try Self.range(r.right.start, r.right.end),
+                                             try Self.callSite(r.right.hasStackTraceSelector, r.right.stackTraceSelector)),
                                      maxNodes: maxNodes)
         var out = Querier_V1_DiffResponse()
         out.flamegraph.names = d.names
@@ -171,8 +172,9 @@ struct QuerierRoutes: Sendable {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.selector([r.labelSelector])
         let range = try Self.range(r.start, r.end)
-        try Self.rejectUnsupportedFilters(stackTraceSelector: r.hasStackTraceSelector, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
-        let profile = try await query.mergeProfile(profileType: type, selector: selector, range: range)
+        try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
+        let profile = try await query.mergeProfile(profileType: type, selector: selector, range: range,
+                                                   callSite: try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector))
         return try Google_V1_Profile(serializedBytes: PprofEncoder.encode(profile))
     }
 
@@ -250,6 +252,13 @@ struct QuerierRoutes: Sendable {
     }
 
     /// Filters the head cannot apply yet: refusing them beats answering as if they were absent.
+    /// The `call_site` prefix of a stack-trace selector; `go_pgo` is not supported.
+    static func callSite(_ has: Bool, _ selector: Types_V1_StackTraceSelector) throws -> CallSiteFilter {
+        guard has else { return CallSiteFilter() }
+        guard !selector.hasGoPgo else { throw ConnectError(.unimplemented, "stack_trace_selector.go_pgo is not supported yet") }
+        return CallSiteFilter(selector.callSite.map(\.name))
+    }
+
     static func rejectUnsupportedFilters(stackTraceSelector: Bool, profileIDs: [String], traceIDs: [String], spans: [String]) throws {
         let unsupported = [
             stackTraceSelector ? "stack_trace_selector" : nil,
