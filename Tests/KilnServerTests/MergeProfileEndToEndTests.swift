@@ -52,6 +52,16 @@ import Testing
         }
         #expect(sidesEqual, "left and right totals and selves agree node by node")
 
+        // AnalyzeQuery: one series in the head, one in a block, from the index alone.
+        var analyze = Querier_V1_AnalyzeQueryRequest()
+        analyze.query = request.profileTypeID + "{}"
+        let a: Querier_V1_AnalyzeQueryResponse = try client.call("/querier.v1.QuerierService/AnalyzeQuery", analyze)
+        let scopes = Dictionary(uniqueKeysWithValues: a.queryScopes.map { ($0.componentType, $0) })
+        let head = try #require(scopes["Short term storage"]), blocks = try #require(scopes["Long term storage"])
+        #expect(head.seriesCount == 1 && head.profileCount == 1 && head.sampleCount > 0)
+        #expect(blocks.blockCount == 1 && blocks.seriesCount == 1 && blocks.sampleCount == head.sampleCount && blocks.profileBytes > 0 && blocks.indexBytes > 0)
+        #expect(a.queryImpact.totalQueriedSeries == 2 && !a.queryImpact.deduplicationNeeded)
+
         // Nothing selected: an empty profile, 200.
         request.labelSelector = #"{service_name="none"}"#
         let empty: Google_V1_Profile = try client.call("/querier.v1.QuerierService/SelectMergeProfile", request)

@@ -30,13 +30,13 @@ struct QuerierRoutes: Sendable {
         route(router, "SelectMergeStacktraces", Querier_V1_SelectMergeStacktracesRequest.self, selectMergeStacktraces)
         route(router, "SelectMergeProfile", Querier_V1_SelectMergeProfileRequest.self, selectMergeProfile)
         route(router, "Diff", Querier_V1_DiffRequest.self, diff)
+        route(router, "AnalyzeQuery", Querier_V1_AnalyzeQueryRequest.self, analyzeQuery)
         route(router, "SelectSeries", Querier_V1_SelectSeriesRequest.self, selectSeries)
         route(router, "GetProfileStats", Types_V1_GetProfileStatsRequest.self, profileStats)
         // Declared by the service; answered `unimplemented` until the query
         // engine issue adds them.
         unimplemented(router, "SelectMergeSpanProfile", Querier_V1_SelectMergeSpanProfileRequest.self)
         unimplemented(router, "SelectHeatmap", Querier_V1_SelectHeatmapRequest.self)
-        unimplemented(router, "AnalyzeQuery", Querier_V1_AnalyzeQueryRequest.self)
     }
 
     private func route<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
@@ -163,6 +163,35 @@ struct QuerierRoutes: Sendable {
         out.flamegraph.maxSelf = d.maxSelf
         out.flamegraph.leftTicks = d.leftTicks
         out.flamegraph.rightTicks = d.rightTicks
+        return out
+    }
+
+    /// `AnalyzeQuery`: what a query would read, per storage scope (§2.12). The
+    /// query is a selector, optionally prefixed by a profile type ID.
+    func analyzeQuery(_ r: Querier_V1_AnalyzeQueryRequest, _ query: Query) throws -> Querier_V1_AnalyzeQueryResponse {
+        let range = try Self.range(r.start, r.end)
+        let brace = r.query.firstIndex(of: "{") ?? r.query.endIndex
+        let typeText = r.query[..<brace].trimmingCharacters(in: .whitespaces)
+        var selector = try Self.selector([brace == r.query.endIndex ? "{}" : String(r.query[brace...])])
+        if !typeText.isEmpty { selector = Query.typed(selector, try Self.profileType(typeText)) }
+        let a = query.analyze(selector: selector, range: range)
+        var out = Querier_V1_AnalyzeQueryResponse()
+        out.queryScopes = a.scopes.map { s in
+            var q = Querier_V1_QueryScope()
+            q.componentType = s.component
+            q.componentCount = UInt64(s.components)
+            q.blockCount = UInt64(s.blocks)
+            q.seriesCount = UInt64(s.series)
+            q.profileCount = UInt64(s.profiles)
+            q.sampleCount = UInt64(s.samples)
+            q.indexBytes = UInt64(s.indexBytes)
+            q.profileBytes = UInt64(s.profileBytes)
+            q.symbolBytes = UInt64(s.symbolBytes)
+            return q
+        }
+        out.queryImpact.totalBytesInTimeRange = UInt64(a.totalBytes)
+        out.queryImpact.totalQueriedSeries = UInt64(a.totalSeries)
+        out.queryImpact.deduplicationNeeded = a.deduplicationNeeded
         return out
     }
 
