@@ -69,6 +69,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(name: "KilnQuery", dependencies: ["KilnModel", "KilnPprof", "KilnStorage"], swiftSettings: swiftSettings),
+        // Arrow IPC stream writer (Parca's flame graph payload); pure.
+        .target(name: "KilnArrow", swiftSettings: swiftSettings),
 
         // MARK: - I/O libraries
 
@@ -144,6 +146,7 @@ let package = Package(
         ),
         .testTarget(name: "KilnIngestTests", dependencies: ["KilnIngest", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnStorageTests", dependencies: ["KilnStorage", "KilnIngest", "KilnTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "KilnArrowTests", dependencies: ["KilnArrow", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnQueryTests", dependencies: ["KilnQuery", "KilnStorage", "KilnIngest", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KilnServerTests",
