@@ -78,7 +78,7 @@ let package = Package(
         .target(
             name: "KilnServer",
             dependencies: [
-                "KilnModel", "KilnPprof", "KilnProto", "KilnIngest", "KilnStorage", "KilnQuery", "KilnCompression",
+                "KilnModel", "KilnPprof", "KilnProto", "KilnIngest", "KilnStorage", "KilnQuery", "KilnCompression", "KilnArrow",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

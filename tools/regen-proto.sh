@@ -25,5 +25,6 @@ protoc --plugin=protoc-gen-swift="$plugin" \
   --swift_out="$root/Sources/KilnProto" \
   --swift_opt=Visibility=Public \
   --swift_opt=FileNaming=PathToUnderscores \
-  types/v1/types.proto push/v1/push.proto querier/v1/querier.proto google/v1/profile.proto
+  types/v1/types.proto push/v1/push.proto querier/v1/querier.proto google/v1/profile.proto \
+  parca/profilestore/v1alpha1/profilestore.proto parca/query/v1alpha1/query.proto
 ls "$root"/Sources/KilnProto/*.pb.swift

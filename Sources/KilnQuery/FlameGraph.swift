@@ -41,3 +41,15 @@ public struct FlameGraphDiff: Sendable, Equatable {
     public var leftTicks: Int64
     public var rightTicks: Int64
 }
+
+/// A merged flame graph as a tree (Parca's Arrow flame graph is one row per
+/// node): node 0 is the root, every node's parent comes before it, siblings
+/// are merged by function name.
+public struct FlameTree: Sendable, Equatable {
+    /// Each node's function name ("total" for the root).
+    public var names: [String]
+    public var parent: [Int32]
+    public var selfValue: [Int64]
+    /// Self plus every descendant's self.
+    public var total: [Int64]
+}

@@ -152,6 +152,13 @@ struct FlameGraphBuilder {
         return out.finish(total: total[0])
     }
 
+    /// The merged name tree as it stands: node 0 the root, parents before children.
+    func tree() -> FlameTree {
+        var total = selfValue
+        for n in stride(from: parent.count - 1, to: 0, by: -1) { total[Int(parent[n])] &+= total[n] }
+        return FlameTree(names: name.map { names[Int($0)] }, parent: parent, selfValue: selfValue, total: total)
+    }
+
     /// Lays out a diff (shared/reference/pyroscope-api.md §2.11): the union
     /// of both sides' trees, each node `[left x, left total, left self, right
     /// x, right total, right self, name]`, children in ascending name order,

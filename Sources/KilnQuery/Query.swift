@@ -109,6 +109,15 @@ public struct Query {
         return any ? builder.render(maxNodes: maxNodes) : .empty
     }
 
+    /// The merged flame graph as a tree, not laid out (Parca's Arrow flame graph).
+    public func mergeTree(profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange) async throws -> FlameTree {
+        var builder = FlameGraphBuilder()
+        try await mergeTotals(of: Self.typed(selector, profileType), in: range) { totals, symbols in
+            builder.add(totals.values, symbols: symbols)
+        }
+        return builder.tree()
+    }
+
     /// The diff of two merged flame graphs (`Diff`): `left` and `right` select
     /// the same profile type; their trees are aligned by name paths.
     /// - Throws: the error of a block that cannot be read.

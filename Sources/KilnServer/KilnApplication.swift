@@ -16,6 +16,7 @@ public enum KilnApplication {
         PushRoutes(ingester: ingester, connect: connect, logger: logger).register(on: router)
         QuerierRoutes(ingester: ingester, connect: connect, config: config, logger: logger).register(on: router)
         LegacyRoutes(ingester: ingester, config: config, logger: logger).register(on: router)
+        ParcaRoutes(ingester: ingester, grpcWeb: GRPCWebUnary(config: config, logger: logger), config: config, logger: logger).register(on: router)
         AdminRoutes(ingester: ingester, logger: logger).register(on: router)
         router.get("/ready") { _, _ in "ready\n" }
         router.get("/metrics") { _, _ in
