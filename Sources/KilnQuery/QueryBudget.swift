@@ -9,16 +9,21 @@ public struct QueryBudget: Sendable {
     public var timeout: Duration?
     /// Most samples a flame graph or profile merge may read; nil: no limit.
     public var maxSamples: Int?
+    /// Set when the client went away.
+    public var cancellation: QueryCancellation?
 
-    public init(timeout: Duration? = nil, maxSamples: Int? = nil) {
+    public init(timeout: Duration? = nil, maxSamples: Int? = nil, cancellation: QueryCancellation? = nil) {
         self.timeout = timeout
         self.deadline = timeout.map { .now + $0 }
         self.maxSamples = maxSamples
+        self.cancellation = cancellation
     }
 
-    /// Throws when the deadline has passed or the task was cancelled (the client went away).
+    /// Throws `CancellationError` when the client went away or the task was
+    /// cancelled, `QueryError.deadlineExceeded` once the deadline has passed.
     public func check() throws {
         try Task.checkCancellation()
+        if cancellation?.isCancelled == true { throw CancellationError() }
         if let deadline, ContinuousClock.now >= deadline { throw QueryError.deadlineExceeded(timeout ?? .zero) }
     }
 }

@@ -11,7 +11,7 @@ import Prometheus
 public enum KilnApplication {
     public static func build(config: ServerConfig, logger: Logger, ingester: Ingester,
                              metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
-        let router = Router()
+        let router = Router(context: KilnRequestContext.self)
         let connect = ConnectUnary(config: config, logger: logger)
         PushRoutes(ingester: ingester, connect: connect, logger: logger).register(on: router)
         QuerierRoutes(ingester: ingester, connect: connect, config: config, logger: logger).register(on: router)

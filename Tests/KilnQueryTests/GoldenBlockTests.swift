@@ -140,6 +140,15 @@ import Testing
             try await late.mergeProfile(profileType: cpu, selector: LabelSelector(), range: .all)
         }
 
+        // The client went away: the server's flag stops the query at its first check.
+        let gone = QueryCancellation()
+        gone.cancel()
+        var abandoned = Query(sources: [block])
+        abandoned.budget = QueryBudget(timeout: .seconds(60), cancellation: gone)
+        await #expect(throws: CancellationError.self) {
+            try await abandoned.mergeStacktraces(profileType: cpu, selector: LabelSelector(), range: .all, maxNodes: 100)
+        }
+
         var ample = Query(sources: [block])
         ample.budget = QueryBudget(timeout: .seconds(60), maxSamples: 1_000_000)
         #expect(try await ample.mergeStacktraces(profileType: cpu, selector: LabelSelector(), range: .all, maxNodes: 100) == free)

@@ -10,7 +10,7 @@ struct AdminRoutes: Sendable {
     let ingester: Ingester
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<KilnRequestContext>) {
         router.post("/ingester/flush") { _, _ in try await flush() }
         router.get("/ingester/flush") { _, _ in try await flush() }
     }

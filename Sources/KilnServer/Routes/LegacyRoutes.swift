@@ -29,20 +29,21 @@ struct LegacyRoutes: Sendable {
     static let timelinePoints: Int64 = 1500
     static let niceStepsSeconds: [Int64] = [15, 20, 30, 60, 120, 300, 600, 900, 1200, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 604_800]
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<KilnRequestContext>) {
         for prefix in ["/pyroscope", ""] {
-            router.get(RouterPath(prefix + "/render")) { request, _ in await respond(request, render) }
-            router.get(RouterPath(prefix + "/label-values")) { request, _ in await respond(request, labelValues) }
-            router.get(RouterPath(prefix + "/labels")) { request, _ in await respond(request, labels) }
+            router.get(RouterPath(prefix + "/render")) { request, context in await respond(request, context, render) }
+            router.get(RouterPath(prefix + "/label-values")) { request, context in await respond(request, context, labelValues) }
+            router.get(RouterPath(prefix + "/labels")) { request, context in await respond(request, context, labels) }
         }
-        router.get("/api/apps") { request, _ in await respond(request, apps) }
+        router.get("/api/apps") { request, context in await respond(request, context, apps) }
     }
 
-    private func respond(_ request: Request, _ body: (Request, [String: String], Query) async throws -> Any) async -> Response {
+    private func respond(_ request: Request, _ context: KilnRequestContext,
+                         _ body: (Request, [String: String], Query) async throws -> Any) async -> Response {
         do {
             let params = QueryString.parse(request.uri.query ?? "")
             let runner = QueryRunner(ingester: ingester, config: config, logger: logger)
-            let value = try await runner.run(tenant: try Tenant.of(request), timeout: nil) { query in
+            let value = try await runner.run(tenant: try Tenant.of(request), timeout: nil, channel: context.channel) { query in
                 SendableJSON(value: try await body(request, params, query))
             }
             let bytes = try JSONSerialization.data(withJSONObject: value.value, options: [.sortedKeys, .fragmentsAllowed])

@@ -31,7 +31,7 @@ struct ParcaRoutes: Sendable {
     let config: ServerConfig
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<KilnRequestContext>) {
         let runner = QueryRunner(ingester: ingester, config: config, logger: logger)
         // The router does not backtrack from a literal segment to a wildcard, so `/api`
         // (also the start of the legacy `/api/apps`) is registered by name.
@@ -39,11 +39,11 @@ struct ParcaRoutes: Sendable {
             router.post(RouterPath(prefix + "/" + Self.service + "/:method")) { [grpcWeb] request, context in
                 let method = context.parameters.get("method") ?? ""
                 switch method {
-                case "ProfileTypes": return await serve(request, Parca_Query_V1alpha1_ProfileTypesRequest.self, runner, profileTypes)
-                case "Labels": return await serve(request, Parca_Query_V1alpha1_LabelsRequest.self, runner, labels)
-                case "Values": return await serve(request, Parca_Query_V1alpha1_ValuesRequest.self, runner, values)
-                case "QueryRange": return await serve(request, Parca_Query_V1alpha1_QueryRangeRequest.self, runner, queryRange)
-                case "Query": return await serve(request, Parca_Query_V1alpha1_QueryRequest.self, runner, query)
+                case "ProfileTypes": return await serve(request, context, Parca_Query_V1alpha1_ProfileTypesRequest.self, runner, profileTypes)
+                case "Labels": return await serve(request, context, Parca_Query_V1alpha1_LabelsRequest.self, runner, labels)
+                case "Values": return await serve(request, context, Parca_Query_V1alpha1_ValuesRequest.self, runner, values)
+                case "QueryRange": return await serve(request, context, Parca_Query_V1alpha1_QueryRangeRequest.self, runner, queryRange)
+                case "Query": return await serve(request, context, Parca_Query_V1alpha1_QueryRequest.self, runner, query)
                 default:
                     return await grpcWeb.serve(request, Google_Protobuf_Empty.self) { (_, _) throws -> Google_Protobuf_Empty in
                         throw ConnectError(.unimplemented, "\(Self.service)/\(method) is not implemented by Kiln")
@@ -54,10 +54,10 @@ struct ParcaRoutes: Sendable {
     }
 
     private func serve<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
-        _ request: Request, _ type: Req.Type, _ runner: QueryRunner, _ handler: @escaping @Sendable (Req, Query) async throws -> Res
+        _ request: Request, _ context: KilnRequestContext, _ type: Req.Type, _ runner: QueryRunner, _ handler: @escaping @Sendable (Req, Query) async throws -> Res
     ) async -> Response {
         await grpcWeb.serve(request, type) { message, tenant in
-            try await runner.run(tenant: tenant, timeout: try Self.timeout(request)) { query in try await handler(message, query) }
+            try await runner.run(tenant: tenant, timeout: try Self.timeout(request), channel: context.channel) { query in try await handler(message, query) }
         }
     }
 

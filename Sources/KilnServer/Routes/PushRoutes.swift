@@ -16,7 +16,7 @@ struct PushRoutes: Sendable {
     let connect: ConnectUnary
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<KilnRequestContext>) {
         router.post("/push.v1.PusherService/Push") { request, _ in
             await connect.serve(request, Push_V1_PushRequest.self) { message, tenant in
                 try await push(message, tenant: tenant)

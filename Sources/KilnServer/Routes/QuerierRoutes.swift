@@ -22,7 +22,7 @@ struct QuerierRoutes: Sendable {
     let config: ServerConfig
     let logger: Logger
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<KilnRequestContext>) {
         route(router, "ProfileTypes", Querier_V1_ProfileTypesRequest.self, profileTypes)
         route(router, "LabelNames", Types_V1_LabelNamesRequest.self, labelNames)
         route(router, "LabelValues", Types_V1_LabelValuesRequest.self, labelValues)
@@ -40,18 +40,18 @@ struct QuerierRoutes: Sendable {
     }
 
     private func route<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
-        _ router: Router<BasicRequestContext>, _ method: String, _ type: Req.Type,
+        _ router: Router<KilnRequestContext>, _ method: String, _ type: Req.Type,
         _ handler: @escaping @Sendable (Req, Query) async throws -> Res
     ) {
         let runner = QueryRunner(ingester: ingester, config: config, logger: logger)
-        router.post(RouterPath(Self.prefix + method)) { [connect] request, _ in
+        router.post(RouterPath(Self.prefix + method)) { [connect] request, context in
             await connect.serve(request, type) { message, tenant in
-                try await runner.run(tenant: tenant, timeout: try Self.timeout(request)) { query in try await handler(message, query) }
+                try await runner.run(tenant: tenant, timeout: try Self.timeout(request), channel: context.channel) { query in try await handler(message, query) }
             }
         }
     }
 
-    private func unimplemented<Req: SwiftProtobuf.Message>(_ router: Router<BasicRequestContext>, _ method: String, _ type: Req.Type) {
+    private func unimplemented<Req: SwiftProtobuf.Message>(_ router: Router<KilnRequestContext>, _ method: String, _ type: Req.Type) {
         router.post(RouterPath(Self.prefix + method)) { [connect] request, _ in
             await connect.serve(request, type) { (_, _) throws -> Google_Protobuf_Empty in
                 throw ConnectError(.unimplemented, "querier.v1.QuerierService/\(method) is not implemented by this Kiln version")

@@ -1,6 +1,8 @@
 import KilnQuery
 import KilnStorage
 import Logging
+import Metrics
+import NIOCore
 
 /// How every query API (Connect, legacy HTTP) runs a query over a tenant's
 /// data: refused while the bucket's blocks are not listed, under the
@@ -12,7 +14,12 @@ struct QueryRunner: Sendable {
     let config: ServerConfig
     let logger: Logger
 
-    func run<R: Sendable>(tenant: String, timeout: Duration?, _ body: (Query) async throws -> R) async throws -> R {
+    /// Queries stopped because their client closed the connection.
+    static let abandoned = Counter(label: "kiln_queries_abandoned_total")
+
+    /// Runs `body` for `tenant`; when `channel` closes before it finishes,
+    /// the query stops at its next budget check.
+    func run<R: Sendable>(tenant: String, timeout: Duration?, channel: (any Channel)?, _ body: (Query) async throws -> R) async throws -> R {
         guard ingester.bucketListed else {
             throw ConnectError(.unavailable, "the blocks in the object store are not listed yet (is the bucket reachable?); try again later")
         }
@@ -22,7 +29,10 @@ struct QueryRunner: Sendable {
             Ingester.blockCorruptions.increment()
             logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
         }
-        query.budget = QueryBudget(timeout: timeout.map { min($0, config.queryTimeout) } ?? config.queryTimeout, maxSamples: config.queryMaxSamples)
+        let cancellation = QueryCancellation()
+        channel?.closeFuture.whenComplete { _ in cancellation.cancel() }
+        query.budget = QueryBudget(timeout: timeout.map { min($0, config.queryTimeout) } ?? config.queryTimeout,
+                                   maxSamples: config.queryMaxSamples, cancellation: cancellation)
         do {
             return try await body(query)
         } catch let e as QueryError {
@@ -31,6 +41,10 @@ struct QueryRunner: Sendable {
             case .tooLarge: throw ConnectError(.invalidArgument, "\(e)")
             }
         } catch is CancellationError {
+            if cancellation.isCancelled {
+                Self.abandoned.increment()
+                logger.info("query stopped: its client closed the connection")
+            }
             throw ConnectError(.canceled, "the query was cancelled")
         } catch let e as ObjectStoreError {
             // A block the bucket cannot serve now: fail rather than answer without it.
