@@ -90,20 +90,16 @@ struct FlameGraphBuilder {
         return c
     }
 
-    /// Lays the tree out as levels, applying the `max_nodes` "other" rule.
-    func render(maxNodes: Int64) -> FlameGraph {
+    /// Every node's children in ascending name order: node `p`'s are
+    /// `children[childStart[p] ..< childStart[p + 1]]` (a counting sort by parent).
+    private func sortedChildren() -> (childStart: [Int], children: [Int32]) {
         let count = parent.count
-        var total = selfValue
-        for n in stride(from: count - 1, to: 0, by: -1) { total[Int(parent[n])] &+= total[n] }
-        if total[0] == 0 && count == 1 { return .empty }
-
-        // Children in ascending name order.
         var childStart = [Int](repeating: 0, count: count + 1)
-        for n in 1..<count { childStart[Int(parent[n]) + 1] += 1 }
+        for n in 1..<max(count, 1) { childStart[Int(parent[n]) + 1] += 1 }
         for i in 0..<count { childStart[i + 1] += childStart[i] }
         var fill = childStart
         var children = [Int32](repeating: 0, count: max(count - 1, 0))
-        for n in 1..<count {
+        for n in 1..<max(count, 1) {
             let p = Int(parent[n])
             children[fill[p]] = Int32(n)
             fill[p] += 1
@@ -111,6 +107,17 @@ struct FlameGraphBuilder {
         for p in 0..<count where childStart[p + 1] - childStart[p] > 1 {
             children[childStart[p]..<childStart[p + 1]].sort { names[Int(name[Int($0)])] < names[Int(name[Int($1)])] }
         }
+        return (childStart, children)
+    }
+
+    /// Lays the tree out as levels, applying the `max_nodes` "other" rule.
+    func render(maxNodes: Int64) -> FlameGraph {
+        let count = parent.count
+        var total = selfValue
+        for n in stride(from: count - 1, to: 0, by: -1) { total[Int(parent[n])] &+= total[n] }
+        if total[0] == 0 && count == 1 { return .empty }
+
+        let (childStart, children) = sortedChildren()
 
         // The "other" threshold: the max_nodes-th largest node total.
         var minValue: Int64 = 0
@@ -172,19 +179,7 @@ struct FlameGraphBuilder {
             left[Int(parent[n])] &+= left[n]
             right[Int(parent[n])] &+= right[n]
         }
-        var childStart = [Int](repeating: 0, count: count + 1)
-        for n in 1..<max(count, 1) { childStart[Int(parent[n]) + 1] += 1 }
-        for i in 0..<count { childStart[i + 1] += childStart[i] }
-        var fill = childStart
-        var children = [Int32](repeating: 0, count: max(count - 1, 0))
-        for n in 1..<max(count, 1) {
-            let p = Int(parent[n])
-            children[fill[p]] = Int32(n)
-            fill[p] += 1
-        }
-        for p in 0..<count where childStart[p + 1] - childStart[p] > 1 {
-            children[childStart[p]..<childStart[p + 1]].sort { names[Int(name[Int($0)])] < names[Int(name[Int($1)])] }
-        }
+        let (childStart, children) = sortedChildren()
         var minValue: Int64 = 0
         if Int64(count - 1) > maxNodes {
             var both = (1..<count).map { left[$0] &+ right[$0] }

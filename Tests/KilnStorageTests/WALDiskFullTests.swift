@@ -1,5 +1,6 @@
 import Foundation
 import KilnStorage
+import KilnTestSupport
 import Logging
 import Testing
 
@@ -24,7 +25,7 @@ import Testing
             try? FileManager.default.removeItem(at: Self.mountPoint)
         }
         let dir = Self.mountPoint.appendingPathComponent("wal").path
-        var rng = WALReplayTests.SplitMix(state: 3)
+        var rng = SeededRandom(seed: 3)
         var acknowledged = 0
         var failures = 0
         do {

@@ -16,21 +16,9 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("kiln-wal-\(UUID().uuidString)")
     }
 
-    /// A deterministic random generator (SplitMix64), so a failing seed reproduces.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// A random push: 1–3 profiles of random stacks over a small vocabulary,
     /// random label values, one or two sample types, occasional zero and negative values.
-    static func randomPush(_ rng: inout SplitMix) throws -> [IngestProfile] {
+    static func randomPush(_ rng: inout SeededRandom) throws -> [IngestProfile] {
         let frames = (0..<12).map { "fn\($0)" }
         return try (0..<Int.random(in: 1...3, using: &rng)).map { _ in
             let twoTypes = Bool.random(using: &rng)
@@ -92,7 +80,7 @@ import Testing
     func replayRebuildsTheHeadExactly(seed: UInt64) async throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        var rng = SplitMix(state: seed)
+        var rng = SeededRandom(seed: seed)
         let tenants = ["a", "b", "c"]
         var options = WriteAheadLog.Options()
         options.segmentSize = 1 << 14  // small segments: the sequence spans several
@@ -121,7 +109,7 @@ import Testing
         var options = WriteAheadLog.Options()
         options.sync = .group(maxBatchDelay: .milliseconds(5))
         let ingester = try await Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
-        var rng = SplitMix(state: 42)
+        var rng = SeededRandom(seed: 42)
         let pushes = try (0..<200).map { _ in try Self.randomPush(&rng) }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (i, p) in pushes.enumerated() {
@@ -144,7 +132,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         var options = WriteAheadLog.Options()
         options.sync = .interval(.milliseconds(50))
-        var rng = SplitMix(state: 7)
+        var rng = SeededRandom(seed: 7)
         let ingester = try await Ingester(walDirectory: dir.path, options: options, logger: Self.logger)
         for _ in 0..<20 { try await ingester.push(try Self.randomPush(&rng), tenant: "x") }
         let before = Self.snapshot(ingester.heads, tenants: ["x"])
@@ -159,7 +147,7 @@ import Testing
     @Test func checkpointDropsEarlierSegments() async throws {
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        var rng = SplitMix(state: 9)
+        var rng = SeededRandom(seed: 9)
         var options = WriteAheadLog.Options()
         options.segmentSize = 1 << 12
         let after: [String: Snapshot]
