@@ -31,8 +31,14 @@ extension Query {
     /// any other error cancels the merge and is thrown. The budget is checked
     /// before any page is read (`QueryError.tooLarge`, from the index's sample
     /// counts) and between pages (`QueryError.deadlineExceeded`, cancellation).
-    func mergeTotals(of selector: LabelSelector, in range: TimeRange,
+    /// `callSite` masks each source's totals before they are combined.
+    func mergeTotals(of selector: LabelSelector, in range: TimeRange, callSite: CallSiteFilter = CallSiteFilter(),
                      combine: (StackTotals, SymbolView) -> Void) async throws {
+        func combineFiltered(_ totals: StackTotals, _ symbols: SymbolView) {
+            var totals = totals
+            callSite.apply(&totals, symbols: symbols)
+            combine(totals, symbols)
+        }
         var sources: [any QuerySource] = fixed
         var live: (StackTotals, SymbolView)?
         var selectedSamples = 0
@@ -93,11 +99,11 @@ extension Query {
         func drain() {
             while nextToCombine <= sources.count {
                 if nextToCombine == liveAt, let (totals, symbols) = live {
-                    combine(totals, symbols)
+                    combineFiltered(totals, symbols)
                     live = nil
                 }
                 guard nextToCombine < sources.count, unitsLeft[nextToCombine] == 0 else { return }
-                if !failed[nextToCombine], let totals = partial[nextToCombine] { combine(totals, sources[nextToCombine].symbolView) }
+                if !failed[nextToCombine], let totals = partial[nextToCombine] { combineFiltered(totals, sources[nextToCombine].symbolView) }
                 partial[nextToCombine] = nil
                 nextToCombine += 1
             }

@@ -100,9 +100,7 @@ public struct Query {
         let typed = Self.typed(selector, profileType)
         var builder = FlameGraphBuilder()
         var any = false
-        try await mergeTotals(of: typed, in: range) { totals, symbols in
-            var totals = totals
-            callSite.apply(&totals, symbols: symbols)
+        try await mergeTotals(of: typed, in: range, callSite: callSite) { totals, symbols in
             builder.add(totals.values, symbols: symbols)
             any = true
         }
@@ -124,14 +122,10 @@ public struct Query {
     public func diff(profileType: ProfileTypeID, left: (selector: LabelSelector, range: TimeRange, callSite: CallSiteFilter),
                      right: (selector: LabelSelector, range: TimeRange, callSite: CallSiteFilter), maxNodes: Int64) async throws -> FlameGraphDiff {
         var builder = FlameGraphBuilder()
-        try await mergeTotals(of: Self.typed(left.selector, profileType), in: left.range) { totals, symbols in
-            var totals = totals
-            left.callSite.apply(&totals, symbols: symbols)
+        try await mergeTotals(of: Self.typed(left.selector, profileType), in: left.range, callSite: left.callSite) { totals, symbols in
             builder.add(totals.values, symbols: symbols)
         }
-        try await mergeTotals(of: Self.typed(right.selector, profileType), in: right.range) { totals, symbols in
-            var totals = totals
-            right.callSite.apply(&totals, symbols: symbols)
+        try await mergeTotals(of: Self.typed(right.selector, profileType), in: right.range, callSite: right.callSite) { totals, symbols in
             builder.add(totals.values, symbols: symbols, right: true)
         }
         return builder.renderDiff(maxNodes: maxNodes)
@@ -146,9 +140,7 @@ public struct Query {
                              callSite: CallSiteFilter = CallSiteFilter()) async throws -> Profile {
         var merger = PprofMerger()
         var any = false
-        try await mergeTotals(of: Self.typed(selector, profileType), in: range) { totals, symbols in
-            var totals = totals
-            callSite.apply(&totals, symbols: symbols)
+        try await mergeTotals(of: Self.typed(selector, profileType), in: range, callSite: callSite) { totals, symbols in
             merger.add(totals.values, symbols: symbols)
             any = true
         }

@@ -69,13 +69,9 @@ struct LegacyRoutes: Sendable {
 
     /// `query=<profile type ID>{matchers}` → the type and the selector.
     static func query(_ params: [String: String]) throws -> (ProfileTypeID, LabelSelector) {
-        let text = params["query"] ?? ""
-        let brace = text.firstIndex(of: "{") ?? text.endIndex
-        let id = String(text[..<brace]).trimmingCharacters(in: .whitespaces)
+        let (id, selector) = try QuerierRoutes.splitQuery(params["query"] ?? "")
         guard !id.isEmpty else { throw ConnectError(.invalidArgument, "query must start with a profile type ID, as in process_cpu:cpu:nanoseconds:cpu:nanoseconds{service_name=\"api\"}") }
-        let type = try QuerierRoutes.profileType(id)
-        let selector = try QuerierRoutes.selector([brace == text.endIndex ? "{}" : String(text[brace...])])
-        return (type, selector)
+        return (try QuerierRoutes.profileType(id), selector)
     }
 
     /// The selector of an optional `query` parameter (its type included), or all series.

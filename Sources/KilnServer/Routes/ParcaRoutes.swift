@@ -84,15 +84,14 @@ struct ParcaRoutes: Sendable {
 
     /// `<type>[:delta]{matchers}` → Kiln's type and the selector.
     static func parseQuery(_ text: String) throws -> (ProfileTypeID, LabelSelector) {
-        let brace = text.firstIndex(of: "{") ?? text.endIndex
-        var id = text[..<brace].trimmingCharacters(in: .whitespaces)
+        var (id, selector) = try QuerierRoutes.splitQuery(text)
         guard !id.isEmpty else { throw ConnectError(.invalidArgument, "query must contain a profile-type selection") }
         if id.hasSuffix(":delta") { id.removeLast(":delta".count) }
         let type: ProfileTypeID
         do { type = try ProfileTypeID(parsing: id) } catch {
             throw ConnectError(.invalidArgument, "profile type \(id) is not name:sample_type:sample_unit:period_type:period_unit[:delta]")
         }
-        return (type, try QuerierRoutes.selector([brace == text.endIndex ? "{}" : String(text[brace...])]))
+        return (type, selector)
     }
 
     /// A request's time range: no filter when both ends are unset (Parca's rule).

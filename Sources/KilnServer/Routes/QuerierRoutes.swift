@@ -170,9 +170,7 @@ struct QuerierRoutes: Sendable {
     /// query is a selector, optionally prefixed by a profile type ID.
     func analyzeQuery(_ r: Querier_V1_AnalyzeQueryRequest, _ query: Query) throws -> Querier_V1_AnalyzeQueryResponse {
         let range = try Self.range(r.start, r.end)
-        let brace = r.query.firstIndex(of: "{") ?? r.query.endIndex
-        let typeText = r.query[..<brace].trimmingCharacters(in: .whitespaces)
-        var selector = try Self.selector([brace == r.query.endIndex ? "{}" : String(r.query[brace...])])
+        var (typeText, selector) = try Self.splitQuery(r.query)
         if !typeText.isEmpty { selector = Query.typed(selector, try Self.profileType(typeText)) }
         let a = query.analyze(selector: selector, range: range)
         var out = Querier_V1_AnalyzeQueryResponse()
@@ -266,6 +264,14 @@ struct QuerierRoutes: Sendable {
 
     static func selector(_ texts: [String]) throws -> LabelSelector {
         do { return try LabelSelector(parsingAll: texts) } catch { throw ConnectError(.invalidArgument, error.description) }
+    }
+
+    /// `<profile type>{matchers}` as the legacy, Parca and AnalyzeQuery APIs
+    /// write a query: the text before `{` (trimmed, possibly empty; callers
+    /// decide whether a type is required) and the selector (`{}` when absent).
+    static func splitQuery(_ text: String) throws -> (type: String, selector: LabelSelector) {
+        let brace = text.firstIndex(of: "{") ?? text.endIndex
+        return (text[..<brace].trimmingCharacters(in: .whitespaces), try selector([brace == text.endIndex ? "{}" : String(text[brace...])]))
     }
 
     static func profileType(_ id: String) throws -> ProfileTypeID {
