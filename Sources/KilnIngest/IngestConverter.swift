@@ -189,12 +189,13 @@ public enum IngestConverter {
     }
 
     static func ingestProfile(_ labels: [Label], _ profile: Profile, _ request: IngestRequest) throws(IngestError) -> IngestProfile {
-        let (base, name) = try SeriesLabels.normalise(labels)
+        let (targets, spans) = try SeriesLabels.series(pushed: labels, profile: profile)
         return IngestProfile(
             profile: profile,
-            series: SeriesLabels.targets(base: base, name: name, profile: profile),
+            series: targets,
             timeNanos: profile.timeNanos,
-            durationNanos: profile.durationNanos != 0 ? profile.durationNanos : request.durationNanos
+            durationNanos: profile.durationNanos != 0 ? profile.durationNanos : request.durationNanos,
+            sampleSpans: spans
         )
     }
 

@@ -13,11 +13,15 @@ public struct IngestProfile: Sendable {
         public var profileType: ProfileTypeID
         /// Index into `profile.sampleTypes`.
         public var sampleType: Int
+        /// The samples that belong to this series, ascending; nil: all of them.
+        /// Sample labels split a profile's samples among series (`SampleLabelGroups`).
+        public var samples: [Int32]?
 
-        public init(labels: LabelSet, profileType: ProfileTypeID, sampleType: Int) {
+        public init(labels: LabelSet, profileType: ProfileTypeID, sampleType: Int, samples: [Int32]? = nil) {
             self.labels = labels
             self.profileType = profileType
             self.sampleType = sampleType
+            self.samples = samples
         }
     }
 
@@ -28,12 +32,15 @@ public struct IngestProfile: Sendable {
     public var durationNanos: Int64
     /// The client's profile UUID, when it sent one.
     public var id: String
+    /// The span id of each sample (`SpanID`, 0: none); empty when no sample has one.
+    public var sampleSpans: [UInt64]
 
-    public init(profile: Profile, series: [Target], timeNanos: Int64, durationNanos: Int64, id: String = "") {
+    public init(profile: Profile, series: [Target], timeNanos: Int64, durationNanos: Int64, id: String = "", sampleSpans: [UInt64] = []) {
         self.profile = profile
         self.series = series
         self.timeNanos = timeNanos
         self.durationNanos = durationNanos
         self.id = id
+        self.sampleSpans = sampleSpans
     }
 }

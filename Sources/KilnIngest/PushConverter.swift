@@ -13,14 +13,16 @@ public enum PushConverter {
         labels: [Label], rawProfile: [UInt8], id: String, nowNanos: Int64,
         maxProfileBytes: Int = PprofDecoder.defaultMaxDecompressedBytes
     ) throws(IngestError) -> IngestProfile {
-        let (base, name) = try SeriesLabels.normalise(labels)
+        let (base, _) = try SeriesLabels.normalise(labels)
         let profile = try ProfileDecoding.decode(rawProfile, maxBytes: maxProfileBytes, context: "series \(base)")
+        let (targets, spans) = try SeriesLabels.series(pushed: labels, profile: profile)
         return IngestProfile(
             profile: profile,
-            series: SeriesLabels.targets(base: base, name: name, profile: profile),
+            series: targets,
             timeNanos: profile.timeNanos == 0 ? nowNanos : profile.timeNanos,
             durationNanos: profile.durationNanos,
-            id: id
+            id: id,
+            sampleSpans: spans
         )
     }
 }

@@ -57,9 +57,28 @@ public enum SeriesLabels {
         return (set, name)
     }
 
+    /// The series a pushed profile feeds and the span of each sample: the
+    /// pushed labels normalised, split by the profile's sample labels
+    /// (`SampleLabelGroups`), then one series per sample type of each group.
+    /// - Throws: `IngestError.invalidArgument` when the labels of a group are invalid.
+    public static func series(pushed: [Label], profile: Profile) throws(IngestError) -> (targets: [IngestProfile.Target], spans: [UInt64]) {
+        let groups = SampleLabelGroups(profile)
+        guard !groups.groups.isEmpty else {
+            let (base, name) = try normalise(pushed)
+            return (targets(base: base, name: name, profile: profile), groups.spans)
+        }
+        var out: [IngestProfile.Target] = []
+        for g in groups.groups {
+            let names = Set(g.labels.map(\.name))
+            let (base, name) = try normalise(pushed.filter { !names.contains(sanitise($0.name)) } + g.labels)
+            out += targets(base: base, name: name, profile: profile, samples: g.samples)
+        }
+        return (out, groups.spans)
+    }
+
     /// The series of a profile, one per sample type, each labelled with the
-    /// profile type parts (§4.2).
-    public static func targets(base: LabelSet, name: String, profile: Profile) -> [IngestProfile.Target] {
+    /// profile type parts (§4.2); `samples` restricts them to those samples.
+    public static func targets(base: LabelSet, name: String, profile: Profile, samples: [Int32]? = nil) -> [IngestProfile.Target] {
         let s = profile.strings
         let periodType = profile.periodType.map { s[$0.type] } ?? ""
         let periodUnit = profile.periodType.map { s[$0.unit] } ?? ""
@@ -76,7 +95,7 @@ public enum SeriesLabels {
                 (ReservedLabels.name, seriesName), (ReservedLabels.profileType, id.id),
                 (ReservedLabels.type, id.sampleType), (ReservedLabels.unit, id.sampleUnit),
             ])
-            return IngestProfile.Target(labels: labels, profileType: id, sampleType: i)
+            return IngestProfile.Target(labels: labels, profileType: id, sampleType: i, samples: samples)
         }
     }
 

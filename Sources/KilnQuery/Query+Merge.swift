@@ -31,8 +31,10 @@ extension Query {
     /// any other error cancels the merge and is thrown. The budget is checked
     /// before any page is read (`QueryError.tooLarge`, from the index's sample
     /// counts) and between pages (`QueryError.deadlineExceeded`, cancellation).
-    /// `callSite` masks each source's totals before they are combined.
-    func mergeTotals(of selector: LabelSelector, in range: TimeRange, callSite: CallSiteFilter = CallSiteFilter(),
+    /// `callSite` masks each source's totals before they are combined;
+    /// `spans` keeps only the profiles of those spans.
+    func mergeTotals(of selector: LabelSelector, in range: TimeRange, spans: SpanSelector? = nil,
+                     callSite: CallSiteFilter = CallSiteFilter(),
                      combine: (StackTotals, SymbolView) -> Void) async throws {
         func combineFiltered(_ totals: StackTotals, _ symbols: SymbolView) {
             var totals = totals
@@ -46,12 +48,12 @@ extension Query {
             let limit = budget.maxSamples ?? .max
             let (frozen, blocks) = head.snapshot { s in
                 let refs = s.select(selector)
-                selectedSamples = s.sampleCount(of: refs, in: range)
+                selectedSamples = s.sampleCount(of: refs, in: range, spans: spans)
                 // Over budget: sum nothing; the check below throws.
                 guard selectedSamples <= limit else { return }
                 let symbols = s.symbols.view
                 var totals = StackTotals(stackCount: symbols.stackCount)
-                if s.addSamples(of: refs, in: range, to: &totals) { live = (totals, symbols) }
+                if s.addSamples(of: refs, in: range, spans: spans, to: &totals) { live = (totals, symbols) }
             }
             if selectedSamples > limit { throw QueryError.tooLarge(samples: selectedSamples, limit: limit) }
             sources += frozen.map(\.state) as [any QuerySource]
@@ -63,13 +65,13 @@ extension Query {
         var unitsLeft = [Int](repeating: 0, count: sources.count)
         for (i, s) in sources.enumerated() {
             guard let block = s as? Block else {
-                selectedSamples += s.sampleCount(of: s.select(selector), in: range)
+                selectedSamples += s.sampleCount(of: s.select(selector), in: range, spans: spans)
                 units.append(Unit(source: i, rows: nil))
                 unitsLeft[i] = 1
                 continue
             }
             var piece: [Int] = [], pieceSamples = 0
-            for row in block.profileRows(of: block.select(selector), in: range) {
+            for row in block.profileRows(of: block.select(selector), in: range, spans: spans) {
                 piece.append(row)
                 pieceSamples += block.sampleCount(ofProfile: row)
                 selectedSamples += block.sampleCount(ofProfile: row)
@@ -124,7 +126,7 @@ extension Query {
                             }
                             return (unit, .totals(totals))
                         }
-                        let any = try await source.addSamples(of: source.select(selector), in: range, to: &totals)
+                        let any = try await source.addSamples(of: source.select(selector), in: range, spans: spans, to: &totals)
                         return (unit, .totals(any ? totals : nil))
                     } catch let e as BlockError {
                         return (unit, .corrupt(e))

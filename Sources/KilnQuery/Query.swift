@@ -95,12 +95,13 @@ public struct Query {
     /// - Parameter maxNodes: validated and defaulted by the caller (1 ... `FlameGraph.maxMaxNodes`).
     /// - Throws: the error of a block that cannot be read (see the type's doc).
     /// - Parameter callSite: keep only stacks under this root-first prefix.
+    /// - Parameter spans: keep only the samples of these spans (`SelectMergeSpanProfile`).
     public func mergeStacktraces(profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange, maxNodes: Int64,
-                                 callSite: CallSiteFilter = CallSiteFilter()) async throws -> FlameGraph {
+                                 callSite: CallSiteFilter = CallSiteFilter(), spans: SpanSelector? = nil) async throws -> FlameGraph {
         let typed = Self.typed(selector, profileType)
         var builder = FlameGraphBuilder()
         var any = false
-        try await mergeTotals(of: typed, in: range, callSite: callSite) { totals, symbols in
+        try await mergeTotals(of: typed, in: range, spans: spans, callSite: callSite) { totals, symbols in
             builder.add(totals.values, symbols: symbols)
             any = true
         }

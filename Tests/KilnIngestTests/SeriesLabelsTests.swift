@@ -79,3 +79,55 @@ import Testing
         }
     }
 }
+
+/// pprof sample labels: spans stay with samples, other string labels split
+/// the profile into series (Pyroscope's distributor rules).
+@Suite struct SampleLabelGroupsTests {
+    static let span = "0807060504030201"
+
+    @Test func labelsSplitAndSpansStay() throws {
+        var b = ProfileBuilder(sampleTypes: [("cpu", "nanoseconds")])
+        b.addSample(stack: ["main", "a"], values: [1], labels: [("worker", "x"), ("span_id", Self.span)])
+        b.addSample(stack: ["main", "b"], values: [2], labels: [("profile_id", "00000000000000ff"), ("worker", "x")])
+        b.addSample(stack: ["main", "c"], values: [3], labels: [("trace_id", "0123456789abcdef0123456789abcdef")])
+        b.addSample(stack: ["main", "d"], values: [4], labels: [("otel.thread", "t1"), ("worker", "y"), ("span_id", "not-hex")])
+        b.addSample(stack: ["main", "e"], values: [5], labels: [("worker", "y"), ("otel.thread", "t1")])
+        let p = b.build()
+        let groups = SampleLabelGroups(p)
+        #expect(groups.spans == [0x0102_0304_0506_0708, 0xFF00_0000_0000_0000, 0, 0, 0])
+        #expect(groups.groups.map(\.samples) == [[0, 1], [2], [3, 4]])
+        #expect(groups.groups.map { $0.labels.map { "\($0.name)=\($0.value)" }.sorted() } == [["worker=x"], [], ["otel_thread=t1", "worker=y"]])
+
+        // A group label wins over a pushed label of the same name; each group × sample type is a series.
+        let (targets, spans) = try SeriesLabels.series(pushed: [Label("__name__", "process_cpu"), Label("worker", "pushed")], profile: p)
+        #expect(spans == groups.spans)
+        #expect(targets.map { $0.labels["worker"] } == ["x", "pushed", "y"])
+        #expect(targets.map(\.samples) == [[0, 1], [2], [3, 4]])
+        #expect(targets[2].labels["otel_thread"] == "t1" && targets.allSatisfy { $0.labels["trace_id"] == nil && $0.labels["span_id"] == nil })
+    }
+
+    @Test func profilesWithoutSplittingLabelsAreOneGroup() throws {
+        var b = ProfileBuilder(sampleTypes: [("cpu", "nanoseconds")])
+        b.addSample(stack: ["main"], values: [1], labels: [("span_id", Self.span)])
+        b.addSample(stack: ["main"], values: [1])
+        let groups = SampleLabelGroups(b.build())
+        #expect(groups.groups.isEmpty && groups.spans == [0x0102_0304_0506_0708, 0])
+        let (targets, _) = try SeriesLabels.series(pushed: [Label("__name__", "process_cpu")], profile: b.build())
+        #expect(targets.count == 1 && targets[0].samples == nil)
+    }
+
+    @Test func invalidGroupLabelsAreRejected() throws {
+        var b = ProfileBuilder(sampleTypes: [("cpu", "nanoseconds")])
+        b.addSample(stack: ["main"], values: [1], labels: [("bad-name", "v")])
+        #expect(throws: IngestError.self) { try SeriesLabels.series(pushed: [Label("__name__", "process_cpu")], profile: b.build()) }
+    }
+
+    @Test func spanIDsParseAsLittleEndianAndRoundTrip() {
+        #expect(SpanID.parse("0100000000000000") == 1)
+        #expect(SpanID.parse("ABCDEF0123456789") == 0x8967_4523_01EF_CDAB)
+        #expect(SpanID.parse("0000000000000000") == nil)
+        #expect(SpanID.parse("123") == nil && SpanID.parse("zz00000000000000") == nil)
+        for id: UInt64 in [1, 0x8967_4523_01EF_CDAB, .max] { #expect(SpanID.parse(SpanID.format(id)) == id) }
+        #expect(throws: SpanSelector.ParseError.self) { try SpanSelector(parsing: ["0100000000000000", "nope"]) }
+    }
+}

@@ -13,69 +13,94 @@ import Testing
 /// over random workloads held in the head only, in blocks only, in both,
 /// and after compaction.
 @Suite struct DifferentialTests {
-    /// One push as the test generated it: stacks root first.
+    /// One sample of a push: its stack root first, its value, its span id
+    /// (0: none) and its `task` sample label (nil: none).
+    struct Sample: Sendable {
+        var stack: [String]
+        var value: Int64
+        var span: UInt64
+        var task: String?
+    }
+
+    /// One push as the test generated it.
     struct Push: Sendable {
         var labels: [Label]
         var timeMs: Int64
-        var stacks: [([String], Int64)]
+        var samples: [Sample]
+    }
+
+    /// One sample as a query sees it: in the series of its push's labels
+    /// plus its `task` sample label, which splits the push.
+    struct Row: Sendable {
+        var labels: [String: String]
+        var timeMs: Int64
+        var sample: Sample
     }
 
     /// Aligned to 2 h, so hourly cuts fall in one compaction window each.
     static let baseMs: Int64 = 236_112 * 7_200_000
+    /// The spans samples may belong to; a span recurs across pushes, as a long request's would.
+    static let spans: [UInt64] = [0x0102_0304_0506_0708, 0x1111_2222_3333_4444, 0xA0B0_C0D0_E0F0_0102, 0x77]
 
     static func workload(seed: UInt64) -> [Push] {
         var rng = SeededRandom(seed: seed)
         let functions = (0..<12).map { "pkg.F\($0)" }
         return (0..<240).map { _ in
-            let stacks = (0..<Int.random(in: 1...12, using: &rng)).map { _ in
-                ((0..<Int.random(in: 1...6, using: &rng)).map { _ in functions[Int.random(in: 0..<functions.count, using: &rng)] },
-                 Int64.random(in: 1...1000, using: &rng))
+            let samples = (0..<Int.random(in: 1...12, using: &rng)).map { _ in
+                Sample(stack: (0..<Int.random(in: 1...6, using: &rng)).map { _ in functions[Int.random(in: 0..<functions.count, using: &rng)] },
+                       value: Int64.random(in: 1...1000, using: &rng),
+                       span: ([0, 0, 0] + spans)[Int.random(in: 0..<(3 + spans.count), using: &rng)],
+                       task: [nil, nil, "a", "b"][Int.random(in: 0..<4, using: &rng)])
             }
             return Push(labels: [Label("service_name", "svc-\(Int.random(in: 0..<3, using: &rng))"),
                                  Label("env", ["prod", "dev", "perf"][Int.random(in: 0..<3, using: &rng)]),
                                  Label("region", ["a", "b"][Int.random(in: 0..<2, using: &rng)])],
-                        timeMs: baseMs + Int64.random(in: 0..<(3 * 3_600_000), using: &rng), stacks: stacks)
+                        timeMs: baseMs + Int64.random(in: 0..<(3 * 3_600_000), using: &rng), samples: samples)
         }.sorted { $0.timeMs < $1.timeMs }
+    }
+
+    static func rows(_ pushes: [Push]) -> [Row] {
+        pushes.flatMap { p in
+            p.samples.map { s in
+                var labels = Dictionary(uniqueKeysWithValues: p.labels.map { ($0.name, $0.value) })
+                if let task = s.task { labels["task"] = task }
+                return Row(labels: labels, timeMs: p.timeMs, sample: s)
+            }
+        }
     }
 
     // MARK: - The naive answers
 
-    static func selected(_ pushes: [Push], _ predicate: (Push) -> Bool, _ range: ClosedRange<Int64>) -> [Push] {
-        pushes.filter { predicate($0) && range.contains($0.timeMs) }
-    }
-
     /// Flame graph nodes by name path (root `""`): total and self, as the decoder reports them.
-    static func flame(_ pushes: [Push]) -> [String: FlameGraphDecoder.Node] {
+    static func flame(_ rows: [Row]) -> [String: FlameGraphDecoder.Node] {
         var out: [String: FlameGraphDecoder.Node] = [:]
-        for p in pushes {
-            for (stack, v) in p.stacks {
-                out["", default: .init(total: 0, selfValue: 0)].total += v
-                for depth in 1...stack.count {
-                    let path = stack[..<depth].joined(separator: ";")
-                    out[path, default: .init(total: 0, selfValue: 0)].total += v
-                    if depth == stack.count { out[path]!.selfValue += v }
-                }
+        for r in rows {
+            let (stack, v) = (r.sample.stack, r.sample.value)
+            out["", default: .init(total: 0, selfValue: 0)].total += v
+            for depth in 1...stack.count {
+                let path = stack[..<depth].joined(separator: ";")
+                out[path, default: .init(total: 0, selfValue: 0)].total += v
+                if depth == stack.count { out[path]!.selfValue += v }
             }
         }
         return out
     }
 
     /// Merged pprof samples: leaf-first function path → value.
-    static func pprof(_ pushes: [Push]) -> [String: Int64] {
+    static func pprof(_ rows: [Row]) -> [String: Int64] {
         var out: [String: Int64] = [:]
-        for p in pushes { for (stack, v) in p.stacks { out[stack.reversed().joined(separator: ";"), default: 0] += v } }
+        for r in rows { out[r.sample.stack.reversed().joined(separator: ";"), default: 0] += r.sample.value }
         return out
     }
 
-    /// Time series by group: the point at `start + k·step` sums the profiles in `(edge − step, edge]`.
-    static func series(_ pushes: [Push], startMs: Int64, endMs: Int64, stepMs: Int64, groupBy: String) -> [String: [Int64: Double]] {
+    /// Time series by group: the point at `start + k·step` sums the samples of the profiles in `(edge − step, edge]`.
+    static func series(_ rows: [Row], startMs: Int64, endMs: Int64, stepMs: Int64, groupBy: String) -> [String: [Int64: Double]] {
         var out: [String: [Int64: Double]] = [:]
-        for p in pushes where p.timeMs > startMs - stepMs && p.timeMs <= endMs {
-            let k = (p.timeMs - startMs + stepMs - 1) / stepMs
+        for r in rows where r.timeMs > startMs - stepMs && r.timeMs <= endMs {
+            let k = (r.timeMs - startMs + stepMs - 1) / stepMs
             let edge = startMs + max(k, 0) * stepMs
             guard edge <= endMs else { continue }
-            let group = p.labels.first { $0.name == groupBy }?.value ?? ""
-            out[group, default: [:]][edge, default: 0] += Double(p.stacks.reduce(0) { $0 + $1.1 })
+            out[r.labels[groupBy] ?? "", default: [:]][edge, default: 0] += Double(r.sample.value)
         }
         return out
     }
@@ -84,24 +109,26 @@ import Testing
 
     struct Case: Sendable {
         var selector: String
-        var predicate: @Sendable (Push) -> Bool
+        var predicate: @Sendable ([String: String]) -> Bool
     }
 
     static let cases: [Case] = [
         Case(selector: "{}", predicate: { _ in true }),
-        Case(selector: #"{service_name="svc-1"}"#, predicate: { $0.labels[0].value == "svc-1" }),
-        Case(selector: #"{env=~"p.*"}"#, predicate: { $0.labels[1].value.hasPrefix("p") }),
-        Case(selector: #"{service_name!="svc-0",region="a"}"#, predicate: { $0.labels[0].value != "svc-0" && $0.labels[2].value == "a" }),
+        Case(selector: #"{service_name="svc-1"}"#, predicate: { $0["service_name"] == "svc-1" }),
+        Case(selector: #"{env=~"p.*"}"#, predicate: { $0["env"]!.hasPrefix("p") }),
+        Case(selector: #"{service_name!="svc-0",region="a"}"#, predicate: { $0["service_name"] != "svc-0" && $0["region"] == "a" }),
+        Case(selector: #"{task="a"}"#, predicate: { $0["task"] == "a" }),
     ]
 
     static func compare(_ query: Query, _ pushes: [Push], _ scenario: String) async throws {
         let cpu = Fixture.cpu
+        let all = rows(pushes)
         let ranges: [(Int64, Int64)] = [(baseMs - 1, baseMs + 4 * 3_600_000), (baseMs + 1_800_000, baseMs + 6_000_000), (baseMs + 7_000_000, baseMs + 7_300_000)]
         for c in cases {
             let selector = try LabelSelector(parsing: c.selector)
             for (startMs, endMs) in ranges {
-                let chosen = selected(pushes, c.predicate, startMs...endMs)
-                let what = "\(scenario) \(c.selector) [\(startMs - baseMs), \(endMs - baseMs)] ms: \(chosen.count) pushes"
+                let chosen = all.filter { c.predicate($0.labels) && (startMs...endMs).contains($0.timeMs) }
+                let what = "\(scenario) \(c.selector) [\(startMs - baseMs), \(endMs - baseMs)] ms: \(chosen.count) samples"
                 let range = TimeRange.milliseconds(startMs, endMs)
 
                 let graph = try await query.mergeStacktraces(profileType: cpu, selector: selector, range: range, maxNodes: FlameGraph.maxMaxNodes)
@@ -112,17 +139,20 @@ import Testing
                 }
 
                 // Focused on the call site of the first push's first stack, root first, two frames deep.
-                if let site = pushes.first?.stacks.first?.0.prefix(2) {
-                    let focused = chosen.map { p in
-                        var p = p
-                        p.stacks = p.stacks.filter { $0.0.starts(with: site) }
-                        return p
-                    }.filter { !$0.stacks.isEmpty }
+                if let site = pushes.first?.samples.first?.stack.prefix(2) {
+                    let focused = chosen.filter { $0.sample.stack.starts(with: site) }
                     let g = try await query.mergeStacktraces(profileType: cpu, selector: selector, range: range, maxNodes: FlameGraph.maxMaxNodes,
                                                              callSite: CallSiteFilter(Array(site)))
                     let got = g.total == 0 ? [:] : try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
                     #expect(got == (focused.isEmpty ? [:] : flame(focused)), "call site \(site), \(what)")
                 }
+
+                // The samples of two spans (`SelectMergeSpanProfile`).
+                let wanted = SpanSelector(ids: [spans[0], spans[3]])
+                let ofSpans = chosen.filter { wanted.ids.contains($0.sample.span) }
+                let s = try await query.mergeStacktraces(profileType: cpu, selector: selector, range: range, maxNodes: FlameGraph.maxMaxNodes, spans: wanted)
+                let gotSpans = s.total == 0 ? [:] : try FlameGraphDecoder.decode(names: s.names, levels: s.levels)
+                #expect(gotSpans == (ofSpans.isEmpty ? [:] : flame(ofSpans)), "spans, \(what)")
 
                 let profile = try await query.mergeProfile(profileType: cpu, selector: selector, range: range)
                 var got: [String: Int64] = [:]
@@ -138,15 +168,25 @@ import Testing
                 let ts = query.selectSeries(TimeSeriesQuery(profileType: cpu, selector: selector, startMs: startMs, endMs: endMs, stepMs: step, groupBy: ["service_name"]))
                 var gotSeries: [String: [Int64: Double]] = [:]
                 for s in ts { for p in s.points { gotSeries[s.labels["service_name"] ?? "", default: [:]][p.timestampMs] = p.value } }
-                #expect(gotSeries == series(pushes.filter(c.predicate), startMs: startMs, endMs: endMs, stepMs: step, groupBy: "service_name"), "series, \(what)")
+                #expect(gotSeries == series(all.filter { c.predicate($0.labels) }, startMs: startMs, endMs: endMs, stepMs: step, groupBy: "service_name"), "series, \(what)")
 
-                #expect(query.labelValues(name: "region", selector: selector, range: range) == Set(chosen.map { $0.labels[2].value }).sorted(), "label values, \(what)")
+                #expect(query.labelValues(name: "region", selector: selector, range: range) == Set(chosen.map { $0.labels["region"]! }).sorted(), "label values, \(what)")
             }
         }
     }
 
+    /// A push through the real ingest path: a pprof whose samples carry
+    /// `span_id` and `task` sample labels.
     static func ingest(_ p: Push) throws -> IngestProfile {
-        try Fixture.ingest(Fixture.profile(p.stacks), labels: p.labels, timeNanos: p.timeMs * 1_000_000)
+        var b = ProfileBuilder(sampleTypes: [("cpu", "nanoseconds")], periodType: ("cpu", "nanoseconds"), period: 10_000_000)
+        for s in p.samples {
+            var labels: [(key: String, value: String)] = []
+            if s.span != 0 { labels.append(("span_id", SpanID.format(s.span))) }
+            if let task = s.task { labels.append(("task", task)) }
+            b.addSample(stack: s.stack, values: [s.value], labels: labels)
+        }
+        return try PushConverter.convert(labels: [Label("__name__", "process_cpu")] + p.labels, rawProfile: PprofEncoder.encode(b.build()),
+                                         id: "", nowNanos: p.timeMs * 1_000_000)
     }
 
     enum Scenario: String, CaseIterable, CustomTestStringConvertible {

@@ -2,6 +2,7 @@ import Foundation
 import KilnFormat
 import KilnIngest
 import KilnModel
+import KilnPprof
 import KilnQuery
 @testable import KilnStorage
 import KilnTestSupport
@@ -16,13 +17,15 @@ import Testing
     static let hot = ULID(milliseconds: 1_700_000_000_000, random: (0x0123_4567_89AB_CDEF, 0x4242))
     static let cold = ULID(milliseconds: 1_700_000_360_000, random: (0x0FED_CBA9_8765_4321, 0x2424))
 
-    /// Two services pushing the real Go CPU (2 sample types) and heap (4) profiles three times: 12 series, 18 profiles.
+    /// Two services pushing the real Go CPU (2 sample types) and heap (4)
+    /// profiles three times: 12 series, 18 profiles. Without their sample
+    /// labels, as the blocks were written before ingest split profiles by them.
     static func head() throws -> HeadState {
         var head = HeadState()
         for i in 0..<3 {
             for (file, name) in [("go-cpu.pb.gz", "process_cpu"), ("go-heap.pb.gz", "memory")] {
                 let labels = [Label("__name__", name), Label("service_name", "svc-\(i % 2)"), Label("region", "eu")]
-                head.append(try PushConverter.convert(labels: labels, rawProfile: TestData.bytes("pprof/" + file), id: "",
+                head.append(try PushConverter.convert(labels: labels, rawProfile: TestData.withoutSampleLabels("pprof/" + file), id: "",
                                                       nowNanos: 1_700_000_000_000_000_000 + Int64(i) * 15_000_000_000))
             }
         }
@@ -48,6 +51,66 @@ import Testing
                 #expect(try TestData.bytes("blocks/" + ulid.string + "/" + name) == written, "\(ulid) \(name)")
             }
         }
+    }
+
+    /// A hot block written since profiles carry spans: the real Go CPU
+    /// profile with its `worker` sample labels (which split it into series)
+    /// and a `span_id` on two of every three samples, pushed twice.
+    static let spans = ULID(milliseconds: 1_700_000_720_000, random: (0x5EA5_0000_0000_0001, 0x5151))
+    static let spanIDs: [UInt64] = [0x0102_0304_0506_0708, 0xFEDC_BA98_7654_3210]
+
+    static func spanHead() throws -> HeadState {
+        var p = try PprofDecoder.decode(try TestData.bytes("pprof/go-cpu.pb.gz"))
+        let key = p.strings.append("span_id")
+        let values = spanIDs.map { p.strings.append(SpanID.format($0)) }
+        var labels: [SampleLabel] = [], offsets: [UInt32] = [0]
+        for i in 0..<p.sampleCount {
+            labels += p.labels(ofSample: i)
+            if i % 3 != 2 { labels.append(SampleLabel(key: key, str: values[i % 3])) }
+            offsets.append(UInt32(labels.count))
+        }
+        (p.sampleLabels, p.sampleLabelOffsets) = (labels, offsets)
+        var head = HeadState()
+        for i in 0..<2 {
+            p.timeNanos = 1_700_000_720_000_000_000 + Int64(i) * 15_000_000_000
+            head.append(try PushConverter.convert(labels: [Label("__name__", "process_cpu"), Label("service_name", "svc-\(i)")],
+                                                  rawProfile: PprofEncoder.encode(p), id: "", nowNanos: 0))
+        }
+        return head
+    }
+
+    @Test func spanGoldenBlockIsCurrentAndReadForever() async throws {
+        let head = try Self.spanHead()
+        let dir = NSTemporaryDirectory() + "kiln-golden-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try BlockWriter.write(head, tenant: "golden", ulid: Self.spans, directory: dir, codec: .lz4)
+        for name in [BlockSchema.indexFile, BlockSchema.symbolsFile, BlockSchema.profilesFile, BlockSchema.metaFile] {
+            let written = try FileIO.read(dir + "/" + Self.spans.string + "/" + name)
+            let golden = TestData.url("blocks/" + Self.spans.string + "/" + name)
+            if ProcessInfo.processInfo.environment["KILN_REGENERATE_GOLDEN"] == "1" {
+                try FileManager.default.createDirectory(at: golden.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try Data(written).write(to: golden)
+            }
+            #expect(try TestData.bytes("blocks/" + Self.spans.string + "/" + name) == written, "\(Self.spans) \(name)")
+        }
+
+        let block = try await Block(path: TestData.url("blocks/" + Self.spans.string).path)
+        #expect(block.hasSpans && block.meta.stats.series == 16)
+        let cpu = try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds")
+        #expect(try await BlockTests.answers(Query(sources: [block])) == BlockTests.answers(Query(sources: [head])))
+        let whole = try await Query(sources: [block]).mergeStacktraces(profileType: cpu, selector: LabelSelector(), range: .all, maxNodes: 1000)
+        #expect(whole.total == 2 * 9_910_000_000)
+        var bySpan: Int64 = 0
+        for id in Self.spanIDs + [0x99] {
+            let spans = SpanSelector(ids: [id])
+            let fromBlock = try await Query(sources: [block]).mergeStacktraces(profileType: cpu, selector: LabelSelector(), range: .all, maxNodes: 1000, spans: spans)
+            let fromHead = try await Query(sources: [head]).mergeStacktraces(profileType: cpu, selector: LabelSelector(), range: .all, maxNodes: 1000, spans: spans)
+            #expect(fromBlock == fromHead && (id == 0x99) == (fromBlock == .empty), "span \(id)")
+            bySpan += fromBlock.total
+        }
+        // Every third sample has no span: the spans hold the rest.
+        #expect(bySpan > 0 && bySpan < whole.total)
     }
 
     @Test func goldenBlocksReadForever() async throws {

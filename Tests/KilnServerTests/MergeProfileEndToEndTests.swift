@@ -1,4 +1,5 @@
 import Foundation
+import KilnPprof
 import KilnProto
 import KilnTestSupport
 import SwiftProtobuf
@@ -52,15 +53,15 @@ import Testing
         }
         #expect(sidesEqual, "left and right totals and selves agree node by node")
 
-        // AnalyzeQuery: one series in the head, one in a block, from the index alone.
+        // AnalyzeQuery: the profile's four series (three `worker` label values and the unlabelled samples) in the head and in a block, from the index alone.
         var analyze = Querier_V1_AnalyzeQueryRequest()
         analyze.query = request.profileTypeID + "{}"
         let a: Querier_V1_AnalyzeQueryResponse = try client.call("/querier.v1.QuerierService/AnalyzeQuery", analyze)
         let scopes = Dictionary(uniqueKeysWithValues: a.queryScopes.map { ($0.componentType, $0) })
         let head = try #require(scopes["Short term storage"]), blocks = try #require(scopes["Long term storage"])
-        #expect(head.seriesCount == 1 && head.profileCount == 1 && head.sampleCount > 0)
-        #expect(blocks.blockCount == 1 && blocks.seriesCount == 1 && blocks.sampleCount == head.sampleCount && blocks.profileBytes > 0 && blocks.indexBytes > 0)
-        #expect(a.queryImpact.totalQueriedSeries == 2 && !a.queryImpact.deduplicationNeeded)
+        #expect(head.seriesCount == 4 && head.profileCount == 4 && head.sampleCount > 0)
+        #expect(blocks.blockCount == 1 && blocks.seriesCount == 4 && blocks.sampleCount == head.sampleCount && blocks.profileBytes > 0 && blocks.indexBytes > 0)
+        #expect(a.queryImpact.totalQueriedSeries == 8 && !a.queryImpact.deduplicationNeeded)
 
         // Nothing selected: an empty profile, 200.
         request.labelSelector = #"{service_name="none"}"#
@@ -84,5 +85,59 @@ import Testing
         #expect(badTimeout.status == 400 && badTimeout.text.contains("Connect-Timeout-Ms"), "\(badTimeout.text)")
         let withTimeout = try server.post("/querier.v1.QuerierService/LabelNames", headers: [json, ("Connect-Timeout-Ms", "5000")], body: Array("{}".utf8))
         #expect(withTimeout.status == 200, "\(withTimeout.text)")
+    }
+}
+
+/// Trace-to-profile links on the daemon: samples carrying `span_id` labels,
+/// one push in a block and one in the head, selected by span through
+/// `SelectMergeSpanProfile` and `SelectMergeStacktraces.span_selector`.
+@Suite struct SpanProfileEndToEndTests {
+    @Test func spanSelectorKeepsTheSpansSamples() throws {
+        let server = try KilnServerProcess()
+        let client = ConnectClient(server: server)
+        let (spanA, spanB) = ("0102030405060708", "a1a2a3a4a5a6a7a8")
+        func profile(_ timeNanos: Int64) -> [UInt8] {
+            var b = ProfileBuilder(sampleTypes: [("cpu", "nanoseconds")], periodType: ("cpu", "nanoseconds"), period: 10_000_000)
+            b.addSample(stack: ["main", "handle", "query"], values: [30_000_000], labels: [("span_id", spanA)])
+            b.addSample(stack: ["main", "handle", "render"], values: [20_000_000], labels: [("span_id", spanB), ("endpoint", "/x")])
+            b.addSample(stack: ["main", "gc"], values: [50_000_000])
+            return PprofEncoder.encode(b.build(timeNanos: timeNanos, durationNanos: 10_000_000_000))
+        }
+        let t: Int64 = 1_763_800_000_000_000_000
+        try client.push([([("__name__", "process_cpu"), ("service_name", "api")], [profile(t)])])
+        #expect(try server.post("/ingester/flush", body: []).status == 200)
+        try client.push([([("__name__", "process_cpu"), ("service_name", "api")], [profile(t + 15_000_000_000)])])
+
+        var r = Querier_V1_SelectMergeSpanProfileRequest()
+        r.profileTypeID = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
+        r.labelSelector = #"{service_name="api"}"#
+        r.start = t / 1_000_000 - 60_000
+        r.end = t / 1_000_000 + 60_000
+        r.spanSelector = [spanA]
+        let a: Querier_V1_SelectMergeSpanProfileResponse = try client.call("/querier.v1.QuerierService/SelectMergeSpanProfile", r)
+        #expect(a.flamegraph.total == 60_000_000 && a.flamegraph.names.contains("query") && !a.flamegraph.names.contains("render"))
+        r.spanSelector = [spanA, spanB]
+        let both: Querier_V1_SelectMergeSpanProfileResponse = try client.call("/querier.v1.QuerierService/SelectMergeSpanProfile", r)
+        #expect(both.flamegraph.total == 100_000_000 && !both.flamegraph.names.contains("gc"))
+
+        // The same through SelectMergeStacktraces; without a selector, every sample.
+        var m = Querier_V1_SelectMergeStacktracesRequest()
+        (m.profileTypeID, m.labelSelector, m.start, m.end, m.spanSelector) = (r.profileTypeID, r.labelSelector, r.start, r.end, [spanB])
+        let b: Querier_V1_SelectMergeStacktracesResponse = try client.call("/querier.v1.QuerierService/SelectMergeStacktraces", m)
+        #expect(b.flamegraph.total == 40_000_000)
+        m.spanSelector = []
+        let all: Querier_V1_SelectMergeStacktracesResponse = try client.call("/querier.v1.QuerierService/SelectMergeStacktraces", m)
+        #expect(all.flamegraph.total == 200_000_000)
+
+        // A malformed span id: 400 naming it.
+        r.spanSelector = ["xyz"]
+        #expect(throws: ConnectClient.CallError.self) {
+            let _: Querier_V1_SelectMergeSpanProfileResponse = try client.call("/querier.v1.QuerierService/SelectMergeSpanProfile", r)
+        }
+        do {
+            let _: Querier_V1_SelectMergeSpanProfileResponse = try client.call("/querier.v1.QuerierService/SelectMergeSpanProfile", r)
+        } catch let e as ConnectClient.CallError {
+            #expect(e.status == 400 && e.body.contains("xyz"), "\(e)")
+        }
     }
 }

@@ -72,8 +72,9 @@ import Testing
         range.end = Google_Protobuf_Timestamp(seconds: t + 60)
         range.limit = 800
         let series = try Parca_Query_V1alpha1_QueryRangeResponse(serializedBytes: try #require(try Self.call(server, Self.prefix + "QueryRange", range).message)).series
-        #expect(series.count == 1 && series[0].labelset.labels.contains { $0.name == "service_name" && $0.value == "api" })
-        #expect(series[0].samples.reduce(0) { $0 + $1.value } == 9_910_000_000 && series[0].sampleType.type == "cpu")
+        // One series per `worker` sample label value of the profile, and one for its unlabelled samples.
+        #expect(series.count == 4 && series.allSatisfy { $0.labelset.labels.contains { $0.name == "service_name" && $0.value == "api" } })
+        #expect(series.reduce(0) { $0 + $1.samples.reduce(0) { $0 + $1.value } } == 9_910_000_000 && series[0].sampleType.type == "cpu")
 
         // Query: merge, Arrow flame graph, read by pyarrow.
         var q = Parca_Query_V1alpha1_QueryRequest()

@@ -23,7 +23,7 @@ import Testing
 
 @Suite struct HeadStateTests {
     func ingest(_ file: String, labels: [Label], time: Int64 = 1) throws -> IngestProfile {
-        try PushConverter.convert(labels: labels, rawProfile: TestData.bytes(file), id: "", nowNanos: time)
+        try PushConverter.convert(labels: labels, rawProfile: TestData.withoutSampleLabels(file), id: "", nowNanos: time)
     }
 
     @Test func symbolsAreSharedAcrossPushesOfTheSameProfile() throws {

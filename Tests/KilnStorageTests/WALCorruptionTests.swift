@@ -40,8 +40,11 @@ import Testing
         // Re-seal the CRC so only the type is wrong.
         let crc = CRC32C.checksum(badType[(offsets[1] + 8)..<(offsets[2])])
         badType.replaceSubrange((offsets[1] + 4)..<(offsets[1] + 8), with: withUnsafeBytes(of: crc.littleEndian, Array.init))
+        let withSpans = try WALFixtures.records(withSpans: true).map { WALRecord.ingest($0) }
         return [
             ("clean", ["00000001": good], .replays(records: 3, truncatedAt: nil)),
+            // A type 3 record: profiles that carry span ids.
+            ("spans", ["00000001": WALFixtures.segment(withSpans)], .replays(records: 4, truncatedAt: nil)),
             ("torn_tail", ["00000001": Array(good.prefix(good.count - 5))], .replays(records: 2, truncatedAt: offsets[2])),
             ("torn_header", ["00000001": Array(good.prefix(offsets[2] + 4))], .replays(records: 2, truncatedAt: offsets[2])),
             ("zero_filled_tail", ["00000001": good + [UInt8](repeating: 0, count: 4096)], .replays(records: 3, truncatedAt: good.count)),
@@ -108,7 +111,12 @@ import Testing
                 #expect(size == truncatedAt || (truncatedAt <= WALFrame.segmentHeaderSize && size == -1))
             }
             let head = try #require(ingester.heads.existingHead(for: "golden"))
-            #expect(head.read { $0.profileCount } == records)
+            let fixture = try WALFixtures.records(withSpans: name == "spans")
+            #expect(head.read { $0.profileCount } == fixture.prefix(records).reduce(0) { $0 + $1.profiles.count })
+            if name == "spans" {
+                #expect(WALRecord.ingest(fixture[3]).type == .ingestWithSpans && fixture[3].profiles.count == 3)
+                #expect(head.read { Set($0.series.flatMap(\.spanIDs)) } == Set([0] + WALFixtures.spans))
+            }
         case .corruption(let segment, let offset, let reason):
             do {
                 let ingester = try await Ingester(walDirectory: dir.path, logger: logger)

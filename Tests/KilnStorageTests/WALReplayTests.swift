@@ -225,7 +225,7 @@ import Testing
     }
 
     @Test func recordCodecRoundTrip() throws {
-        for r in try WALFixtures.records() {
+        for r in try WALFixtures.records(withSpans: true) {
             let framed = WALRecord.ingest(r).framed()
             let segment = WALFrame.segmentHeader + framed
             try segment.withUnsafeBytes { raw in

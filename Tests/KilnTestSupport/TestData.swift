@@ -1,4 +1,5 @@
 import Foundation
+import KilnPprof
 
 /// Paths to the repository's files, found from this source file's location.
 public enum TestData {
@@ -11,6 +12,16 @@ public enum TestData {
 
     /// The bytes of a file under `testdata/`.
     public static func bytes(_ relative: String) throws -> [UInt8] { [UInt8](try Data(contentsOf: url(relative))) }
+
+    /// A pprof file of `testdata/` with its sample labels removed (raw
+    /// pprof): for tests about something else than the series that sample
+    /// labels split a profile into.
+    public static func withoutSampleLabels(_ relative: String) throws -> [UInt8] {
+        var p = try PprofDecoder.decode(try bytes(relative))
+        p.sampleLabels = []
+        p.sampleLabelOffsets = [UInt32](repeating: 0, count: p.sampleCount + 1)
+        return PprofEncoder.encode(p)
+    }
 
     /// The real Go runtime profiles in testdata/pprof (gzip-compressed).
     public static let goProfiles = ["go-cpu.pb.gz", "go-heap.pb.gz", "go-allocs.pb.gz", "go-goroutine.pb.gz", "go-mutex.pb.gz", "go-block.pb.gz"]

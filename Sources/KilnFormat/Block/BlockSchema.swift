@@ -71,18 +71,25 @@ public enum BlockSchema {
 
     // MARK: profiles.kcol
 
-    public static let profiles: [TableSchema] = [
-        TableSchema("profiles", [
+    /// The `profiles.kcol` tables; `withSpans` adds the `span` column, which
+    /// writers include only when some profile has a span, so blocks without
+    /// spans are byte-identical to those written before spans existed.
+    public static func profiles(withSpans: Bool) -> [TableSchema] {
+        var columns = [
             ColumnSchema("series", .uint64, [.runLength, .frameOfReference]),
             ColumnSchema("time", .int64, [.deltaBitPacked, .frameOfReference]),
             ColumnSchema("duration", .int64, [.runLength, .frameOfReference]),
             ColumnSchema("total", .uint64, [.frameOfReference, .varint]),
             ColumnSchema("first_sample", .uint64, [.deltaBitPacked]),
             ColumnSchema("sample_count", .uint64, [.frameOfReference, .varint]),
-        ]),
-        TableSchema("samples", [
-            ColumnSchema("stack", .uint64, [.frameOfReference, .deltaBitPacked]),
-            ColumnSchema("value", .uint64, [.frameOfReference, .varint]),
-        ]),
-    ]
+        ]
+        if withSpans { columns.append(ColumnSchema("span", .uint64, [.runLength, .plain])) }
+        return [
+            TableSchema("profiles", columns),
+            TableSchema("samples", [
+                ColumnSchema("stack", .uint64, [.frameOfReference, .deltaBitPacked]),
+                ColumnSchema("value", .uint64, [.frameOfReference, .varint]),
+            ]),
+        ]
+    }
 }

@@ -4,18 +4,23 @@ import KilnModel
 /// tenant's head (docs/format/wal.md, "Ingest payload"). New symbols and
 /// series take the next dense ids, starting at the `first…` fields.
 public struct IngestRecord: Sendable, Equatable {
-    /// One stored profile: samples merged by stack, zeros removed.
+    /// One stored profile: samples merged by stack, zeros removed. The
+    /// samples of one pushed profile that carry a span id are stored as one
+    /// entry per span, each with its `spanID`.
     public struct ProfileEntry: Sendable, Equatable {
         public var seriesRef: UInt32
         public var timeNanos: Int64
         public var durationNanos: Int64
+        /// The span every sample of the entry belongs to (`SpanID`); 0: none.
+        public var spanID: UInt64
         public var stacks: [UInt32]
         public var values: [Int64]
 
-        public init(seriesRef: UInt32, timeNanos: Int64, durationNanos: Int64, stacks: [UInt32], values: [Int64]) {
+        public init(seriesRef: UInt32, timeNanos: Int64, durationNanos: Int64, spanID: UInt64 = 0, stacks: [UInt32], values: [Int64]) {
             self.seriesRef = seriesRef
             self.timeNanos = timeNanos
             self.durationNanos = durationNanos
+            self.spanID = spanID
             self.stacks = stacks
             self.values = values
         }
@@ -43,7 +48,14 @@ public struct IngestRecord: Sendable, Equatable {
     /// Number of samples across all profiles.
     public var sampleCount: Int { profiles.reduce(0) { $0 + $1.stacks.count } }
 
+    /// Whether a profile has a span: the record is then written as type 3
+    /// (`ingestWithSpans`), whose profiles carry one; type 1 otherwise, the
+    /// layout logs written before spans existed have.
+    public var hasSpans: Bool { profiles.contains { $0.spanID != 0 } }
+
+    /// Encodes the payload; profiles carry their span id when `hasSpans`.
     public func encode(into w: inout ByteWriter) {
+        let withSpans = hasSpans
         w.string(tenant)
         w.uvarint(firstString)
         w.uvarint(strings.count)
@@ -97,6 +109,7 @@ public struct IngestRecord: Sendable, Equatable {
             w.uvarint(p.seriesRef)
             w.varint(p.timeNanos)
             w.varint(p.durationNanos)
+            if withSpans { w.uint64LE(p.spanID) }
             w.uvarint(p.stacks.count)
             var prev: Int64 = 0
             for s in p.stacks {
@@ -107,9 +120,9 @@ public struct IngestRecord: Sendable, Equatable {
         }
     }
 
-    /// Decodes a payload.
+    /// Decodes a payload; `withSpans` for a type 3 record, whose profiles carry a span id.
     /// - Throws: `DecodeError` with the absolute offset of the first bad byte.
-    public static func decode(_ r: inout ByteReader) throws(DecodeError) -> IngestRecord {
+    public static func decode(_ r: inout ByteReader, withSpans: Bool = false) throws(DecodeError) -> IngestRecord {
         var rec = IngestRecord(tenant: try r.string())
         rec.firstString = try r.uvarint32()
         let nStrings = try r.count()
@@ -172,6 +185,7 @@ public struct IngestRecord: Sendable, Equatable {
             let ref = try r.uvarint32()
             let time = try r.varint()
             let duration = try r.varint()
+            let span = withSpans ? try r.uint64LE() : 0
             let n = try r.count(minBytesEach: 2)
             var stacks = [UInt32](repeating: 0, count: n)
             var values = [Int64](repeating: 0, count: n)
@@ -183,7 +197,7 @@ public struct IngestRecord: Sendable, Equatable {
                 prev = s
             }
             for i in 0..<n { values[i] = try r.varint() }
-            rec.profiles.append(ProfileEntry(seriesRef: ref, timeNanos: time, durationNanos: duration, stacks: stacks, values: values))
+            rec.profiles.append(ProfileEntry(seriesRef: ref, timeNanos: time, durationNanos: duration, spanID: span, stacks: stacks, values: values))
         }
         guard r.atEnd else { throw r.error("\(r.remaining) unexpected bytes after the record") }
         return rec

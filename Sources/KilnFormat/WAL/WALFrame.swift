@@ -16,6 +16,8 @@ public enum WALFrame {
     public enum RecordType: UInt8, Sendable, CaseIterable {
         case ingest = 1
         case checkpoint = 2
+        /// An ingest record whose profiles carry span ids.
+        case ingestWithSpans = 3
     }
 
     /// The segment header bytes.

@@ -5,7 +5,7 @@ public enum WALRecord: Sendable, Equatable {
 
     public var type: WALFrame.RecordType {
         switch self {
-        case .ingest: .ingest
+        case .ingest(let r): r.hasSpans ? .ingestWithSpans : .ingest
         case .checkpoint: .checkpoint
         }
     }
@@ -25,6 +25,7 @@ public enum WALRecord: Sendable, Equatable {
         var r = ByteReader(segment, range: record.payload)
         switch record.type {
         case .ingest: return .ingest(try IngestRecord.decode(&r))
+        case .ingestWithSpans: return .ingest(try IngestRecord.decode(&r, withSpans: true))
         case .checkpoint: return .checkpoint(try CheckpointRecord.decode(&r))
         }
     }

@@ -33,9 +33,9 @@ struct QuerierRoutes: Sendable {
         route(router, "AnalyzeQuery", Querier_V1_AnalyzeQueryRequest.self, analyzeQuery)
         route(router, "SelectSeries", Querier_V1_SelectSeriesRequest.self, selectSeries)
         route(router, "GetProfileStats", Types_V1_GetProfileStatsRequest.self, profileStats)
+        route(router, "SelectMergeSpanProfile", Querier_V1_SelectMergeSpanProfileRequest.self, selectMergeSpanProfile)
         // Declared by the service; answered `unimplemented` until the query
         // engine issue adds them.
-        unimplemented(router, "SelectMergeSpanProfile", Querier_V1_SelectMergeSpanProfileRequest.self)
         unimplemented(router, "SelectHeatmap", Querier_V1_SelectHeatmapRequest.self)
     }
 
@@ -122,15 +122,27 @@ struct QuerierRoutes: Sendable {
         let selector = try Self.selector([r.labelSelector])
         let range = try Self.range(r.start, r.end)
         let maxNodes = try Self.maxNodes(r.hasMaxNodes ? r.maxNodes : 0)
-        switch r.format {
-        case .unspecified, .flamegraph: break
-        default:
-            throw ConnectError(.unimplemented, "format \(r.format) is not supported yet; use PROFILE_FORMAT_FLAMEGRAPH")
-        }
-        try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: r.spanSelector)
+        try Self.requireFlameGraph(r.format)
+        try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
         let graph = try await query.mergeStacktraces(profileType: type, selector: selector, range: range, maxNodes: maxNodes,
-                                                     callSite: try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector))
+                                                     callSite: try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector),
+                                                     spans: r.spanSelector.isEmpty ? nil : try Self.spans(r.spanSelector))
         var out = Querier_V1_SelectMergeStacktracesResponse()
+        out.flamegraph = Self.flameGraph(graph)
+        return out
+    }
+
+    /// `SelectMergeSpanProfile`: the flame graph of the samples whose
+    /// `span_id` is in `span_selector` (§2.7); an empty selector keeps nothing.
+    func selectMergeSpanProfile(_ r: Querier_V1_SelectMergeSpanProfileRequest, _ query: Query) async throws -> Querier_V1_SelectMergeSpanProfileResponse {
+        let type = try Self.profileType(r.profileTypeID)
+        let selector = try Self.selector([r.labelSelector])
+        let range = try Self.range(r.start, r.end)
+        let maxNodes = try Self.maxNodes(r.hasMaxNodes ? r.maxNodes : 0)
+        try Self.requireFlameGraph(r.format)
+        let graph = try await query.mergeStacktraces(profileType: type, selector: selector, range: range, maxNodes: maxNodes,
+                                                     spans: try Self.spans(r.spanSelector))
+        var out = Querier_V1_SelectMergeSpanProfileResponse()
         out.flamegraph = Self.flameGraph(graph)
         return out
     }
@@ -286,7 +298,19 @@ struct QuerierRoutes: Sendable {
         return n == 0 ? FlameGraph.defaultMaxNodes : n
     }
 
-    /// Filters the head cannot apply yet: refusing them beats answering as if they were absent.
+    /// Only flame graphs are produced (the `tree` and `dot` formats are not).
+    static func requireFlameGraph(_ format: Querier_V1_ProfileFormat) throws {
+        switch format {
+        case .unspecified, .flamegraph: return
+        default: throw ConnectError(.unimplemented, "format \(format) is not supported yet; use PROFILE_FORMAT_FLAMEGRAPH")
+        }
+    }
+
+    /// A `span_selector`: span ids of 16 hex digits.
+    static func spans(_ texts: [String]) throws -> SpanSelector {
+        do { return try SpanSelector(parsing: texts) } catch { throw ConnectError(.invalidArgument, "span_selector: \(error)") }
+    }
+
     /// The `call_site` prefix of a stack-trace selector; `go_pgo` is not supported.
     static func callSite(_ has: Bool, _ selector: Types_V1_StackTraceSelector) throws -> CallSiteFilter {
         guard has else { return CallSiteFilter() }
@@ -294,6 +318,7 @@ struct QuerierRoutes: Sendable {
         return CallSiteFilter(selector.callSite.map(\.name))
     }
 
+    /// Filters the engine cannot apply yet: refusing them beats answering as if they were absent.
     static func rejectUnsupportedFilters(stackTraceSelector: Bool, profileIDs: [String], traceIDs: [String], spans: [String]) throws {
         let unsupported = [
             stackTraceSelector ? "stack_trace_selector" : nil,

@@ -42,6 +42,8 @@ extension Block {
 
     public func profileTimeNanos(_ row: Int) -> Int64 { profileTime[row] }
     public func profileTotalValue(_ row: Int) -> Int64 { profileTotal[row] }
+    /// The profile's span id (`SpanID`), 0 when it has none.
+    public func profileSpanID(_ row: Int) -> UInt64 { profileSpan.isEmpty ? 0 : profileSpan[row] }
 
     /// Calls `body` with the samples of the given profile rows (ascending), a
     /// run at a time: reads only the `samples` pages those rows fall in (asking

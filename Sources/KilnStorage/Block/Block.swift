@@ -23,6 +23,8 @@ public final class Block: Sendable {
     let profileDuration: [Int64]
     let profileFirstSample: [Int]
     let profileSampleCount: [Int]
+    /// Each profile's span id (0: none); empty when the block has no `span` column.
+    let profileSpan: [UInt64]
     /// The pages of the samples table's stack and value columns (aligned: page `p` of each covers the same rows).
     let stackPages: [PageLocation]
     let valuePages: [PageLocation]
@@ -74,7 +76,9 @@ public final class Block: Sendable {
 
         let profilesPath = path + "/" + BlockSchema.profilesFile
         let file = try await Self.openRanged(files, size: try Self.size(of: BlockSchema.profilesFile, meta, path), path: profilesPath)
-        let p = try Self.columns(try await Self.tableSpan(file, "profiles", files, path: profilesPath), "profiles", ["series", "time", "duration", "total", "first_sample", "sample_count"], profilesPath)
+        let profileTable = try await Self.tableSpan(file, "profiles", files, path: profilesPath)
+        let p = try Self.columns(profileTable, "profiles", ["series", "time", "duration", "total", "first_sample", "sample_count"], profilesPath)
+        let spans = file.table("profiles")?.columnIndex("span") == nil ? [] : try Self.columns(profileTable, "profiles", ["span"], profilesPath)[0]
         guard let samples = file.table("samples"), samples.columns.count >= 2,
               samples.columns[0].name == "stack", samples.columns[1].name == "value",
               samples.pages(column: 0).map(\.rowRange) == samples.pages(column: 1).map(\.rowRange) else {
@@ -106,6 +110,7 @@ public final class Block: Sendable {
             try check(series[0][s] <= UInt64(labelRows[0].count) && series[1][s] <= UInt64(labelRows[0].count) - series[0][s], indexPath, "series \(s) labels out of range")
             try check(series[2][s] <= UInt64(nProfiles) && series[3][s] <= UInt64(nProfiles) - series[2][s], indexPath, "series \(s) profiles out of range")
         }
+        try check(spans.isEmpty || spans.count == nProfiles, profilesPath, "span column has \(spans.count) rows for \(nProfiles) profiles")
         for i in 0..<nProfiles {
             try check(p[4][i] <= UInt64(samples.rows) && p[5][i] <= UInt64(samples.rows) - p[4][i], profilesPath, "profile \(i) samples out of range")
         }
@@ -155,7 +160,11 @@ public final class Block: Sendable {
         profileDuration = p[2].map { Int64(bitPattern: $0) }
         profileFirstSample = p[4].map { Int($0) }
         profileSampleCount = p[5].map { Int($0) }
+        profileSpan = spans.contains { $0 != 0 } ? spans : []
     }
+
+    /// Whether some profile of the block has a span id.
+    public var hasSpans: Bool { !profileSpan.isEmpty }
 
     // MARK: - Loading
 

@@ -57,23 +57,25 @@ public enum BlockCompactor {
         var stats = BlockMeta.Stats(series: 0, profiles: 0, samples: 0, stacks: table.stacks.count,
                                     locations: table.locations.count, functions: table.functions.count, strings: table.strings.count)
         var minTime = Int64.max, maxTime = Int64.min
-        files.append(try BlockWriter.writeFile(temporary, BlockSchema.profilesFile, BlockSchema.profiles, codec) { w in
+        let withSpans = sources.contains(where: \.hasSpans)
+        files.append(try BlockWriter.writeFile(temporary, BlockSchema.profilesFile, BlockSchema.profiles(withSpans: withSpans), codec) { w in
             var pSeries: [UInt64] = [], pTime: [UInt64] = [], pDuration: [UInt64] = [], pTotal: [UInt64] = []
-            var pFirst: [UInt64] = [], pCount: [UInt64] = []
+            var pFirst: [UInt64] = [], pCount: [UInt64] = [], pSpan: [UInt64] = []
             var stacks: [UInt64] = [], values: [UInt64] = []
             var written = 0
             for (ref, labels) in series.enumerated() {
-                var entries: [(time: Int64, source: Int, row: Int)] = []
+                var entries: [(time: Int64, span: UInt64, source: Int, row: Int)] = []
                 for m in members[labels]! {
-                    for row in sources[m.source].profileRows(of: m.ref) { entries.append((sources[m.source].profileTimeNanos(row), m.source, row)) }
+                    let b = sources[m.source]
+                    for row in b.profileRows(of: m.ref) { entries.append((b.profileTimeNanos(row), b.profileSpanID(row), m.source, row)) }
                 }
-                entries.sort { ($0.time, $0.source, $0.row) < ($1.time, $1.source, $1.row) }
+                entries.sort { ($0.time, $0.span, $0.source, $0.row) < ($1.time, $1.span, $1.source, $1.row) }
                 let before = pSeries.count
                 var i = 0
                 while i < entries.count {
                     var j = i
                     var kept: [[(UInt64, UInt64)]] = []
-                    while j < entries.count && entries[j].time == entries[i].time {
+                    while j < entries.count && entries[j].time == entries[i].time && entries[j].span == entries[i].span {
                         let e = entries[j]
                         var samples = try cursors[e.source].samples(ofProfile: e.row).map { (UInt64(stackMaps[e.source][Int($0.stack)]), $0.value) }
                         samples.sort { $0.0 < $1.0 }
@@ -85,6 +87,7 @@ public enum BlockCompactor {
                             pTotal.append(samples.reduce(0) { $0 &+ $1.1 })
                             pFirst.append(UInt64(written))
                             pCount.append(UInt64(samples.count))
+                            pSpan.append(e.span)
                             for (s, v) in samples {
                                 stacks.append(s)
                                 values.append(v)
@@ -109,7 +112,8 @@ public enum BlockCompactor {
             }
             try w.append(table: "samples", columns: [.integers(stacks), .integers(values)])
             try w.append(table: "profiles", columns: [.integers(pSeries), .integers(pTime), .integers(pDuration),
-                                                      .integers(pTotal), .integers(pFirst), .integers(pCount)])
+                                                      .integers(pTotal), .integers(pFirst), .integers(pCount)]
+                                                      + (withSpans ? [.integers(pSpan)] : []))
             stats.series = series.count
             stats.profiles = pSeries.count
             stats.samples = written

@@ -8,7 +8,7 @@ import KilnModel
 /// parent. A crash at any point leaves either no block or a complete one
 /// (plus a `.tmp` directory that `BlockDirectory` removes on start).
 ///
-/// Series are ordered by label set, profiles by (series, time); symbol and
+/// Series are ordered by label set, profiles by (series, time, span); symbol and
 /// stack ids are the head's.
 public enum BlockWriter {
     public static func write(_ head: borrowing HeadState, tenant: String, ulid: ULID, directory: String, codec: PageCodec) throws -> BlockMeta {
@@ -23,14 +23,15 @@ public enum BlockWriter {
 
         // profiles.kcol first: it fixes each series' profile rows for the index.
         var firstProfile: [UInt64] = [], profileCount: [UInt64] = [], seriesMin: [UInt64] = [], seriesMax: [UInt64] = []
-        files.append(try writeFile(temporary, BlockSchema.profilesFile, BlockSchema.profiles, codec) { w in
+        let withSpans = order.contains { head.series[$0].spanIDs.contains { $0 != 0 } }
+        files.append(try writeFile(temporary, BlockSchema.profilesFile, BlockSchema.profiles(withSpans: withSpans), codec) { w in
             var pSeries: [UInt64] = [], pTime: [UInt64] = [], pDuration: [UInt64] = [], pTotal: [UInt64] = []
-            var pFirst: [UInt64] = [], pCount: [UInt64] = []
+            var pFirst: [UInt64] = [], pCount: [UInt64] = [], pSpan: [UInt64] = []
             var sampleRows = 0
-            // Each series' profiles in time order (arrival order breaks ties), used for both tables.
+            // Each series' profiles in (time, span) order (arrival order breaks ties), used for both tables.
             let byTime = order.map { headRef in
                 let s = head.series[headRef]
-                return (0..<s.profileCount).sorted { (s.timeNanos[$0], $0) < (s.timeNanos[$1], $1) }
+                return (0..<s.profileCount).sorted { (s.timeNanos[$0], s.spanIDs[$0], $0) < (s.timeNanos[$1], s.spanIDs[$1], $1) }
             }
             for (blockRef, headRef) in order.enumerated() {
                 let s = head.series[headRef]
@@ -47,11 +48,13 @@ public enum BlockWriter {
                     pTotal.append(UInt64(bitPattern: s.totals[i]))
                     pFirst.append(UInt64(sampleRows))
                     pCount.append(UInt64(s.sampleCounts[i]))
+                    pSpan.append(s.spanIDs[i])
                     sampleRows += Int(s.sampleCounts[i])
                 }
             }
             try w.append(table: "profiles", columns: [.integers(pSeries), .integers(pTime), .integers(pDuration),
-                                                      .integers(pTotal), .integers(pFirst), .integers(pCount)])
+                                                      .integers(pTotal), .integers(pFirst), .integers(pCount)]
+                                                      + (withSpans ? [.integers(pSpan)] : []))
             stats.profiles = pSeries.count
             stats.samples = sampleRows
             // Samples in profile order, in row groups of bounded size.

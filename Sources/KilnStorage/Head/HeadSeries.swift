@@ -16,6 +16,9 @@ public struct HeadSeries: Sendable {
     public private(set) var totals: [Int64] = []
     public private(set) var sampleStarts: [Int] = []
     public private(set) var sampleCounts: [UInt32] = []
+    /// The span of each profile's samples (`SpanID`, 0: none): a pushed
+    /// profile whose samples carry span ids is stored as one profile per span.
+    public private(set) var spanIDs: [UInt64] = []
     public private(set) var minTime = Int64.max
     public private(set) var maxTime = Int64.min
 
@@ -34,8 +37,9 @@ public struct HeadSeries: Sendable {
         return timeNanos.contains { range.contains($0) }
     }
 
-    mutating func append(timeNanos t: Int64, durationNanos d: Int64, total: Int64, sampleStart: Int, sampleCount: Int) {
+    mutating func append(timeNanos t: Int64, durationNanos d: Int64, spanID: UInt64, total: Int64, sampleStart: Int, sampleCount: Int) {
         timeNanos.append(t)
+        spanIDs.append(spanID)
         durationNanos.append(d)
         totals.append(total)
         sampleStarts.append(sampleStart)

@@ -10,8 +10,9 @@ extension HeadState {
     /// state as it was before reproduces the state after, ids included.
     ///
     /// Each profile's symbols are interned once, then each target series
-    /// receives the samples of its sample type, merged by stack and sorted by
-    /// stack id. Only positive
+    /// receives the samples of its sample type (and of its sample-label
+    /// group), merged by stack and sorted by stack id, as one stored profile
+    /// per span when samples carry span ids. Only positive
     /// values are kept: zeros carry nothing, and negative values (diff
     /// profiles) would break the flame-graph invariant that a child lies within
     /// its parent. A series left with no sample is created (ids stay dense) but
@@ -36,34 +37,50 @@ extension HeadState {
         let p = ingest.profile
         let sampleStacks = symbols.internStacks(of: p)
         let nTypes = p.sampleTypes.count
-        var keys: [UInt64] = []
+        let spans = ingest.sampleSpans
+        var keys: [(span: UInt64, stackAndSample: UInt64)] = []
         keys.reserveCapacity(p.sampleCount)
         for target in ingest.series {
             let ref = seriesRef(labels: target.labels, profileType: target.profileType)
-            // Sort (stack, sample) keys so samples sharing a stack are adjacent,
-            // then merge them; stored profiles are sorted by stack id.
+            // Sort (span, stack, sample) keys so samples sharing a span and a
+            // stack are adjacent, then merge them: one stored profile per
+            // span, each sorted by stack id.
             keys.removeAll(keepingCapacity: true)
-            for i in 0..<p.sampleCount where p.sampleValues[i * nTypes + target.sampleType] > 0 {
-                keys.append(UInt64(sampleStacks[i]) << 32 | UInt64(i))
+            func consider(_ i: Int) {
+                guard p.sampleValues[i * nTypes + target.sampleType] > 0 else { return }
+                keys.append((spans.isEmpty ? 0 : spans[i], UInt64(sampleStacks[i]) << 32 | UInt64(i)))
             }
-            keys.sort()
-            var stacks: [UInt32] = []
-            var values: [Int64] = []
-            stacks.reserveCapacity(keys.count)
-            values.reserveCapacity(keys.count)
-            for key in keys {
-                let stack = UInt32(truncatingIfNeeded: key >> 32)
-                let v = p.sampleValues[Int(truncatingIfNeeded: key & 0xFFFF_FFFF) * nTypes + target.sampleType]
-                if stacks.last == stack {
-                    values[values.count - 1] &+= v
-                } else {
-                    stacks.append(stack)
-                    values.append(v)
+            if let samples = target.samples {
+                for i in samples { consider(Int(i)) }
+            } else {
+                for i in 0..<p.sampleCount { consider(i) }
+            }
+            if spans.isEmpty {
+                keys.sort { $0.stackAndSample < $1.stackAndSample }
+            } else {
+                keys.sort { ($0.span, $0.stackAndSample) < ($1.span, $1.stackAndSample) }
+            }
+            var at = 0
+            while at < keys.count {
+                let span = keys[at].span
+                var stacks: [UInt32] = []
+                var values: [Int64] = []
+                while at < keys.count, keys[at].span == span {
+                    let key = keys[at].stackAndSample
+                    let stack = UInt32(truncatingIfNeeded: key >> 32)
+                    let v = p.sampleValues[Int(truncatingIfNeeded: key & 0xFFFF_FFFF) * nTypes + target.sampleType]
+                    if stacks.last == stack {
+                        values[values.count - 1] &+= v
+                    } else {
+                        stacks.append(stack)
+                        values.append(v)
+                    }
+                    at += 1
                 }
+                appendProfile(series: ref, timeNanos: ingest.timeNanos, durationNanos: ingest.durationNanos, spanID: span, stacks: stacks, values: values)
+                entries.append(.init(seriesRef: ref, timeNanos: ingest.timeNanos, durationNanos: ingest.durationNanos, spanID: span,
+                                     stacks: stacks, values: values))
             }
-            guard !stacks.isEmpty else { continue }
-            appendProfile(series: ref, timeNanos: ingest.timeNanos, durationNanos: ingest.durationNanos, stacks: stacks, values: values)
-            entries.append(.init(seriesRef: ref, timeNanos: ingest.timeNanos, durationNanos: ingest.durationNanos, stacks: stacks, values: values))
         }
     }
 

@@ -73,7 +73,8 @@ extension HeadState {
             try check(p.seriesRef < nSeries, "profile refers to missing series \(p.seriesRef)")
             try check(p.stacks.count == p.values.count && !p.stacks.isEmpty, "profile has mismatched or no samples")
             try check(p.stacks.allSatisfy { $0 < nStacks }, "profile refers to a missing stack")
-            appendProfile(series: p.seriesRef, timeNanos: p.timeNanos, durationNanos: p.durationNanos, stacks: p.stacks, values: p.values)
+            appendProfile(series: p.seriesRef, timeNanos: p.timeNanos, durationNanos: p.durationNanos, spanID: p.spanID,
+                          stacks: p.stacks, values: p.values)
         }
     }
 }

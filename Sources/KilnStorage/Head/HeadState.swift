@@ -24,11 +24,11 @@ public struct HeadState: Sendable {
     /// Memory the head holds, estimated from its table sizes (for the size
     /// cut, not an allocator count): 12 B per stored sample, ~40 B per stack
     /// node with its index slots, ~60 B per location, ~40 B per function, the
-    /// strings' bytes plus ~40 B each, ~300 B per series, ~48 B per profile.
+    /// strings' bytes plus ~40 B each, ~300 B per series, ~56 B per profile.
     /// - Complexity: O(strings + series).
     public var estimatedBytes: Int {
         sampleCount * 12 + symbols.stacks.count * 40 + symbols.locations.count * 60 + symbols.functions.count * 40
-            + symbols.strings.reduce(0) { $0 + $1.utf8.count + 40 } + series.count * 300 + profileCount * 48
+            + symbols.strings.reduce(0) { $0 + $1.utf8.count + 40 } + series.count * 300 + profileCount * 56
     }
     public var profileCount: Int { series.reduce(0) { $0 + $1.profileCount } }
 
@@ -46,12 +46,13 @@ public struct HeadState: Sendable {
     }
 
     /// Appends one profile's samples (already merged by stack, zeros removed) to a series.
-    mutating func appendProfile(series ref: UInt32, timeNanos: Int64, durationNanos: Int64, stacks: [UInt32], values: [Int64]) {
+    mutating func appendProfile(series ref: UInt32, timeNanos: Int64, durationNanos: Int64, spanID: UInt64, stacks: [UInt32], values: [Int64]) {
         let start = sampleStacks.count
         sampleStacks.append(contentsOf: stacks)
         sampleValues.append(contentsOf: values)
         let total = values.reduce(0, &+)
-        series[Int(ref)].append(timeNanos: timeNanos, durationNanos: durationNanos, total: total, sampleStart: start, sampleCount: stacks.count)
+        series[Int(ref)].append(timeNanos: timeNanos, durationNanos: durationNanos, spanID: spanID, total: total,
+                                sampleStart: start, sampleCount: stacks.count)
     }
 
     /// Refs of the series the selector matches, ascending.
