@@ -36,7 +36,7 @@ extension Query {
             let refs = s.select(selector).filter { s.hasProfiles($0, in: range.closed) }
             guard !refs.isEmpty else { return }
             var profiles = 0
-            for ref in refs { s.forEachProfile(of: ref, in: range) { _, _ in profiles += 1 } }
+            for ref in refs { s.forEachProfile(of: ref, in: range) { _, _, _ in profiles += 1 } }
             let samples = s.sampleCount(of: refs, in: range)
             if let b = s as? Block {
                 blocks.blocks += 1

@@ -169,7 +169,7 @@ public struct Query {
             for ref in s.select(Self.typed(q.selector, q.profileType)) where s.hasProfiles(ref, in: range.closed) {
                 let key = s.labels(of: ref).projected(onto: groupBy)
                 var buckets = groups[key] ?? [:]
-                s.forEachProfile(of: ref, in: range) { time, total in
+                s.forEachProfile(of: ref, in: range) { time, total, _ in
                     let tMs = Self.floorDiv(time, 1_000_000)
                     let k = Self.ceilDiv(tMs - q.startMs, q.stepMs)
                     let edge = q.startMs + k * q.stepMs

@@ -9,8 +9,10 @@ public protocol QuerySource: Sendable {
     func select(_ selector: LabelSelector) -> [UInt32]
     func labels(of ref: UInt32) -> LabelSet
     func hasProfiles(_ ref: UInt32, in range: ClosedRange<Int64>) -> Bool
-    /// Calls `body(time, total)` for each profile of `ref` in `range`.
-    func forEachProfile(of ref: UInt32, in range: TimeRange, _ body: (Int64, Int64) -> Void)
+    /// Calls `body(time, total, span)` for each profile of `ref` in `range`
+    /// (span 0: none). The profiles a pushed profile was stored as, one per
+    /// span, come one after the other.
+    func forEachProfile(of ref: UInt32, in range: TimeRange, _ body: (Int64, Int64, UInt64) -> Void)
     /// Adds the samples of every profile of `refs` in `range` (and of a span
     /// of `spans`, when given) to `totals` (sized `symbolView.stackCount`);
     /// returns whether there was any profile.
@@ -43,9 +45,9 @@ extension HeadState: QuerySource {
     public func labels(of ref: UInt32) -> LabelSet { series[Int(ref)].labels }
     public func hasProfiles(_ ref: UInt32, in range: ClosedRange<Int64>) -> Bool { series[Int(ref)].hasProfiles(in: range) }
 
-    public func forEachProfile(of ref: UInt32, in range: TimeRange, _ body: (Int64, Int64) -> Void) {
+    public func forEachProfile(of ref: UInt32, in range: TimeRange, _ body: (Int64, Int64, UInt64) -> Void) {
         let s = series[Int(ref)]
-        for i in 0..<s.profileCount where range.contains(s.timeNanos[i]) { body(s.timeNanos[i], s.totals[i]) }
+        for i in 0..<s.profileCount where range.contains(s.timeNanos[i]) { body(s.timeNanos[i], s.totals[i], s.spanIDs[i]) }
     }
 
     public func addSamples(of refs: [UInt32], in range: TimeRange, spans: SpanSelector?, to totals: inout StackTotals) -> Bool {
@@ -82,8 +84,8 @@ extension Block: QuerySource {
     }
     public func labels(of ref: UInt32) -> LabelSet { labels[Int(ref)] }
 
-    public func forEachProfile(of ref: UInt32, in range: TimeRange, _ body: (Int64, Int64) -> Void) {
-        for row in profiles(of: ref, in: range.closed) { body(profileTimeNanos(row), profileTotalValue(row)) }
+    public func forEachProfile(of ref: UInt32, in range: TimeRange, _ body: (Int64, Int64, UInt64) -> Void) {
+        for row in profiles(of: ref, in: range.closed) { body(profileTimeNanos(row), profileTotalValue(row), profileSpanID(row)) }
     }
 
     public func addSamples(of refs: [UInt32], in range: TimeRange, spans: SpanSelector?, to totals: inout StackTotals) async throws -> Bool {

@@ -120,3 +120,49 @@ import Testing
         #expect(TimeRange.milliseconds(0, 0) == .all)
     }
 }
+
+/// `SelectHeatmap`: histograms of profile or span totals per slot, on one
+/// y axis for the whole answer; a pushed profile split by spans counts once.
+@Suite struct HeatmapQueryTests {
+    static let start = SeriesQueryTests.start
+
+    func push(_ head: inout HeadState, _ svc: String, atMs dt: Int64, _ samples: [(value: Int64, span: UInt64)]) throws {
+        var b = ProfileBuilder(sampleTypes: [("cpu", "nanoseconds")], periodType: ("cpu", "nanoseconds"), period: 10_000_000)
+        for (i, s) in samples.enumerated() {
+            b.addSample(stack: ["main", "f\(i)"], values: [s.value], labels: s.span == 0 ? [] : [("span_id", SpanID.format(s.span))])
+        }
+        head.append(try PushConverter.convert(labels: [Label("__name__", "process_cpu"), Label("service_name", svc)],
+                                              rawProfile: PprofEncoder.encode(b.build(timeNanos: (Self.start + dt) * 1_000_000)), id: "", nowNanos: 0))
+    }
+
+    @Test func profilesAndSpansPerSlot() throws {
+        var head = HeadState()
+        try push(&head, "api", atMs: 1_000, [(100, 0)])
+        try push(&head, "api", atMs: 2_000, [(50, 7), (150, 8), (100, 0)])   // one profile of 300, spans of 50 and 150
+        try push(&head, "api", atMs: 16_000, [(2_100, 7)])
+        try push(&head, "db", atMs: 3_000, [(600, 0)])
+        let query = Query(sources: [head])
+        func heatmap(_ unit: HeatmapQuery.Unit, groupBy: [String] = ["service_name"]) -> [Heatmap] {
+            query.selectHeatmap(HeatmapQuery(profileType: Fixture.cpu, selector: LabelSelector(), startMs: Self.start, endMs: Self.start + 30_000,
+                                             stepMs: 15_000, groupBy: groupBy, unit: unit))
+        }
+        // Profiles: values 100, 300, 2100 (api) and 600 (db); buckets of (2100 − 100) / 20 = 100 from 100.
+        let profiles = heatmap(.profile)
+        #expect(profiles.map { $0.labels["service_name"] } == ["api", "db"])
+        #expect(profiles[0].slots == [
+            Heatmap.Slot(timestampMs: Self.start + 15_000, yMin: [100, 300], counts: [1, 1], top: (300, 0)),
+            Heatmap.Slot(timestampMs: Self.start + 30_000, yMin: [2_000], counts: [1], top: (2_100, 0)),
+        ])
+        #expect(profiles[1].slots == [Heatmap.Slot(timestampMs: Self.start + 15_000, yMin: [600], counts: [1], top: (600, 0))])
+
+        // Spans: 50 (span 7) and 150 (span 8) in the first slot, 2100 (span 7) in the second; no-span samples left out.
+        let spans = heatmap(.span, groupBy: [])
+        let width = (2_100.0 - 50) / 20
+        #expect(spans.count == 1 && spans[0].slots == [
+            Heatmap.Slot(timestampMs: Self.start + 15_000, yMin: [50], counts: [2], top: (150, 8)),  // both below 50 + width
+            Heatmap.Slot(timestampMs: Self.start + 30_000, yMin: [50 + 19 * width], counts: [1], top: (2_100, 7)),
+        ])
+        #expect(Query(sources: [HeadState()]).selectHeatmap(HeatmapQuery(profileType: Fixture.cpu, selector: LabelSelector(),
+                                                                          startMs: 0, endMs: 1, stepMs: 1)).isEmpty)
+    }
+}

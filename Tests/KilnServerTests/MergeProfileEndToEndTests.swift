@@ -129,6 +129,19 @@ import Testing
         let all: Querier_V1_SelectMergeStacktracesResponse = try client.call("/querier.v1.QuerierService/SelectMergeStacktraces", m)
         #expect(all.flamegraph.total == 200_000_000)
 
+        // SelectHeatmap by span, with exemplars: spans A (30 ms per push) and B (20 ms) in each 15 s slot.
+        var h = Querier_V1_SelectHeatmapRequest()
+        (h.profileTypeID, h.labelSelector, h.start, h.end, h.step) = (r.profileTypeID, "{}", t / 1_000_000 - 15_000, t / 1_000_000 + 30_000, 15)
+        (h.queryType, h.exemplarType) = (.span, .span)
+        let heat: Querier_V1_SelectHeatmapResponse = try client.call("/querier.v1.QuerierService/SelectHeatmap", h)
+        let slots = heat.series.flatMap(\.slots)
+        #expect(heat.series.count == 1 && slots.count == 2 && slots.allSatisfy { $0.counts.reduce(0, +) == 2 }, "\(heat)")
+        #expect(slots.allSatisfy { $0.exemplars.first?.spanID == spanA && $0.exemplars.first?.value == 30_000_000 }, "\(heat)")
+        h.queryType = .individual
+        let perProfile: Querier_V1_SelectHeatmapResponse = try client.call("/querier.v1.QuerierService/SelectHeatmap", h)
+        // Per profile: each push is two, as its `endpoint` sample label split it into two series.
+        #expect(perProfile.series.flatMap(\.slots).map { $0.counts.reduce(0, +) } == [2, 2], "\(perProfile)")
+
         // A malformed span id: 400 naming it.
         r.spanSelector = ["xyz"]
         #expect(throws: ConnectClient.CallError.self) {

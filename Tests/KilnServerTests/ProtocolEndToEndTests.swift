@@ -146,7 +146,9 @@ import Testing
         check(try post("/querier.v1.QuerierService/SelectSeries", "application/proto", try ss.serializedBytes()), 400, "invalid_argument", "step must be at most")
         check(try post("/querier.v1.QuerierService/LabelValues", "application/proto", []), 400, "invalid_argument", "name is required")
         check(try post("/querier.v1.QuerierService/Diff", "application/proto", []), 400, "invalid_argument", "left and right are required")
-        check(try post("/querier.v1.QuerierService/SelectHeatmap", "application/proto", []), 404, "unimplemented", "SelectHeatmap")
+        var heat = Querier_V1_SelectHeatmapRequest()
+        heat.profileTypeID = Self.cpu
+        check(try post("/querier.v1.QuerierService/SelectHeatmap", "application/proto", try heat.serializedBytes()), 400, "invalid_argument", "step must be >= 1ms")
         // Oversized body → 413.
         check(try post("/push.v1.PusherService/Push", "application/proto", [UInt8](repeating: 0, count: 300_000)), 413, "resource_exhausted", "exceeds the limit")
         // Legacy /ingest: bad name → 400; bad folded data → 422.

@@ -34,9 +34,7 @@ struct QuerierRoutes: Sendable {
         route(router, "SelectSeries", Querier_V1_SelectSeriesRequest.self, selectSeries)
         route(router, "GetProfileStats", Types_V1_GetProfileStatsRequest.self, profileStats)
         route(router, "SelectMergeSpanProfile", Querier_V1_SelectMergeSpanProfileRequest.self, selectMergeSpanProfile)
-        // Declared by the service; answered `unimplemented` until the query
-        // engine issue adds them.
-        unimplemented(router, "SelectHeatmap", Querier_V1_SelectHeatmapRequest.self)
+        route(router, "SelectHeatmap", Querier_V1_SelectHeatmapRequest.self, selectHeatmap)
     }
 
     private func route<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
@@ -47,14 +45,6 @@ struct QuerierRoutes: Sendable {
         router.post(RouterPath(Self.prefix + method)) { [connect] request, context in
             await connect.serve(request, type) { message, tenant in
                 try await runner.run(tenant: tenant, timeout: try Self.timeout(request), channel: context.channel) { query in try await handler(message, query) }
-            }
-        }
-    }
-
-    private func unimplemented<Req: SwiftProtobuf.Message>(_ router: Router<KilnRequestContext>, _ method: String, _ type: Req.Type) {
-        router.post(RouterPath(Self.prefix + method)) { [connect] request, _ in
-            await connect.serve(request, type) { (_, _) throws -> Google_Protobuf_Empty in
-                throw ConnectError(.unimplemented, "querier.v1.QuerierService/\(method) is not implemented by this Kiln version")
             }
         }
     }
@@ -221,14 +211,10 @@ struct QuerierRoutes: Sendable {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.selector([r.labelSelector])
         _ = try Self.range(r.start, r.end)
-        guard r.step >= 0.001 else { throw ConnectError(.invalidArgument, "step must be >= 1ms") }
-        guard r.step * 1000 <= Double(Self.maxTimeMs) else {
-            throw ConnectError(.invalidArgument, "step must be at most \(Self.maxTimeMs / 1000) seconds")
-        }
         try Self.rejectUnsupportedFilters(stackTraceSelector: r.hasStackTraceSelector, profileIDs: [], traceIDs: [], spans: [])
         let q = TimeSeriesQuery(
             profileType: type, selector: selector, startMs: r.start, endMs: r.end,
-            stepMs: max(1, Int64((r.step * 1000).rounded())), groupBy: r.groupBy,
+            stepMs: try Self.stepMs(r.step), groupBy: r.groupBy,
             aggregation: r.hasAggregation && r.aggregation == .average ? .average : .sum,
             limit: r.hasLimit ? Int(clamping: r.limit) : nil)
         let series = query.selectSeries(q)
@@ -246,6 +232,41 @@ struct QuerierRoutes: Sendable {
         }
         return out
     }
+    /// `SelectHeatmap`: per group and slot, a histogram of profile totals
+    /// (`INDIVIDUAL`, the default) or span totals (`SPAN`) (§2.10). With
+    /// exemplars asked for, each slot carries its largest value as one, with
+    /// its span id for `SPAN` (profile UUIDs are not stored).
+    func selectHeatmap(_ r: Querier_V1_SelectHeatmapRequest, _ query: Query) throws -> Querier_V1_SelectHeatmapResponse {
+        _ = try Self.range(r.start, r.end)
+        let q = HeatmapQuery(
+            profileType: try Self.profileType(r.profileTypeID), selector: try Self.selector([r.labelSelector]),
+            startMs: r.start, endMs: r.end,
+            stepMs: try Self.stepMs(r.step), groupBy: r.groupBy, unit: r.queryType == .span ? .span : .profile,
+            limit: r.hasLimit ? Int(clamping: r.limit) : nil)
+        let exemplars = r.exemplarType == .individual || r.exemplarType == .span
+        var out = Querier_V1_SelectHeatmapResponse()
+        out.series = query.selectHeatmap(q).map { h in
+            var series = Types_V1_HeatmapSeries()
+            series.labels = Self.pairs(h.labels)
+            series.slots = h.slots.map { s in
+                var slot = Types_V1_HeatmapSlot()
+                slot.timestamp = s.timestampMs
+                slot.yMin = s.yMin
+                slot.counts = s.counts
+                if exemplars {
+                    var e = Types_V1_Exemplar()
+                    e.timestamp = s.timestampMs
+                    e.value = s.top.value
+                    if s.top.span != 0 { e.spanID = SpanID.format(s.top.span) }
+                    slot.exemplars = [e]
+                }
+                return slot
+            }
+            return series
+        }
+        return out
+    }
+
 
     func profileStats(_: Types_V1_GetProfileStatsRequest, _ query: Query) throws -> Types_V1_GetProfileStatsResponse {
         var out = Types_V1_GetProfileStatsResponse()
@@ -296,6 +317,15 @@ struct QuerierRoutes: Sendable {
             throw ConnectError(.invalidArgument, "max_nodes must be between 0 and \(FlameGraph.maxMaxNodes), got \(n)")
         }
         return n == 0 ? FlameGraph.defaultMaxNodes : n
+    }
+
+    /// A `step` in seconds, as milliseconds: at least 1 ms, at most the time range's bound.
+    static func stepMs(_ step: Double) throws -> Int64 {
+        guard step >= 0.001 else { throw ConnectError(.invalidArgument, "step must be >= 1ms") }
+        guard step * 1000 <= Double(Self.maxTimeMs) else {
+            throw ConnectError(.invalidArgument, "step must be at most \(Self.maxTimeMs / 1000) seconds")
+        }
+        return max(1, Int64((step * 1000).rounded()))
     }
 
     /// Only flame graphs are produced (the `tree` and `dot` formats are not).
