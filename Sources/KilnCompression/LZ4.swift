@@ -30,26 +30,25 @@ public enum LZ4 {
     /// Decompresses one LZ4 block that must inflate to exactly `decompressedSize` bytes.
     /// - Throws: `CompressionError` when the input is malformed or its size differs.
     public static func decompress(_ input: [UInt8], decompressedSize: Int) throws -> [UInt8] {
-        guard decompressedSize >= 0, decompressedSize <= Int(LZ4_MAX_INPUT_SIZE) else {
-            throw CompressionError(.lz4, "declared size \(decompressedSize) is out of range")
-        }
-        if decompressedSize == 0 && input.isEmpty { return [] }
-        var output = [UInt8](repeating: 0, count: max(decompressedSize, 1))
-        let got = input.withUnsafeBufferPointer { inBuf in
-            output.withUnsafeMutableBufferPointer { outBuf in
-                inBuf.baseAddress.map { base in
-                    base.withMemoryRebound(to: CChar.self, capacity: inBuf.count) { src in
-                        outBuf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: outBuf.count) { dst in
-                            LZ4_decompress_safe(src, dst, Int32(inBuf.count), Int32(decompressedSize))
-                        }
-                    }
-                } ?? -1
-            }
-        }
-        guard got == Int32(decompressedSize) else {
-            throw CompressionError(.lz4, got < 0 ? "malformed block at input offset \(-got)" : "block inflated to \(got) bytes, expected \(decompressedSize)")
-        }
-        output.removeSubrange(decompressedSize...)
+        guard decompressedSize >= 0 else { throw CompressionError(.lz4, "declared size \(decompressedSize) is out of range") }
+        var output = [UInt8](repeating: 0, count: decompressedSize)
+        try input.withUnsafeBytes { src in try output.withUnsafeMutableBytes { dst in try decompress(src, into: dst) } }
         return output
+    }
+
+    /// Decompresses one LZ4 block into `output`, which it must fill exactly;
+    /// allocates nothing (the query kernels reuse one buffer for every page).
+    /// - Throws: `CompressionError` when the input is malformed or its size differs.
+    public static func decompress(_ input: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) throws {
+        guard output.count <= Int(LZ4_MAX_INPUT_SIZE) else {
+            throw CompressionError(.lz4, "declared size \(output.count) is out of range")
+        }
+        if output.isEmpty && input.isEmpty { return }
+        guard let src = input.baseAddress, let dst = output.baseAddress else { throw CompressionError(.lz4, "malformed block at input offset 0") }
+        let got = LZ4_decompress_safe(src.assumingMemoryBound(to: CChar.self), dst.assumingMemoryBound(to: CChar.self),
+                                      Int32(input.count), Int32(output.count))
+        guard got == Int32(output.count) else {
+            throw CompressionError(.lz4, got < 0 ? "malformed block at input offset \(-got)" : "block inflated to \(got) bytes, expected \(output.count)")
+        }
     }
 }

@@ -23,17 +23,8 @@ public enum Zstd {
     /// Decompresses one frame that must inflate to exactly `decompressedSize` bytes.
     public static func decompress(_ input: [UInt8], decompressedSize: Int) throws -> [UInt8] {
         guard decompressedSize >= 0 else { throw CompressionError(.zstd, "declared size \(decompressedSize) is negative") }
-        var output = [UInt8](repeating: 0, count: max(decompressedSize, 1))
-        let got = input.withUnsafeBytes { inBuf in
-            output.withUnsafeMutableBytes { outBuf in
-                ZSTD_decompress(outBuf.baseAddress, decompressedSize, inBuf.baseAddress, inBuf.count)
-            }
-        }
-        if ZSTD_isError(got) != 0 { throw CompressionError(.zstd, String(cString: ZSTD_getErrorName(got))) }
-        guard got == decompressedSize else {
-            throw CompressionError(.zstd, "frame inflated to \(got) bytes, expected \(decompressedSize)")
-        }
-        output.removeSubrange(decompressedSize...)
+        var output = [UInt8](repeating: 0, count: decompressedSize)
+        try input.withUnsafeBytes { src in try output.withUnsafeMutableBytes { dst in try ZstdDecompressor().decompress(src, into: dst) } }
         return output
     }
 }

@@ -49,6 +49,28 @@ import Testing
         }
     }
 
+    /// One decoder across pages of every shape, codec and encoding, large
+    /// after small and small after large: each page's values, nothing left
+    /// from the one before.
+    @Test func onePageDecoderReusedAcrossPages() throws {
+        var decoder = PageDecoder()
+        var pages = 0
+        for (name, values) in Self.shapes().shuffled() {
+            for codec in PageCodec.allCases.shuffled() {
+                let encoding = ColumnEncoding.allCases.randomElement()!
+                let page = try Page.encode(.integers(values), type: .uint64, encodings: [encoding], codec: codec).bytes
+                try page.withDecodableBytes { buffer throws(DecodeError) in
+                    var r = ByteReader(buffer)
+                    _ = try decoder.decode(&r, type: .uint64)
+                    #expect(r.atEnd)
+                }
+                #expect(decoder.values == values, "\(encoding) \(codec) \(name)")
+                pages += 1
+            }
+        }
+        #expect(pages > 200)
+    }
+
     @Test func writerPicksTheSmallestEncodingAndKeepsStatistics() throws {
         let times = Self.shapes().first { $0.0 == "sorted with jumps" }!.1
         let page = try Page.encode(.integers(times), type: .int64, encodings: ColumnEncoding.allCases, codec: .none).bytes

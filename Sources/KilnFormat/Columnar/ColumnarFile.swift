@@ -97,6 +97,23 @@ public struct ColumnarFile: Sendable {
         }
     }
 
+    /// Decodes the integer page at `location` into `decoder.values`, as
+    /// `decodePage(_:bytesOffset:at:type:)` but into the decoder's buffers.
+    public static func decodePage(_ bytes: [UInt8], bytesOffset: Int = 0, at location: PageLocation, type: ColumnType,
+                                  into decoder: inout PageDecoder) throws(DecodeError) {
+        let local = location.offset - bytesOffset
+        guard local >= 0, local + location.size <= bytes.count else {
+            throw DecodeError(offset: location.offset, reason: "page outside the bytes read")
+        }
+        try bytes.withDecodableBytes { buffer throws(DecodeError) in
+            var r = ByteReader(buffer, range: local..<(local + location.size), baseOffset: bytesOffset)
+            let header = try decoder.decode(&r, type: type)
+            guard header.rows == location.rows, r.atEnd else {
+                throw DecodeError(offset: location.offset, reason: "page holds \(header.rows) rows in \(location.size - r.remaining) bytes; the footer says \(location.rows) rows in \(location.size)")
+            }
+        }
+    }
+
     /// All values of a column, decoded from `bytes`: the file's bytes from
     /// offset `bytesOffset` on (a whole file: 0; `table`'s span: its start).
     public func column(_ table: TableMeta, _ column: Int, in bytes: [UInt8], bytesOffset: Int = 0) throws(DecodeError) -> ColumnValues {

@@ -147,10 +147,17 @@ public enum Page {
     }
 
     /// Decodes the page that starts at `r`'s offset and advances past it.
+    /// Integer pages go through a `PageDecoder` (which hot loops keep and
+    /// reuse); byte-string pages are decoded here.
     /// - Throws: `DecodeError` with the absolute offset for anything malformed:
     ///   a bad CRC, an unknown encoding or codec, a body that does not inflate
     ///   to its raw size, values that do not fill it exactly.
     public static func decode(_ r: inout ByteReader, type: ColumnType) throws(DecodeError) -> (header: PageHeader, values: ColumnValues) {
+        guard type == .bytes else {
+            var decoder = PageDecoder()
+            let header = try decoder.decode(&r, type: type)
+            return (header, .integers(decoder.values))
+        }
         let header = try decodeHeader(&r, type: type)
         let bodyAt = r.offset
         let stored = try r.bytes(header.storedSize)
@@ -170,24 +177,18 @@ public enum Page {
                 throw DecodeError(offset: r.baseOffset + bodyAt, reason: "page body does not decompress: \(error)")
             }
         }
-        let values = try raw.withDecodableBytes { buffer throws(DecodeError) -> ColumnValues in
+        let values = try raw.withDecodableBytes { buffer throws(DecodeError) -> [[UInt8]] in
             var body = ByteReader(buffer, baseOffset: r.baseOffset + bodyAt)
-            let values = try decodeValues(&body, header: header, type: type)
+            var out: [[UInt8]] = []
+            try PlainEncoding.decode(count: header.rows, from: &body, into: &out)
             guard body.atEnd else { throw body.error("\(body.remaining) bytes left over after \(header.rows) values") }
-            return values
+            return out
         }
-        return (header, values)
+        return (header, .bytes(values))
     }
 
-    static func decodeValues(_ r: inout ByteReader, header: PageHeader, type: ColumnType) throws(DecodeError) -> ColumnValues {
-        if type == .bytes {
-            var out: [[UInt8]] = []
-            try PlainEncoding.decode(count: header.rows, from: &r, into: &out)
-            return .bytes(out)
-        }
-        var out: [UInt64] = []
-        out.reserveCapacity(header.rows)
-        let signed = type.isSigned
+    /// Decodes `header.rows` integers of `r` in the page's encoding, appending them to `out`.
+    static func decodeIntegers(_ r: inout ByteReader, header: PageHeader, signed: Bool, into out: inout [UInt64]) throws(DecodeError) {
         switch header.encoding {
         case .plain: try PlainEncoding.decode(count: header.rows, from: &r, into: &out)
         case .varint: try VarintEncoding.decode(count: header.rows, signed: signed, from: &r, into: &out)
@@ -195,7 +196,6 @@ public enum Page {
         case .frameOfReference: try FrameOfReferenceEncoding.decode(count: header.rows, signed: signed, from: &r, into: &out)
         case .runLength: try RunLengthEncoding.decode(count: header.rows, signed: signed, from: &r, into: &out)
         }
-        return .integers(out)
     }
 
     static func hex(_ v: UInt32) -> String { "0x" + String(v, radix: 16, uppercase: false) }

@@ -67,12 +67,14 @@ extension Block {
         }
         try await files.prefetch(BlockSchema.profilesFile, needed.flatMap { [stackPages[$0].range, valuePages[$0].range] })
         r = 0
+        var decoders = PageDecoders()
         for p in needed {
             try checkpoint()
             let page = stackPages[p]
             while r < ranges.count && ranges[r].upperBound <= page.firstRow { r += 1 }
-            let (stacks, values) = try decodePages(p, try await files.read(BlockSchema.profilesFile, page.range),
-                                                   try await files.read(BlockSchema.profilesFile, valuePages[p].range))
+            try decodePages(p, try await files.read(BlockSchema.profilesFile, page.range),
+                            try await files.read(BlockSchema.profilesFile, valuePages[p].range), into: &decoders)
+            let (stacks, values) = (decoders.stacks.values, decoders.values.values)
             var k = r
             while k < ranges.count && ranges[k].lowerBound < page.rowRange.upperBound {
                 let lo = max(ranges[k].lowerBound, page.firstRow) - page.firstRow
@@ -85,27 +87,32 @@ extension Block {
         }
     }
 
-    private func decodePage(_ bytes: [UInt8], _ page: PageLocation) throws -> [UInt64] {
+    /// A decoder per column of the samples table, reused page after page.
+    struct PageDecoders {
+        var stacks = PageDecoder()
+        var values = PageDecoder()
+    }
+
+    private func decodePage(_ bytes: [UInt8], _ page: PageLocation, into decoder: inout PageDecoder) throws {
         guard bytes.count == page.range.count else {
             throw BlockError(path: profilesPath, offset: page.offset + bytes.count, reason: "file ends inside a page of \(page.range.count) bytes")
         }
         do {
-            return try ColumnarFile.decodePage(bytes, bytesOffset: page.offset, at: page, type: .uint64).integers
+            try ColumnarFile.decodePage(bytes, bytesOffset: page.offset, at: page, type: .uint64, into: &decoder)
         } catch {
             throw BlockError(path: profilesPath, offset: error.offset, reason: error.reason)
         }
     }
 
-    /// Page `p` of the stack and value columns from their bytes, checked.
-    func decodePages(_ p: Int, _ stackBytes: [UInt8], _ valueBytes: [UInt8]) throws -> ([UInt64], [UInt64]) {
+    /// Page `p` of the stack and value columns from their bytes, checked, into `decoders`.
+    func decodePages(_ p: Int, _ stackBytes: [UInt8], _ valueBytes: [UInt8], into decoders: inout PageDecoders) throws {
         let page = stackPages[p]
-        let stacks = try decodePage(stackBytes, page)
-        let values = try decodePage(valueBytes, valuePages[p])
-        let largest = stacks.withUnsafeBufferPointer { ids in ids.reduce(0) { max($0, $1) } }
-        if !stacks.isEmpty && largest >= UInt64(symbols.stackCount) {
+        try decodePage(stackBytes, page, into: &decoders.stacks)
+        try decodePage(valueBytes, valuePages[p], into: &decoders.values)
+        let largest = decoders.stacks.values.withUnsafeBufferPointer { ids in ids.reduce(0) { max($0, $1) } }
+        if !decoders.stacks.values.isEmpty && largest >= UInt64(symbols.stackCount) {
             throw BlockError(path: profilesPath, offset: page.offset, reason: "stack id \(largest) out of range (\(symbols.stackCount) stacks)")
         }
-        return (stacks, values)
     }
 }
 
@@ -120,8 +127,7 @@ extension Block {
         let block: Block
         let files: LocalBlockFiles
         private var page = -1
-        private var stacks: [UInt64] = []
-        private var values: [UInt64] = []
+        private var decoders = PageDecoders()
 
         /// - Precondition: the block's files are local.
         public init(_ block: Block) {
@@ -144,22 +150,18 @@ extension Block {
                     guard let p = pages.firstIndex(where: { $0.rowRange.contains(i) }) else {
                         throw BlockError(path: block.profilesPath, offset: nil, reason: "sample row \(i) is in no page")
                     }
-                    (stacks, values) = try block.readPages(p, files)
+                    try block.decodePages(p, try files.readNow(BlockSchema.profilesFile, pages[p].range),
+                                          try files.readNow(BlockSchema.profilesFile, block.valuePages[p].range), into: &decoders)
                     page = p
                 }
                 let range = pages[page].rowRange
                 let upTo = min(end, range.upperBound)
+                let (stacks, values) = (decoders.stacks.values, decoders.values.values)
                 for j in i..<upTo { out.append((stacks[j - range.lowerBound], values[j - range.lowerBound])) }
                 i = upTo
             }
             return out
         }
-    }
-
-    /// Page `p` of the stack and value columns, read from local files and checked.
-    func readPages(_ p: Int, _ files: LocalBlockFiles) throws -> ([UInt64], [UInt64]) {
-        try decodePages(p, try files.readNow(BlockSchema.profilesFile, stackPages[p].range),
-                        try files.readNow(BlockSchema.profilesFile, valuePages[p].range))
     }
 
     /// Series `ref`'s profile rows, all of them.
