@@ -8,9 +8,14 @@
 // For information on using the generated types, please see the documentation:
 //   https://github.com/apple/swift-protobuf/
 
-/// Kiln's statement of the parts of parca.profilestore.v1alpha1 the query
-/// API refers to (shared/reference/parca-api.md §2.4, §4).
+/// Kiln's statement of the parts of parca.profilestore.v1alpha1 that Kiln
+/// serves or the query API refers to (shared/reference/parca-api.md §2.4, §4.2).
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import SwiftProtobuf
 
 // If the compiler emits an error on this type, it is because this file
@@ -21,6 +26,110 @@ import SwiftProtobuf
 fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobuf.ProtobufAPIVersionCheck {
   struct _2: SwiftProtobuf.ProtobufAPIVersion_2 {}
   typealias Version = _2
+}
+
+/// ProfileStoreService/WriteRaw: pprof profiles with their labels.
+public nonisolated struct Parca_Profilestore_V1alpha1_WriteRawRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// Deprecated upstream; the tenant comes from the request's headers.
+  public var tenant: String = String()
+
+  public var series: [Parca_Profilestore_V1alpha1_RawProfileSeries] = []
+
+  /// Addresses already normalized for position-independent code (unused, as in Parca).
+  public var normalized: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Parca_Profilestore_V1alpha1_WriteRawResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Parca_Profilestore_V1alpha1_RawProfileSeries: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var labels: Parca_Profilestore_V1alpha1_LabelSet {
+    get {_labels ?? Parca_Profilestore_V1alpha1_LabelSet()}
+    set {_labels = newValue}
+  }
+  /// Returns true if `labels` has been explicitly set.
+  public var hasLabels: Bool {self._labels != nil}
+  /// Clears the value of `labels`. Subsequent reads from it will return its default value.
+  public mutating func clearLabels() {self._labels = nil}
+
+  public var samples: [Parca_Profilestore_V1alpha1_RawSample] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _labels: Parca_Profilestore_V1alpha1_LabelSet? = nil
+}
+
+public nonisolated struct Parca_Profilestore_V1alpha1_RawSample: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A pprof Profile, gzip-compressed or not.
+  public var rawProfile: Data = Data()
+
+  public var executableInfo: [Parca_Profilestore_V1alpha1_ExecutableInfo] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Parca_Profilestore_V1alpha1_ExecutableInfo: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var elfType: UInt32 = 0
+
+  public var loadSegment: Parca_Profilestore_V1alpha1_LoadSegment {
+    get {_loadSegment ?? Parca_Profilestore_V1alpha1_LoadSegment()}
+    set {_loadSegment = newValue}
+  }
+  /// Returns true if `loadSegment` has been explicitly set.
+  public var hasLoadSegment: Bool {self._loadSegment != nil}
+  /// Clears the value of `loadSegment`. Subsequent reads from it will return its default value.
+  public mutating func clearLoadSegment() {self._loadSegment = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _loadSegment: Parca_Profilestore_V1alpha1_LoadSegment? = nil
+}
+
+public nonisolated struct Parca_Profilestore_V1alpha1_LoadSegment: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var offset: UInt64 = 0
+
+  public var vaddr: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Parca_Profilestore_V1alpha1_LabelSet: Sendable {
@@ -52,6 +161,213 @@ public nonisolated struct Parca_Profilestore_V1alpha1_Label: Sendable {
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "parca.profilestore.v1alpha1"
+
+nonisolated extension Parca_Profilestore_V1alpha1_WriteRawRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WriteRawRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}tenant\0\u{1}series\0\u{1}normalized\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.tenant) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.series) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.normalized) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.tenant.isEmpty {
+      try visitor.visitSingularStringField(value: self.tenant, fieldNumber: 1)
+    }
+    if !self.series.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.series, fieldNumber: 2)
+    }
+    if self.normalized != false {
+      try visitor.visitSingularBoolField(value: self.normalized, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Parca_Profilestore_V1alpha1_WriteRawRequest, rhs: Parca_Profilestore_V1alpha1_WriteRawRequest) -> Bool {
+    if lhs.tenant != rhs.tenant {return false}
+    if lhs.series != rhs.series {return false}
+    if lhs.normalized != rhs.normalized {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Parca_Profilestore_V1alpha1_WriteRawResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WriteRawResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Parca_Profilestore_V1alpha1_WriteRawResponse, rhs: Parca_Profilestore_V1alpha1_WriteRawResponse) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Parca_Profilestore_V1alpha1_RawProfileSeries: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RawProfileSeries"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}labels\0\u{1}samples\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._labels) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.samples) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._labels {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.samples.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.samples, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Parca_Profilestore_V1alpha1_RawProfileSeries, rhs: Parca_Profilestore_V1alpha1_RawProfileSeries) -> Bool {
+    if lhs._labels != rhs._labels {return false}
+    if lhs.samples != rhs.samples {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Parca_Profilestore_V1alpha1_RawSample: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RawSample"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}raw_profile\0\u{3}executable_info\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.rawProfile) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.executableInfo) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.rawProfile.isEmpty {
+      try visitor.visitSingularBytesField(value: self.rawProfile, fieldNumber: 1)
+    }
+    if !self.executableInfo.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.executableInfo, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Parca_Profilestore_V1alpha1_RawSample, rhs: Parca_Profilestore_V1alpha1_RawSample) -> Bool {
+    if lhs.rawProfile != rhs.rawProfile {return false}
+    if lhs.executableInfo != rhs.executableInfo {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Parca_Profilestore_V1alpha1_ExecutableInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExecutableInfo"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}elf_type\0\u{3}load_segment\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.elfType) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._loadSegment) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if self.elfType != 0 {
+      try visitor.visitSingularUInt32Field(value: self.elfType, fieldNumber: 1)
+    }
+    try { if let v = self._loadSegment {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Parca_Profilestore_V1alpha1_ExecutableInfo, rhs: Parca_Profilestore_V1alpha1_ExecutableInfo) -> Bool {
+    if lhs.elfType != rhs.elfType {return false}
+    if lhs._loadSegment != rhs._loadSegment {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Parca_Profilestore_V1alpha1_LoadSegment: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".LoadSegment"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}offset\0\u{1}vaddr\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.offset) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.vaddr) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.offset != 0 {
+      try visitor.visitSingularUInt64Field(value: self.offset, fieldNumber: 1)
+    }
+    if self.vaddr != 0 {
+      try visitor.visitSingularUInt64Field(value: self.vaddr, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Parca_Profilestore_V1alpha1_LoadSegment, rhs: Parca_Profilestore_V1alpha1_LoadSegment) -> Bool {
+    if lhs.offset != rhs.offset {return false}
+    if lhs.vaddr != rhs.vaddr {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
 
 nonisolated extension Parca_Profilestore_V1alpha1_LabelSet: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LabelSet"

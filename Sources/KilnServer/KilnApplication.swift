@@ -5,7 +5,8 @@ import Prometheus
 
 /// Builds Kiln's HTTP application: every route on one Hummingbird router.
 ///
-/// Routes: Connect `push.v1` and `querier.v1`, legacy `/ingest`,
+/// Routes: Connect `push.v1` and `querier.v1`, legacy `/ingest`, Parca's
+/// query and ingest services over gRPC-Web (ingest over Connect too),
 /// `/ingester/flush` (cut the heads into blocks now), `GET /ready` for
 /// orchestrators and tests, `GET /metrics` (Prometheus text).
 public enum KilnApplication {
@@ -13,10 +14,13 @@ public enum KilnApplication {
                              metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
         let router = Router(context: KilnRequestContext.self)
         let connect = ConnectUnary(config: config, logger: logger)
-        PushRoutes(ingester: ingester, connect: connect, logger: logger).register(on: router)
+        let push = PushRoutes(ingester: ingester, connect: connect, logger: logger)
+        push.register(on: router)
         QuerierRoutes(ingester: ingester, connect: connect, config: config, logger: logger).register(on: router)
         LegacyRoutes(ingester: ingester, config: config, logger: logger).register(on: router)
-        ParcaRoutes(ingester: ingester, grpcWeb: GRPCWebUnary(config: config, logger: logger), config: config, logger: logger).register(on: router)
+        let grpcWeb = GRPCWebUnary(config: config, logger: logger)
+        ParcaRoutes(ingester: ingester, grpcWeb: grpcWeb, config: config, logger: logger).register(on: router)
+        ParcaIngestRoutes(push: push, grpcWeb: grpcWeb, connect: connect, logger: logger).register(on: router)
         AdminRoutes(ingester: ingester, logger: logger).register(on: router)
         router.get("/ready") { _, _ in "ready\n" }
         router.get("/metrics") { _, _ in

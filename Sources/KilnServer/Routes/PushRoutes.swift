@@ -33,20 +33,25 @@ struct PushRoutes: Sendable {
         for series in message.series {
             let labels = series.labels.map { Label($0.name, $0.value) }
             for sample in series.samples {
-                do {
-                    profiles.append(try PushConverter.convert(
-                        labels: labels, rawProfile: Array(sample.rawProfile), id: sample.id, nowNanos: now,
-                        maxProfileBytes: connect.config.maxDecompressedBytes))
-                } catch {
-                    throw error.kind == .tooLarge
-                        ? ConnectError(.resourceExhausted, error.message, status: 413)
-                        : ConnectError(.invalidArgument, error.message)
-                }
+                profiles.append(try Self.convert(labels: labels, rawProfile: Array(sample.rawProfile), id: sample.id, nowNanos: now,
+                                                 maxProfileBytes: connect.config.maxDecompressedBytes))
             }
         }
         guard !profiles.isEmpty else { throw ConnectError(.invalidArgument, "no profiles received") }
         try await store(profiles, tenant: tenant)
         return Push_V1_PushResponse()
+    }
+
+    /// `PushConverter.convert`, its errors as Connect errors: 413 for a profile
+    /// too large once decompressed, 400 for anything else.
+    static func convert(labels: [Label], rawProfile: [UInt8], id: String, nowNanos: Int64, maxProfileBytes: Int) throws(ConnectError) -> IngestProfile {
+        do {
+            return try PushConverter.convert(labels: labels, rawProfile: rawProfile, id: id, nowNanos: nowNanos, maxProfileBytes: maxProfileBytes)
+        } catch {
+            throw error.kind == .tooLarge
+                ? ConnectError(.resourceExhausted, error.message, status: 413)
+                : ConnectError(.invalidArgument, error.message)
+        }
     }
 
     /// Appends to the head and waits until the WAL has made it durable.

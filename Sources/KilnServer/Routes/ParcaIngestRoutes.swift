@@ -1,0 +1,79 @@
+import Hummingbird
+import KilnIngest
+import KilnModel
+import KilnProto
+import Logging
+import SwiftProtobuf
+
+/// Parca's ingest surface (shared/reference/parca-api.md §4):
+/// `parca.profilestore.v1alpha1.ProfileStoreService/WriteRaw`, over gRPC-Web
+/// (`application/grpc-web*`) or Connect (any other content type), on the
+/// procedure path with up to two leading segments as the query service; the
+/// calls Parca Agent makes besides, stubbed: `DebuginfoService/ShouldInitiateUpload`
+/// answers "no upload" (Kiln keeps no debug info), `TelemetryService/ReportPanic`
+/// is accepted and logged.
+///
+/// A WriteRaw profile is a Pyroscope push in all but framing: the same
+/// conversion (`PushConverter`: one series per sample type, sample labels
+/// split into series, spans kept), so it is queryable through every API.
+/// Parca's `job` label stands in for `service_name` when the series has none.
+struct ParcaIngestRoutes: Sendable {
+    static let profileStore = "parca.profilestore.v1alpha1.ProfileStoreService"
+    static let debuginfo = "parca.debuginfo.v1alpha1.DebuginfoService"
+    static let telemetry = "parca.telemetry.v1alpha1.TelemetryService"
+
+    let push: PushRoutes
+    let grpcWeb: GRPCWebUnary
+    let connect: ConnectUnary
+    let logger: Logger
+
+    func register(on router: Router<KilnRequestContext>) {
+        for prefix in ["", "/api", "/*", "/*/*"] {
+            router.post(RouterPath(prefix + "/" + Self.profileStore + "/WriteRaw")) { request, _ in
+                await serve(request, Parca_Profilestore_V1alpha1_WriteRawRequest.self, writeRaw)
+            }
+            router.post(RouterPath(prefix + "/" + Self.debuginfo + "/ShouldInitiateUpload")) { request, _ in
+                await serve(request, Parca_Debuginfo_V1alpha1_ShouldInitiateUploadRequest.self) { _, _ in
+                    var out = Parca_Debuginfo_V1alpha1_ShouldInitiateUploadResponse()
+                    out.shouldInitiateUpload = false
+                    out.reason = "Kiln does not store debug info; symbolize before sending"
+                    return out
+                }
+            }
+            router.post(RouterPath(prefix + "/" + Self.telemetry + "/ReportPanic")) { [logger] request, _ in
+                await serve(request, Google_Protobuf_Empty.self) { report, tenant in
+                    logger.warning("a Parca agent reported a panic", metadata: ["tenant": "\(tenant)", "bytes": "\(report.unknownFields.data.count)"])
+                    return Google_Protobuf_Empty()
+                }
+            }
+        }
+    }
+
+    /// gRPC-Web for `application/grpc-web*`, Connect otherwise.
+    private func serve<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
+        _ request: Request, _ type: Req.Type, _ handler: (Req, String) async throws -> Res
+    ) async -> Response {
+        if (request.headers[.contentType] ?? "").hasPrefix("application/grpc-web") {
+            return await grpcWeb.serve(request, type, handler: handler)
+        }
+        return await connect.serve(request, type, handler: handler)
+    }
+
+    func writeRaw(_ message: Parca_Profilestore_V1alpha1_WriteRawRequest, tenant: String) async throws -> Parca_Profilestore_V1alpha1_WriteRawResponse {
+        let now = Clock.nowNanos()
+        var profiles: [IngestProfile] = []
+        for series in message.series {
+            var labels = series.labels.labels.map { Label($0.name, $0.value) }
+            if !labels.contains(where: { $0.name == ReservedLabels.serviceName }), let job = labels.first(where: { $0.name == "job" }) {
+                labels.append(Label(ReservedLabels.serviceName, job.value))
+            }
+            for sample in series.samples {
+                profiles.append(try PushRoutes.convert(labels: labels, rawProfile: Array(sample.rawProfile), id: "", nowNanos: now,
+                                                       maxProfileBytes: connect.config.maxDecompressedBytes))
+            }
+        }
+        guard !profiles.isEmpty else { throw ConnectError(.invalidArgument, "no profiles received") }
+        try await push.store(profiles, tenant: tenant)
+        return Parca_Profilestore_V1alpha1_WriteRawResponse()
+    }
+}
