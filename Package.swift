@@ -27,6 +27,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -80,6 +81,7 @@ let package = Package(
             dependencies: [
                 "KilnModel", "KilnPprof", "KilnProto", "KilnIngest", "KilnStorage", "KilnQuery", "KilnCompression", "KilnArrow",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -153,6 +155,7 @@ let package = Package(
             dependencies: [
                 "KilnProto", "KilnTestSupport", "KilnPprof", "KilnModel", "KilnCompression", "KilnCurl", "KilnStorage",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -8,11 +8,13 @@ import Prometheus
 /// Routes: Connect `push.v1` and `querier.v1`, legacy `/ingest`, Parca's
 /// query and ingest services over gRPC-Web (ingest over Connect too),
 /// `/ingester/flush` (cut the heads into blocks now), `GET /ready` for
-/// orchestrators and tests, `GET /metrics` (Prometheus text).
+/// orchestrators and tests, `GET /metrics` (Prometheus text). With users
+/// configured, every route but `/ready` needs basic auth.
 public enum KilnApplication {
     public static func build(config: ServerConfig, logger: Logger, ingester: Ingester,
                              metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
         let router = Router(context: KilnRequestContext.self)
+        if !config.users.isEmpty { router.add(middleware: BasicAuthMiddleware(users: config.users)) }
         let connect = ConnectUnary(config: config, logger: logger)
         let push = PushRoutes(ingester: ingester, connect: connect, logger: logger)
         push.register(on: router)

@@ -18,5 +18,12 @@ public struct ServerConfig: Sendable {
     /// three weeks of the reference workload, a few seconds of decoding.
     public var queryMaxSamples = 2_000_000_000
 
+    /// Multi-tenancy: when on, every request must name its tenant in
+    /// `X-Scope-OrgID` (401 otherwise); when off, a request without it is the
+    /// `anonymous` tenant's. Off by default, as in Pyroscope.
+    public var multitenancy = false
+    /// Basic-auth users: name → bcrypt hash (`Htpasswd`). Empty: no auth.
+    public var users: [String: String] = [:]
+
     public init() {}
 }

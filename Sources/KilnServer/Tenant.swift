@@ -1,15 +1,19 @@
 import HTTPTypes
 import Hummingbird
 
-/// The tenant of a request: `X-Scope-OrgID`, or `anonymous` when absent
-/// (multi-tenancy off, as in Pyroscope's default).
+/// The tenant of a request: `X-Scope-OrgID`; when absent, `anonymous` with
+/// multi-tenancy off (Pyroscope's default) and 401 "no org id" with it on.
+/// Every API, the WAL, the blocks and the bucket keep tenants apart by this id.
 enum Tenant {
     static let anonymous = "anonymous"
     /// Longest tenant id accepted: 150 characters (Cortex/Mimir/Pyroscope `MaxTenantIDLength`).
     static let maxLength = 150
 
-    static func of(_ request: Request) throws -> String {
-        guard let id = request.headers[.scopeOrgID], !id.isEmpty else { return anonymous }
+    static func of(_ request: Request, _ config: ServerConfig) throws -> String {
+        guard let id = request.headers[.scopeOrgID], !id.isEmpty else {
+            guard !config.multitenancy else { throw ConnectError(.unauthenticated, "no org id") }
+            return anonymous
+        }
         guard id.count <= maxLength else {
             throw ConnectError(.invalidArgument, "tenant ID is longer than \(maxLength) characters")
         }

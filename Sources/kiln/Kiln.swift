@@ -66,6 +66,12 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("query.max-samples"), help: "Most samples one flame graph or profile merge may read; larger queries get 400 and a message.")
     var queryMaxSamples = ServerConfig().queryMaxSamples
 
+    @Flag(name: .customLong("auth.multitenancy-enabled"), help: "Require X-Scope-OrgID on every request (401 without it) and keep each tenant's data apart; off: requests without it are the anonymous tenant's.")
+    var multitenancy = false
+
+    @Option(name: .customLong("auth.basic.htpasswd-file"), help: "Require HTTP basic auth on every endpoint but /ready, for the users of this htpasswd file (bcrypt hashes: htpasswd -B).")
+    var htpasswdFile: String?
+
     @Option(name: .customLong("log.level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -154,6 +160,19 @@ struct Kiln: AsyncParsableCommand {
             throw ValidationError("--query.timeout and --query.max-samples must be positive")
         }
         _ = try Self.parseDuration(uploadGracePeriod, flag: "--storage.upload-grace-period")
+        _ = try users()
+    }
+
+    /// The basic-auth users of `--auth.basic.htpasswd-file`, none without it.
+    func users() throws -> [String: String] {
+        guard let path = htpasswdFile else { return [:] }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("--auth.basic.htpasswd-file: cannot read \(path)")
+        }
+        let users: [String: String]
+        do { users = try Htpasswd.parse(text, path: path) } catch { throw ValidationError("--auth.basic.htpasswd-file: \(error)") }
+        guard !users.isEmpty else { throw ValidationError("--auth.basic.htpasswd-file: \(path) lists no user") }
+        return users
     }
 
     /// "512MiB", "1GiB", "100KB", "4096" → bytes.
@@ -221,6 +240,8 @@ struct Kiln: AsyncParsableCommand {
         config.maxDecompressedBytes = maxDecompressedBytes
         config.queryTimeout = .nanoseconds(try Self.parseDuration(queryTimeout, flag: "--query.timeout"))
         config.queryMaxSamples = queryMaxSamples
+        config.multitenancy = multitenancy
+        config.users = try users()
         var walOptions = WriteAheadLog.Options()
         walOptions.segmentSize = walSegmentSize
         walOptions.sync = walSync == "interval"

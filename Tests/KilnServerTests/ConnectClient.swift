@@ -9,6 +9,8 @@ import Testing
 struct ConnectClient {
     let server: KilnServerProcess
     var tenant: String?
+    /// An `Authorization` header sent with every call.
+    var authorization: String?
 
     struct CallError: Error, CustomStringConvertible {
         let status: Int
@@ -19,6 +21,7 @@ struct ConnectClient {
     func call<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(_ path: String, _ request: Req, as: Res.Type = Res.self) throws -> Res {
         var headers = [("Content-Type", "application/proto"), ("Connect-Protocol-Version", "1"), ("Accept-Encoding", "gzip")]
         if let tenant { headers.append(("X-Scope-OrgID", tenant)) }
+        if let authorization { headers.append(("Authorization", authorization)) }
         let r = try server.post(path, headers: headers, body: try request.serializedBytes())
         guard r.status == 200 else { throw CallError(status: r.status, body: r.text) }
         #expect(r.header("Content-Type") == "application/proto")

@@ -39,7 +39,7 @@ struct ConnectUnary: Sendable {
             return Self.errorResponse(error)
         }
         do {
-            let tenant = try Tenant.of(request)
+            let tenant = try Tenant.of(request, config)
             let body = try await RequestBody.read(request, config: config)
             let message: Req
             do {

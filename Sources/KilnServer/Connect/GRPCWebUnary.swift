@@ -29,7 +29,7 @@ struct GRPCWebUnary: Sendable {
             guard type == "application/grpc-web" || type.hasPrefix(Self.contentType) else {
                 throw ConnectError(.invalidArgument, "content type \(type) is not supported; send application/grpc-web+proto")
             }
-            let tenant = try Tenant.of(request)
+            let tenant = try Tenant.of(request, config)
             let body = try await RequestBody.read(request, config: config)
             let message: Req
             do {

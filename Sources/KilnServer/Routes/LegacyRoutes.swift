@@ -43,7 +43,7 @@ struct LegacyRoutes: Sendable {
         do {
             let params = QueryString.parse(request.uri.query ?? "")
             let runner = QueryRunner(ingester: ingester, config: config, logger: logger)
-            let value = try await runner.run(tenant: try Tenant.of(request), timeout: nil, channel: context.channel) { query in
+            let value = try await runner.run(tenant: try Tenant.of(request, config), timeout: nil, channel: context.channel) { query in
                 SendableJSON(value: try await body(request, params, query))
             }
             let bytes = try JSONSerialization.data(withJSONObject: value.value, options: [.sortedKeys, .fragmentsAllowed])

@@ -66,7 +66,7 @@ struct PushRoutes: Sendable {
 
     func ingest(_ request: Request) async -> Response {
         do {
-            let tenant = try Tenant.of(request)
+            let tenant = try Tenant.of(request, connect.config)
             let query = QueryString.parse(request.uri.query ?? "")
             let meta: IngestRequest
             do {
