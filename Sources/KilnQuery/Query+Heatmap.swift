@@ -93,9 +93,7 @@ extension Query {
                 var values = groups[labels] ?? [:]
                 s.forEachProfile(of: ref, in: range) { time, total, span in
                     if q.unit == .span && span == 0 { return }
-                    let k = Self.ceilDiv(Self.floorDiv(time, 1_000_000) - q.startMs, q.stepMs)
-                    let edge = q.startMs + k * q.stepMs
-                    guard edge <= q.endMs else { return }
+                    guard let edge = Self.bucketEdge(timeNanos: time, startMs: q.startMs, endMs: q.endMs, stepMs: q.stepMs) else { return }
                     let key = q.unit == .span ? ValueKey(edge: edge, span: span, source: 0, ref: 0, time: 0)
                                               : ValueKey(edge: edge, span: 0, source: source, ref: ref, time: time)
                     values[key, default: 0] += total

@@ -170,10 +170,7 @@ public struct Query {
                 let key = s.labels(of: ref).projected(onto: groupBy)
                 var buckets = groups[key] ?? [:]
                 s.forEachProfile(of: ref, in: range) { time, total, _ in
-                    let tMs = Self.floorDiv(time, 1_000_000)
-                    let k = Self.ceilDiv(tMs - q.startMs, q.stepMs)
-                    let edge = q.startMs + k * q.stepMs
-                    guard edge <= q.endMs else { return }
+                    guard let edge = Self.bucketEdge(timeNanos: time, startMs: q.startMs, endMs: q.endMs, stepMs: q.stepMs) else { return }
                     var b = buckets[edge] ?? (0, 0)
                     b.sum += Double(total)
                     b.count += 1
@@ -212,6 +209,13 @@ public struct Query {
         // Cannot fail: equality matchers compile no regex.
         s.matchers.append(try! LabelMatcher(ReservedLabels.profileType, .equal, type.id))
         return s
+    }
+
+    /// The right edge (ms) of the step bucket `(edge − step, edge]` holding
+    /// a profile at `timeNanos`, edges at `start + k·step`; nil past `end`.
+    static func bucketEdge(timeNanos: Int64, startMs: Int64, endMs: Int64, stepMs: Int64) -> Int64? {
+        let edge = startMs + ceilDiv(floorDiv(timeNanos, 1_000_000) - startMs, stepMs) * stepMs
+        return edge <= endMs ? edge : nil
     }
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
