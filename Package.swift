@@ -59,7 +59,7 @@ let package = Package(
         // Kernels needing CPU instructions Swift cannot name (hardware CRC32C).
         .target(name: "CKilnKernels"),
         .target(name: "KilnFormat", dependencies: ["KilnModel", "KilnCompression", "CKilnKernels"], swiftSettings: swiftSettings),
-        .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof"], swiftSettings: swiftSettings),
+        .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof", "KilnFormat"], swiftSettings: swiftSettings),
         .target(
             name: "KilnStorage",
             dependencies: [

@@ -189,7 +189,7 @@ public enum IngestConverter {
     }
 
     static func ingestProfile(_ labels: [Label], _ profile: Profile, _ request: IngestRequest) throws(IngestError) -> IngestProfile {
-        let (targets, spans) = try SeriesLabels.series(pushed: labels, profile: profile)
+        let (targets, spans) = try SeriesLabels.series(pushed: labels, profile: profile, deltas: true)
         return IngestProfile(
             profile: profile,
             series: targets,

@@ -16,12 +16,16 @@ public struct IngestProfile: Sendable {
         /// The samples that belong to this series, ascending; nil: all of them.
         /// Sample labels split a profile's samples among series (`SampleLabelGroups`).
         public var samples: [Int32]?
+        /// Whether the values count since the process started and are turned
+        /// into deltas at ingest (`CumulativeBaselines`, `SeriesLabels.isCumulative`).
+        public var cumulative: Bool
 
-        public init(labels: LabelSet, profileType: ProfileTypeID, sampleType: Int, samples: [Int32]? = nil) {
+        public init(labels: LabelSet, profileType: ProfileTypeID, sampleType: Int, samples: [Int32]? = nil, cumulative: Bool = false) {
             self.labels = labels
             self.profileType = profileType
             self.sampleType = sampleType
             self.samples = samples
+            self.cumulative = cumulative
         }
     }
 

@@ -13,7 +13,7 @@ public enum PushConverter {
         labels: [Label], rawProfile: [UInt8], id: String, nowNanos: Int64,
         maxProfileBytes: Int = PprofDecoder.defaultMaxDecompressedBytes
     ) throws(IngestError) -> IngestProfile {
-        let (base, _) = try SeriesLabels.normalise(labels)
+        let (base, _, _) = try SeriesLabels.normalise(labels)
         let profile = try ProfileDecoding.decode(rawProfile, maxBytes: maxProfileBytes, context: "series \(base)")
         let (targets, spans) = try SeriesLabels.series(pushed: labels, profile: profile)
         return IngestProfile(

@@ -18,8 +18,10 @@ public enum SeriesLabels {
     /// rewrites `.` in names to `_`, rejects invalid or duplicate names, applies
     /// the default relabel rules (`godeltaprof_X` → `X`), adds
     /// `service_name="unknown_service"` when missing, and removes ingest hints.
-    /// - Returns: the normalised set and the profile name (`__name__`).
-    public static func normalise(_ pushed: [Label]) throws(IngestError) -> (labels: LabelSet, name: String) {
+    /// - Returns: the normalised set, the profile name (`__name__`), and
+    ///   whether the profile may be cumulative: not when `__delta__="false"`
+    ///   says it is a delta already, nor when it came from `godeltaprof`.
+    public static func normalise(_ pushed: [Label]) throws(IngestError) -> (labels: LabelSet, name: String, mayBeCumulative: Bool) {
         var labels: [Label] = []
         labels.reserveCapacity(pushed.count + 1)
         for l in pushed {
@@ -43,9 +45,11 @@ public enum SeriesLabels {
         guard isValidProfileName(name) else {
             throw IngestError(.invalidArgument, "invalid metric name \"\(name)\"")
         }
+        var mayBeCumulative = set[ReservedLabels.delta] != "false"
         if name.hasPrefix("godeltaprof_") {
             name = String(name.dropFirst("godeltaprof_".count))
             set = set.setting(ReservedLabels.name, name)
+            mayBeCumulative = false
         }
         if set[ReservedLabels.serviceName] == nil {
             set = set.setting(ReservedLabels.serviceName, ReservedLabels.unknownService)
@@ -54,31 +58,49 @@ public enum SeriesLabels {
         guard set.count <= maxLabelsPerSeries else {
             throw IngestError(.invalidArgument, "series has \(set.count) labels, more than the limit of \(maxLabelsPerSeries)")
         }
-        return (set, name)
+        return (set, name, mayBeCumulative)
+    }
+
+    /// Whether a series of profile `name` and sample type `sampleType` counts
+    /// since its process started (§4.4): the Go runtime's `alloc_objects` and
+    /// `alloc_space` of `memory`, and every type of `mutex` and `block`
+    /// (`godeltaprof` sends those as deltas, and says so by its name).
+    /// `inuse_*` are gauges.
+    public static func isCumulative(name: String, sampleType: String) -> Bool {
+        switch name {
+        case "memory": sampleType == "alloc_objects" || sampleType == "alloc_space"
+        case "mutex", "block": true
+        default: false
+        }
     }
 
     /// The series a pushed profile feeds and the span of each sample: the
     /// pushed labels normalised, split by the profile's sample labels
     /// (`SampleLabelGroups`), then one series per sample type of each group.
+    /// - Parameter deltas: false when the API says profiles are deltas
+    ///   already (`/ingest`, as in Pyroscope); otherwise cumulative types are
+    ///   marked so unless the labels say they are deltas.
     /// - Throws: `IngestError.invalidArgument` when the labels of a group are invalid.
-    public static func series(pushed: [Label], profile: Profile) throws(IngestError) -> (targets: [IngestProfile.Target], spans: [UInt64]) {
+    public static func series(pushed: [Label], profile: Profile, deltas: Bool = false) throws(IngestError) -> (targets: [IngestProfile.Target], spans: [UInt64]) {
         let groups = SampleLabelGroups(profile)
         guard !groups.groups.isEmpty else {
-            let (base, name) = try normalise(pushed)
-            return (targets(base: base, name: name, profile: profile), groups.spans)
+            let (base, name, cumulative) = try normalise(pushed)
+            return (targets(base: base, name: name, profile: profile, cumulative: cumulative && !deltas), groups.spans)
         }
         var out: [IngestProfile.Target] = []
         for g in groups.groups {
             let names = Set(g.labels.map(\.name))
-            let (base, name) = try normalise(pushed.filter { !names.contains(sanitise($0.name)) } + g.labels)
-            out += targets(base: base, name: name, profile: profile, samples: g.samples)
+            let (base, name, cumulative) = try normalise(pushed.filter { !names.contains(sanitise($0.name)) } + g.labels)
+            out += targets(base: base, name: name, profile: profile, samples: g.samples, cumulative: cumulative && !deltas)
         }
         return (out, groups.spans)
     }
 
     /// The series of a profile, one per sample type, each labelled with the
     /// profile type parts (§4.2); `samples` restricts them to those samples.
-    public static func targets(base: LabelSet, name: String, profile: Profile, samples: [Int32]? = nil) -> [IngestProfile.Target] {
+    /// With `cumulative`, the types `isCumulative` names are marked so.
+    public static func targets(base: LabelSet, name: String, profile: Profile, samples: [Int32]? = nil,
+                               cumulative: Bool = false) -> [IngestProfile.Target] {
         let s = profile.strings
         let periodType = profile.periodType.map { s[$0.type] } ?? ""
         let periodUnit = profile.periodType.map { s[$0.unit] } ?? ""
@@ -95,7 +117,8 @@ public enum SeriesLabels {
                 (ReservedLabels.name, seriesName), (ReservedLabels.profileType, id.id),
                 (ReservedLabels.type, id.sampleType), (ReservedLabels.unit, id.sampleUnit),
             ])
-            return IngestProfile.Target(labels: labels, profileType: id, sampleType: i, samples: samples)
+            return IngestProfile.Target(labels: labels, profileType: id, sampleType: i, samples: samples,
+                                        cumulative: cumulative && isCumulative(name: seriesName, sampleType: sampleType))
         }
     }
 

@@ -32,10 +32,10 @@ extension Ingester {
         defer { cutGate.release() }
         var metas = try await publishFrozen(blockDirectory, failAfter: failAfter)
         let nanos = Int64(now.timeIntervalSince1970 * 1e9)
-        let (frozen, lsn) = try heads.freezeAll(now: UInt64(max(nanos, 0) / 1_000_000)) { frozen in
+        let (frozen, lsn) = try heads.freezeAll(now: UInt64(max(nanos, 0) / 1_000_000)) { frozen, snapshots in
             guard !frozen.isEmpty, let wal else { return (frozen, UInt64?.none) }
             let ids = frozen.map { "\($0.tenant)/\($0.ulid)" }
-            return (frozen, try wal.enqueue(.checkpoint(CheckpointRecord(timeNanos: nanos, blockIDs: ids))))
+            return (frozen, try Self.enqueueCheckpoint(CheckpointRecord(timeNanos: nanos, blockIDs: ids), snapshots: snapshots, wal: wal))
         }
         if let lsn, let wal { try await wal.waitDurable(lsn) }
         guard !frozen.isEmpty else { return metas }

@@ -84,7 +84,7 @@ public final class Ingester: Sendable {
             head.append(profiles)
             return
         }
-        let lsn = try head.append(profiles, tenant: tenant) { record in try wal.enqueue(.ingest(record)) }
+        let lsn = try head.append(profiles, tenant: tenant) { record in try wal.enqueue(record) }
         try await wal.waitDurable(lsn)
     }
 
@@ -94,12 +94,23 @@ public final class Ingester: Sendable {
     /// the daemon cuts with `cut()`, which writes the blocks.
     public func checkpoint(blockIDs: [String], timeNanos: Int64) async throws {
         guard let wal else {
-            heads.resetAll {}
+            heads.resetAll { _ in }
             return
         }
-        let lsn = try heads.resetAll { try wal.enqueue(.checkpoint(CheckpointRecord(timeNanos: timeNanos, blockIDs: blockIDs))) }
+        let lsn = try heads.resetAll(snapshotNanos: timeNanos) { snapshots in
+            try Self.enqueueCheckpoint(CheckpointRecord(timeNanos: timeNanos, blockIDs: blockIDs), snapshots: snapshots, wal: wal)
+        }
         try await wal.waitDurable(lsn)
         if let walDirectory { try Self.deleteSegmentsBeforeLastCheckpoint(walDirectory) }
+    }
+
+    /// Queues a checkpoint and, right after it, the cumulative baselines'
+    /// snapshots (the segments before the checkpoint, holding their history,
+    /// are deleted once it is durable); returns the last LSN.
+    static func enqueueCheckpoint(_ checkpoint: CheckpointRecord, snapshots: [CumulativeRecord], wal: WriteAheadLog) throws -> UInt64 {
+        var lsn = try wal.enqueue(.checkpoint(checkpoint))
+        for s in snapshots { lsn = try wal.enqueue(.cumulative(s)) }
+        return lsn
     }
 
     public var walStats: WriteAheadLog.Stats? { wal?.currentStats }
@@ -151,7 +162,10 @@ public final class Ingester: Sendable {
                 stats.samples += r.sampleCount
             case .checkpoint(let c):
                 if let blockDirectory { try writeMissingBlocks(c, from: heads, blockDirectory: blockDirectory, logger: logger) }
-                heads.resetAll {}
+                heads.resetAll { _ in }
+                stats.records += 1
+            case .cumulative(let c):
+                heads.head(for: c.tenant).apply(c)
                 stats.records += 1
             }
         }

@@ -55,6 +55,13 @@ struct WALDump: ParsableCommand {
                 }
             case .checkpoint(let c):
                 print("\(where_) checkpoint time=\(c.timeNanos) blocks=\(c.blockIDs.joined(separator: ","))")
+            case .cumulative(let c):
+                print("\(where_) cumulative tenant=\(c.tenant)\(c.snapshot ? " snapshot" : "") series=\(c.series.count) stacks=\(c.series.reduce(0) { $0 + $1.stacks.count })")
+                guard verbose else { return }
+                for s in c.series {
+                    let values = zip(s.stacks, s.values).map { "\(String($0, radix: 16)):\($1)" }.joined(separator: " ")
+                    print("  series key=\(String(s.key, radix: 16)) time=\(s.timeNanos)\(s.replace ? " replace" : "") [\(values)]")
+                }
             }
         }
         if let torn { print("\(WALSegments.name(torn.segment))@\(torn.offset) torn tail: \(torn.reason)") }

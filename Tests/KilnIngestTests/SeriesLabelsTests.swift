@@ -6,7 +6,7 @@ import Testing
 
 @Suite struct SeriesLabelsTests {
     @Test func normalisesPushedLabels() throws {
-        let (set, name) = try SeriesLabels.normalise([
+        let (set, name, _) = try SeriesLabels.normalise([
             Label("__name__", "process_cpu"), Label("service.name", "api"), Label("__delta__", "false"),
             Label("__session_id__", "s1"), Label("otel.scope.name", "x"),
         ])
@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func defaultsServiceNameAndRelabelsGodeltaprof() throws {
-        let (set, name) = try SeriesLabels.normalise([Label("__name__", "godeltaprof_memory")])
+        let (set, name, _) = try SeriesLabels.normalise([Label("__name__", "godeltaprof_memory")])
         #expect(name == "memory")
         #expect(set["__name__"] == "memory")
         #expect(set["service_name"] == "unknown_service")
@@ -43,7 +43,7 @@ import Testing
 
     @Test func oneSeriesPerSampleTypeWithProfileTypeLabels() throws {
         let p = try PprofDecoder.decode(TestData.bytes("pprof/go-heap.pb.gz"))
-        let (base, name) = try SeriesLabels.normalise([Label("__name__", "memory"), Label("service_name", "svc")])
+        let (base, name, _) = try SeriesLabels.normalise([Label("__name__", "memory"), Label("service_name", "svc")])
         let targets = SeriesLabels.targets(base: base, name: name, profile: p)
         #expect(targets.map(\.profileType.id) == [
             "memory:alloc_objects:count:space:bytes", "memory:alloc_space:bytes:space:bytes",
@@ -62,7 +62,7 @@ import Testing
     @Test func wallCPURelabelledToProcessCPU() throws {
         var b = ProfileBuilder(sampleTypes: [("cpu", "nanoseconds"), ("wall", "nanoseconds")])
         b.addSample(stack: ["a"], values: [1, 2])
-        let (base, name) = try SeriesLabels.normalise([Label("__name__", "wall")])
+        let (base, name, _) = try SeriesLabels.normalise([Label("__name__", "wall")])
         let ids = SeriesLabels.targets(base: base, name: name, profile: b.build()).map(\.profileType.id)
         #expect(ids == ["process_cpu:cpu:nanoseconds::", "wall:wall:nanoseconds::"])
     }

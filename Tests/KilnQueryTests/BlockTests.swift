@@ -15,7 +15,10 @@ import Testing
     static let start: Int64 = 1_700_000_000_000_000_000
 
     /// The six real Go profiles pushed by three services over 20 minutes,
-    /// each push with its own time (set in the pprof, as agents do).
+    /// each push with its own time (set in the pprof, as agents do). They
+    /// are marked as deltas (`__delta__="false"`): the same cumulative
+    /// profile pushed again would otherwise store nothing new
+    /// (`CumulativeDeltaTests` covers that), and these tests are about blocks.
     static func pushes() throws -> [(labels: [Label], bytes: [UInt8], time: Int64)] {
         var out: [(labels: [Label], bytes: [UInt8], time: Int64)] = []
         let names = ["go-cpu.pb.gz": "process_cpu", "go-heap.pb.gz": "memory", "go-allocs.pb.gz": "memory",
@@ -26,7 +29,8 @@ import Testing
                 let time = start + Int64(minute) * 60_000_000_000 + Int64(file.count)
                 var profile = try PprofDecoder.decode(try TestData.bytes("pprof/" + file))
                 profile.timeNanos = time
-                out.append(([Label("__name__", name), Label("service_name", service), Label("env", minute % 2 == 0 ? "prod" : "dev")],
+                out.append(([Label("__name__", name), Label("service_name", service), Label("env", minute % 2 == 0 ? "prod" : "dev"),
+                             Label("__delta__", "false")],
                             PprofEncoder.encode(profile), time))
             }
         }

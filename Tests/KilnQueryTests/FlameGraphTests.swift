@@ -15,7 +15,7 @@ enum Fixture {
     }
 
     static func ingest(_ p: Profile, labels: [Label], timeNanos: Int64) throws -> IngestProfile {
-        let (base, name) = try SeriesLabels.normalise([Label("__name__", "process_cpu")] + labels)
+        let (base, name, _) = try SeriesLabels.normalise([Label("__name__", "process_cpu")] + labels)
         return IngestProfile(profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p), timeNanos: timeNanos, durationNanos: 0)
     }
 
@@ -91,7 +91,7 @@ enum Fixture {
             expectedSelf[frames.joined(separator: ";"), default: 0] += v
             for d in 1...max(frames.count, 1) { expectedTotal[frames.prefix(d).joined(separator: ";"), default: 0] += v }
         }
-        let (base, name) = try SeriesLabels.normalise([Label("__name__", "x")])
+        let (base, name, _) = try SeriesLabels.normalise([Label("__name__", "x")])
         var head = HeadState()
         let targets = SeriesLabels.targets(base: base, name: name, profile: p)
         head.append(IngestProfile(profile: p, series: targets, timeNanos: 1, durationNanos: 0))

@@ -1,5 +1,7 @@
 import Foundation
 import KilnCompression
+import KilnIngest
+import KilnModel
 import KilnPprof
 import KilnProto
 import KilnTestSupport
@@ -52,10 +54,20 @@ import Testing
         return out
     }
 
+    /// `p` with every value halved (rounded down), `seconds` earlier: what
+    /// the same process reported before, for cumulative types.
+    static func earlier(_ p: Profile, seconds: Int64) -> Profile {
+        var q = p
+        q.sampleValues = p.sampleValues.map { $0 / 2 }
+        q.timeNanos = p.timeNanos - seconds * 1_000_000_000
+        return q
+    }
+
     @Test func pushRealGoProfilesThenQueryEverything() throws {
         let server = try KilnServerProcess()
         let client = ConnectClient(server: server)
-        var expected: [String: Expected] = [:]
+        // Per profile type ID: the expected figures and the time of the profile they come from.
+        var expected: [String: (e: Expected, time: Int64, earlier: Int64, cumulative: Bool)] = [:]
         var times: [Int64] = []
         var pushes: [(labels: [(String, String)], profiles: [[UInt8]])] = []
         for (file, name) in Self.goNames.sorted(by: { $0.key < $1.key }) {
@@ -64,9 +76,19 @@ import Testing
             times.append(p.timeNanos / 1_000_000)
             // heap and allocs both become memory:*: push them under different services.
             let service = file == "go-allocs.pb.gz" ? "allocs-svc" : "go-svc"
-            pushes.append(([("__name__", name), ("service_name", service), ("env", "e2e")], [bytes]))
-            if file != "go-allocs.pb.gz" {
-                for (id, e) in Self.expected(p, name: name) { expected[id] = e }
+            // Each profile is pushed after an earlier one with half its values, as
+            // an agent does; the cumulative types (alloc_*, mutex, block) then
+            // store the difference, the others (inuse_*, CPU, goroutines) both.
+            let before = Self.earlier(p, seconds: 15)
+            pushes.append(([("__name__", name), ("service_name", service), ("env", "e2e")], [PprofEncoder.encode(before), bytes]))
+            guard file != "go-allocs.pb.gz" else { continue }
+            var difference = p
+            difference.sampleValues = zip(p.sampleValues, before.sampleValues).map { $0 - $1 }
+            let whole = Self.expected(p, name: name)
+            let earlier = Self.expected(before, name: name)
+            for (id, e) in Self.expected(difference, name: name) {
+                let cumulative = SeriesLabels.isCumulative(name: name, sampleType: try ProfileTypeID(parsing: id).sampleType)
+                expected[id] = (cumulative ? e : whole[id]!, p.timeNanos / 1_000_000, earlier[id]!.total, cumulative)
             }
         }
         try client.push(pushes)
@@ -77,9 +99,11 @@ import Testing
         #expect(types.contains("process_cpu:cpu:nanoseconds:cpu:nanoseconds"))
         #expect(types.contains("memory:inuse_space:bytes:space:bytes"))
 
-        for (id, e) in expected {
-            let g = try client.flameGraph(id, #"{service_name="go-svc"}"#, start: times.min()! - 1000, end: times.max()! + 1000)
+        for (id, (e, time, earlier, cumulative)) in expected {
+            // Only the later profile's time: the earlier one is a baseline (cumulative types) or outside.
+            let g = try client.flameGraph(id, #"{service_name="go-svc"}"#, start: time - 1000, end: time + 1000)
             #expect(g.total == e.total, "\(id)")
+            #expect(g.total > 0, "\(id)")
             #expect(g.names.first == "total")
             // The heaviest frames agree with the independent computation.
             let got = try Self.selfByName(g)
@@ -87,10 +111,14 @@ import Testing
             for (name, value) in top where value != 0 { #expect(got[name] == value, "\(id) \(name)") }
             let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels.map(\.values))
             #expect(g.maxSelf == nodes.values.map(\.selfValue).max())
+            // The earlier profile of a cumulative type only set the baseline.
+            let all = try client.flameGraph(id, #"{service_name="go-svc"}"#, start: time - 60_000, end: time + 1000)
+            #expect(all.total == (cumulative ? e.total : e.total + earlier), "\(id)")
         }
 
         // Go CPU: the reference figures of `go tool pprof -top` (testdata/pprof/go-cpu.top.txt).
-        let cpu = try client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds")
+        let cpuTime = try PprofDecoder.decode(TestData.bytes("pprof/go-cpu.pb.gz")).timeNanos / 1_000_000
+        let cpu = try client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", start: cpuTime - 1000, end: cpuTime + 1000)
         #expect(cpu.total == 9_910_000_000)
         #expect(try Self.selfByName(cpu)["crypto/sha256.block"] == 3_160_000_000)
 
@@ -116,17 +144,18 @@ import Testing
         #expect(gotSeries.labelsSet.allSatisfy { $0.labels.map(\.name) == ["__profile_type__", "service_name"] })
 
         // Time series: one point per profile, equal to its total, at the bucket right edge.
-        let cpuTime = try PprofDecoder.decode(TestData.bytes("pprof/go-cpu.pb.gz")).timeNanos / 1_000_000
+        let earlierCPU = try Self.expected(Self.earlier(PprofDecoder.decode(TestData.bytes("pprof/go-cpu.pb.gz")), seconds: 15),
+                                           name: "process_cpu")["process_cpu:cpu:nanoseconds:cpu:nanoseconds"]!.total
         let start = cpuTime - 60_000
         let ts = try client.series("process_cpu:cpu:nanoseconds:cpu:nanoseconds", start: start, end: cpuTime + 60_000, step: 15, groupBy: ["service_name"])
         #expect(ts.count == 1)
         #expect(ts.first?.labels.map(\.name) == ["service_name"])
-        #expect(ts.first?.points.map(\.value) == [9_910_000_000])
+        #expect(ts.first?.points.map(\.value) == [Double(earlierCPU), 9_910_000_000])
         let k = (cpuTime - start + 14_999) / 15_000
-        #expect(ts.first?.points.first?.timestamp == start + k * 15_000)
+        #expect(ts.first?.points.last?.timestamp == start + k * 15_000)
 
         // max_nodes truncation keeps the total and folds the tail into "other".
-        let small = try client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", maxNodes: 10)
+        let small = try client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", start: cpuTime - 1000, end: cpuTime + 1000, maxNodes: 10)
         #expect(small.total == 9_910_000_000)
         #expect(small.names.contains("other"))
         _ = try FlameGraphDecoder.decode(names: small.names, levels: small.levels.map(\.values))

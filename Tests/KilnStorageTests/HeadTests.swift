@@ -51,7 +51,7 @@ import Testing
         b.addSample(stack: ["main", "c"], values: [3, -3])
         b.addSample(stack: ["main", "c"], values: [0, 3])
         let p = b.build()
-        let (base, name) = try SeriesLabels.normalise([Label("__name__", "memory")])
+        let (base, name, _) = try SeriesLabels.normalise([Label("__name__", "memory")])
         var head = HeadState()
         head.append(IngestProfile(profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p), timeNanos: 9, durationNanos: 0))
         // alloc_space: main;a = 12, main;c = 3; inuse_space: the negative value is dropped, main;c = 3.
@@ -68,7 +68,7 @@ import Testing
         var b = ProfileBuilder(sampleTypes: [("cpu", "nanoseconds")])
         b.addSample(stack: ["main"], values: [0])
         let p = b.build()
-        let (base, name) = try SeriesLabels.normalise([Label("__name__", "process_cpu")])
+        let (base, name, _) = try SeriesLabels.normalise([Label("__name__", "process_cpu")])
         var head = HeadState()
         head.append(IngestProfile(profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p), timeNanos: 9, durationNanos: 0))
         #expect(head.series.count == 1)

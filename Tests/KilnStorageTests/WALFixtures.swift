@@ -19,7 +19,7 @@ enum WALFixtures {
             var b = ProfileBuilder(sampleTypes: [("cpu", "nanoseconds")], periodType: ("cpu", "nanoseconds"), period: 10_000_000)
             for (j, s) in stacks.enumerated() { b.addSample(stack: s, values: [Int64((i + 1) * 10_000_000 + j)]) }
             let p = b.build()
-            let (base, name) = try SeriesLabels.normalise([Label("__name__", "process_cpu"), Label("service_name", "svc\(i % 2)")])
+            let (base, name, _) = try SeriesLabels.normalise([Label("__name__", "process_cpu"), Label("service_name", "svc\(i % 2)")])
             let ingest = IngestProfile(profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p),
                                        timeNanos: 1_700_000_000_000_000_000 + Int64(i) * 15_000_000_000, durationNanos: 10_000_000_000)
             out.append(head.append([ingest], tenant: "golden"))

@@ -34,7 +34,7 @@ import Testing
                 Label("service_name", "svc\(Int.random(in: 0..<4, using: &rng))"),
                 Label("pod", "p\(Int.random(in: 0..<3, using: &rng))"),
             ]
-            let (base, name) = try SeriesLabels.normalise(labels)
+            let (base, name, _) = try SeriesLabels.normalise(labels)
             let p = b.build()
             return IngestProfile(profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p),
                                  timeNanos: Int64.random(in: 1_700_000_000...1_700_003_600, using: &rng) * 1_000_000_000, durationNanos: 0)

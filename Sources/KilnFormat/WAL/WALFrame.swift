@@ -18,6 +18,8 @@ public enum WALFrame {
         case checkpoint = 2
         /// An ingest record whose profiles carry span ids.
         case ingestWithSpans = 3
+        /// Baselines of cumulative profiles (`CumulativeRecord`).
+        case cumulative = 4
     }
 
     /// The segment header bytes.

@@ -2,11 +2,13 @@
 public enum WALRecord: Sendable, Equatable {
     case ingest(IngestRecord)
     case checkpoint(CheckpointRecord)
+    case cumulative(CumulativeRecord)
 
     public var type: WALFrame.RecordType {
         switch self {
         case .ingest(let r): r.hasSpans ? .ingestWithSpans : .ingest
         case .checkpoint: .checkpoint
+        case .cumulative: .cumulative
         }
     }
 
@@ -16,6 +18,7 @@ public enum WALRecord: Sendable, Equatable {
         switch self {
         case .ingest(let r): r.encode(into: &payload)
         case .checkpoint(let c): c.encode(into: &payload)
+        case .cumulative(let c): c.encode(into: &payload)
         }
         return WALFrame.frame(type, payload: payload.bytes)
     }
@@ -27,6 +30,7 @@ public enum WALRecord: Sendable, Equatable {
         case .ingest: return .ingest(try IngestRecord.decode(&r))
         case .ingestWithSpans: return .ingest(try IngestRecord.decode(&r, withSpans: true))
         case .checkpoint: return .checkpoint(try CheckpointRecord.decode(&r))
+        case .cumulative: return .cumulative(try CumulativeRecord.decode(&r))
         }
     }
 }

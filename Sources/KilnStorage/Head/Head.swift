@@ -25,28 +25,39 @@ public final class Head: Sendable {
         var liveSince: ContinuousClock.Instant?
         var frozen: [Frozen] = []
         var blocks: [Block] = []
+        /// Cumulative series' baselines; unlike the live head, they outlive cuts.
+        var baselines = CumulativeBaselines()
     }
 
     private let state = LockedState(Contents())
 
     public init() {}
 
-    /// Appends one push without logging it.
+    /// Appends one push without logging it (cumulative profiles become deltas).
     public func append(_ profiles: [IngestProfile]) {
         state.withLock { s in
             if s.liveSince == nil { s.liveSince = .now }
-            for p in profiles { s.live.append(p) }
+            for var p in profiles {
+                _ = s.baselines.toDeltas(&p)
+                s.live.append(p)
+            }
         }
     }
 
-    /// Appends one push and hands the record of what changed to `log` before
-    /// the lock is released.
+    /// Appends one push and hands the records of what changed to `log`
+    /// before the lock is released: the ingest record, then, when the push
+    /// moved a cumulative baseline, the cumulative record. Returns what the
+    /// last call of `log` returned.
     public func append<R: Sendable>(_ profiles: [IngestProfile], tenant: String,
-                                    log: (IngestRecord) throws -> R) throws -> R {
+                                    log: (WALRecord) throws -> R) throws -> R {
         try state.withLock { s in
             if s.liveSince == nil { s.liveSince = .now }
-            let record = s.live.append(profiles, tenant: tenant)
-            return try log(record)
+            var profiles = profiles
+            var changes: [CumulativeRecord.Series] = []
+            for i in profiles.indices { changes += s.baselines.toDeltas(&profiles[i]) }
+            let last = try log(.ingest(s.live.append(profiles, tenant: tenant)))
+            guard !changes.isEmpty else { return last }
+            return try log(.cumulative(CumulativeRecord(tenant: tenant, snapshot: false, series: changes)))
         }
     }
 
@@ -54,6 +65,14 @@ public final class Head: Sendable {
     public func apply(_ record: IngestRecord) throws(ReplayMismatch) {
         try state.withLock { (s: inout Contents) throws(ReplayMismatch) in try s.live.apply(record) }
     }
+
+    /// Replays a logged change of the cumulative baselines.
+    public func apply(_ record: CumulativeRecord) {
+        state.withLock { $0.baselines.apply(record) }
+    }
+
+    /// The cumulative baselines (tests, inspection).
+    public var baselines: CumulativeBaselines { state.withLock { $0.baselines } }
 
     /// Reads the live head under the lock.
     public func read<R: Sendable>(_ body: (borrowing HeadState) throws -> R) rethrows -> R {
@@ -81,15 +100,20 @@ public final class Head: Sendable {
     // MARK: - Cuts
 
     /// Swaps each non-empty head of `heads` for an empty one, keeping each
-    /// locked, then runs `body` with what was frozen while all are still
-    /// locked: no push lands between a swap and `body` (the WAL checkpoint),
-    /// so each tenant's records fall wholly before or wholly after it.
+    /// locked, then runs `body` with what was frozen and each tenant's
+    /// cumulative baselines (stale ones dropped) while all are still locked:
+    /// no push lands between a swap and `body` (the WAL checkpoint, then the
+    /// baselines' snapshots), so each tenant's records fall wholly before or
+    /// wholly after it.
     static func freezeAll<R: Sendable>(_ heads: ArraySlice<(tenant: String, head: Head)>, now: UInt64,
                                        frozen: [(tenant: String, head: Head, ulid: ULID)] = [],
-                                       _ body: ([(tenant: String, head: Head, ulid: ULID)]) throws -> R) rethrows -> R {
-        guard let (tenant, head) = heads.first else { return try body(frozen) }
+                                       snapshots: [CumulativeRecord] = [],
+                                       _ body: ([(tenant: String, head: Head, ulid: ULID)], [CumulativeRecord]) throws -> R) rethrows -> R {
+        guard let (tenant, head) = heads.first else { return try body(frozen, snapshots) }
         return try head.state.withLock { s in
             var frozen = frozen
+            var snapshots = snapshots
+            if let snapshot = s.baselines.snapshot(tenant: tenant, nowNanos: Int64(now) &* 1_000_000) { snapshots.append(snapshot) }
             if s.live.profileCount > 0 {
                 let ulid = ULID.make(milliseconds: now)
                 s.frozen.append(Frozen(ulid: ulid, state: s.live))
@@ -100,7 +124,7 @@ public final class Head: Sendable {
                 // Series without profiles are invisible; drop them with the cut.
                 s.live = HeadState()
             }
-            return try freezeAll(heads.dropFirst(), now: now, frozen: frozen, body)
+            return try freezeAll(heads.dropFirst(), now: now, frozen: frozen, snapshots: snapshots, body)
         }
     }
 
@@ -136,12 +160,18 @@ public final class Head: Sendable {
     }
 
     /// Empties `heads` one by one, keeping each locked, then runs `body`
-    /// while all are still locked (replay of a checkpoint; test-driven checkpoints).
-    static func resetAll<R: Sendable>(_ heads: ArraySlice<Head>, _ body: () throws -> R) rethrows -> R {
-        guard let first = heads.first else { return try body() }
-        return try first.state.withLock { s in
+    /// while all are still locked (replay of a checkpoint; test-driven
+    /// checkpoints) with the baselines' snapshots taken at `snapshotNanos`
+    /// (none when nil: replay, where the logged snapshots follow).
+    static func resetAll<R: Sendable>(_ heads: ArraySlice<(tenant: String, head: Head)>, snapshotNanos: Int64?,
+                                      snapshots: [CumulativeRecord] = [],
+                                      _ body: ([CumulativeRecord]) throws -> R) rethrows -> R {
+        guard let (tenant, head) = heads.first else { return try body(snapshots) }
+        return try head.state.withLock { s in
             s.live = HeadState()
-            return try resetAll(heads.dropFirst(), body)
+            var snapshots = snapshots
+            if let snapshotNanos, let snapshot = s.baselines.snapshot(tenant: tenant, nowNanos: snapshotNanos) { snapshots.append(snapshot) }
+            return try resetAll(heads.dropFirst(), snapshotNanos: snapshotNanos, snapshots: snapshots, body)
         }
     }
 }

@@ -1,3 +1,5 @@
+import KilnFormat
+
 /// The heads of all tenants, created on first write. Every push looks its
 /// head up here, so the registry uses the same cheap-to-contend lock as the
 /// heads (`LockedState`).
@@ -32,10 +34,11 @@ extension TenantHeads {
     /// registry's lock (no new tenant can appear) and every head's lock (taken
     /// in tenant order): no push can land between the reset and what `body`
     /// does (the WAL checkpoint), so each tenant's records fall wholly before or
-    /// wholly after it.
-    public func resetAll<R: Sendable>(_ body: () throws -> R) rethrows -> R {
+    /// wholly after it. `body` gets the cumulative baselines' snapshots taken
+    /// at `snapshotNanos` (none when nil).
+    public func resetAll<R: Sendable>(snapshotNanos: Int64? = nil, _ body: ([CumulativeRecord]) throws -> R) rethrows -> R {
         try heads.withLock { h in
-            try Head.resetAll(h.keys.sorted().map { h[$0]! }[...], body)
+            try Head.resetAll(h.keys.sorted().map { ($0, h[$0]!) }[...], snapshotNanos: snapshotNanos, body)
         }
     }
 }
@@ -43,8 +46,8 @@ extension TenantHeads {
 extension TenantHeads {
     /// Freezes every non-empty head (see `Head.freezeAll`) while holding this
     /// registry's lock and every head's lock, then runs `body` with what was
-    /// frozen, still under all of them.
-    public func freezeAll<R: Sendable>(now: UInt64, _ body: ([(tenant: String, head: Head, ulid: ULID)]) throws -> R) rethrows -> R {
+    /// frozen and the baselines' snapshots, still under all of them.
+    public func freezeAll<R: Sendable>(now: UInt64, _ body: ([(tenant: String, head: Head, ulid: ULID)], [CumulativeRecord]) throws -> R) rethrows -> R {
         try heads.withLock { h in
             try Head.freezeAll(h.keys.sorted().map { ($0, h[$0]!) }[...], now: now, body)
         }
