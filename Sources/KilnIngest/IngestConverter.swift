@@ -11,7 +11,7 @@ import KilnPprof
 public enum IngestConverter {
     public static func convert(
         _ request: IngestRequest, contentType: String?, body: [UInt8],
-        maxProfileBytes: Int = PprofDecoder.defaultMaxDecompressedBytes
+        maxProfileBytes: Int = PprofDecoder.defaultMaxDecompressedBytes, limits: IngestLimits = IngestLimits()
     ) throws(IngestError) -> [IngestProfile] {
         let ct = contentType?.lowercased() ?? ""
         switch request.format {
@@ -20,18 +20,18 @@ public enum IngestConverter {
         case _ where ct.hasPrefix("binary/octet-stream+trie") || ct.hasPrefix("binary/octet-stream+tree"):
             throw IngestError(.unsupported, "Content-Type \(contentType!) (trie/tree) is not supported; send pprof, folded or lines")
         case "lines":
-            return try stacks(request, FoldedStacks.parseLines(body))
+            return try stacks(request, FoldedStacks.parseLines(body), limits: limits, sizeBytes: body.count)
         case "pprof":
-            return [try pprof(request, profileBytes: body, sampleTypeConfig: nil, maxProfileBytes: maxProfileBytes)]
+            return [try pprof(request, profileBytes: body, sampleTypeConfig: nil, maxProfileBytes: maxProfileBytes, limits: limits)]
         default:
             if ct.contains("multipart/form-data") {
-                return [try multipart(request, contentType: contentType!, body: body, maxProfileBytes: maxProfileBytes)]
+                return [try multipart(request, contentType: contentType!, body: body, maxProfileBytes: maxProfileBytes, limits: limits)]
             }
             let parsed: [FoldedStack]
             do { parsed = try FoldedStacks.parseFolded(body) } catch {
                 throw IngestError(.unprocessable, "folded stacks: \(error)")
             }
-            return try stacks(request, parsed)
+            return try stacks(request, parsed, limits: limits, sizeBytes: body.count)
         }
     }
 
@@ -62,7 +62,8 @@ public enum IngestConverter {
         }
     }
 
-    static func stacks(_ request: IngestRequest, _ stacks: [FoldedStack]) throws(IngestError) -> [IngestProfile] {
+    /// - Parameter sizeBytes: the uploaded text's size.
+    static func stacks(_ request: IngestRequest, _ stacks: [FoldedStack], limits: IngestLimits, sizeBytes: Int) throws(IngestError) -> [IngestProfile] {
         // The app name's last `.suffix` names the profile type; none means cpu.
         var app = request.appName
         var suffix = "cpu"
@@ -91,7 +92,8 @@ public enum IngestConverter {
             builder.addSample(stack: s.frames, values: [v])
         }
         let duration = request.durationNanos
-        let profile = builder.build(timeNanos: request.fromNanos, durationNanos: duration)
+        var profile = builder.build(timeNanos: request.fromNanos, durationNanos: duration)
+        try limits.apply(to: &profile, context: "")
         try ProfileDecoding.checkValues(profile)
 
         var labels = userLabels(request, keepingReserved: false)
@@ -102,12 +104,12 @@ public enum IngestConverter {
         } else {
             labels.append(Label(ReservedLabels.serviceName, app))
         }
-        return [try ingestProfile(labels, profile, request)]
+        return [try ingestProfile(labels, profile, request, limits: limits, sizeBytes: sizeBytes)]
     }
 
     // MARK: - pprof
 
-    static func multipart(_ request: IngestRequest, contentType: String, body: [UInt8], maxProfileBytes: Int) throws(IngestError) -> IngestProfile {
+    static func multipart(_ request: IngestRequest, contentType: String, body: [UInt8], maxProfileBytes: Int, limits: IngestLimits) throws(IngestError) -> IngestProfile {
         guard let boundary = Multipart.boundary(contentType: contentType) else {
             throw IngestError(.invalidArgument, "multipart/form-data Content-Type without a boundary")
         }
@@ -122,11 +124,14 @@ public enum IngestConverter {
         let config = try files.first { $0.name == "sample_type_config" }.map { part throws(IngestError) in
             try parseSampleTypeConfig(part.body)
         }
-        return try pprof(request, profileBytes: profilePart.body, sampleTypeConfig: config, maxProfileBytes: maxProfileBytes)
+        return try pprof(request, profileBytes: profilePart.body, sampleTypeConfig: config, maxProfileBytes: maxProfileBytes, limits: limits)
     }
 
-    static func pprof(_ request: IngestRequest, profileBytes: [UInt8], sampleTypeConfig: [String: String]?, maxProfileBytes: Int) throws(IngestError) -> IngestProfile {
-        var profile = try ProfileDecoding.decode(profileBytes, maxBytes: maxProfileBytes, context: "")
+    static func pprof(_ request: IngestRequest, profileBytes: [UInt8], sampleTypeConfig: [String: String]?, maxProfileBytes: Int,
+                      limits: IngestLimits) throws(IngestError) -> IngestProfile {
+        let decoded = try ProfileDecoding.decode(profileBytes, maxBytes: maxProfileBytes, limits: limits, context: "")
+        var profile = decoded.0
+        let size = decoded.size
         // A missing or 1970 collection time is replaced by `from`.
         if profile.timeNanos < oneYearNanos { profile.timeNanos = request.fromNanos }
         if ["pyspy", "rbspy", "scripting"].contains(request.spyName) { prefixFunctionNamesWithFiles(&profile) }
@@ -142,7 +147,7 @@ public enum IngestConverter {
         if !labels.contains(where: { $0.name == ReservedLabels.serviceName }) {
             labels.append(Label(ReservedLabels.serviceName, request.appName))
         }
-        return try ingestProfile(labels, profile, request)
+        return try ingestProfile(labels, profile, request, limits: limits, sizeBytes: size)
     }
 
     /// Derives `__name__` from the sample types (display names from
@@ -188,14 +193,16 @@ public enum IngestConverter {
         }
     }
 
-    static func ingestProfile(_ labels: [Label], _ profile: Profile, _ request: IngestRequest) throws(IngestError) -> IngestProfile {
-        let (targets, spans) = try SeriesLabels.series(pushed: labels, profile: profile, deltas: true)
+    static func ingestProfile(_ labels: [Label], _ profile: Profile, _ request: IngestRequest, limits: IngestLimits,
+                              sizeBytes: Int) throws(IngestError) -> IngestProfile {
+        let (targets, spans) = try SeriesLabels.series(pushed: labels, profile: profile, deltas: true, limits: limits)
         return IngestProfile(
             profile: profile,
             series: targets,
             timeNanos: profile.timeNanos,
             durationNanos: profile.durationNanos != 0 ? profile.durationNanos : request.durationNanos,
-            sampleSpans: spans
+            sampleSpans: spans,
+            sizeBytes: sizeBytes
         )
     }
 

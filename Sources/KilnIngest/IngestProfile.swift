@@ -38,13 +38,18 @@ public struct IngestProfile: Sendable {
     public var id: String
     /// The span id of each sample (`SpanID`, 0: none); empty when no sample has one.
     public var sampleSpans: [UInt64]
+    /// Bytes of the upload this profile came from, uncompressed (the pprof,
+    /// or the folded text): what ingestion rate limits count.
+    public var sizeBytes: Int
 
-    public init(profile: Profile, series: [Target], timeNanos: Int64, durationNanos: Int64, id: String = "", sampleSpans: [UInt64] = []) {
+    public init(profile: Profile, series: [Target], timeNanos: Int64, durationNanos: Int64, id: String = "", sampleSpans: [UInt64] = [],
+                sizeBytes: Int = 0) {
         self.profile = profile
         self.series = series
         self.timeNanos = timeNanos
         self.durationNanos = durationNanos
         self.id = id
         self.sampleSpans = sampleSpans
+        self.sizeBytes = sizeBytes
     }
 }

@@ -3,18 +3,30 @@ import KilnPprof
 /// Decoding and value checks shared by every ingest path.
 enum ProfileDecoding {
     /// Decodes a pprof upload, mapping decoder errors to ingest errors
-    /// (`tooLarge` for size limits, `unprocessable` for malformed bytes), and
-    /// rejects profiles whose positive values of one type sum past 64 bits, so
-    /// nothing downstream can overflow on them.
-    static func decode(_ bytes: [UInt8], maxBytes: Int, context: String) throws(IngestError) -> Profile {
-        let profile: Profile
+    /// (`tooLarge` for size limits, `unprocessable` for malformed bytes),
+    /// applies the tenant's `limits`, and rejects profiles whose positive
+    /// values of one type sum past 64 bits, so nothing downstream can
+    /// overflow on them.
+    /// - Parameter maxBytes: the server's bound on any decompressed payload.
+    /// - Returns: the profile and its uncompressed size (what ingestion rates count).
+    static func decode(_ bytes: [UInt8], maxBytes: Int, limits: IngestLimits, context: String) throws(IngestError) -> (Profile, size: Int) {
+        var profile: Profile
+        let size: Int
+        let tenantBound = limits.maxProfileSizeBytes > 0 && limits.maxProfileSizeBytes < maxBytes
         do {
-            profile = try PprofDecoder.decode(bytes, maxDecompressedBytes: maxBytes)
+            let raw = try PprofDecoder.uncompressed(bytes, maxDecompressedBytes: tenantBound ? limits.maxProfileSizeBytes : maxBytes)
+            size = raw.count
+            profile = try PprofDecoder.decodeRaw(raw)
         } catch {
-            throw IngestError(error.tooLarge ? .tooLarge : .unprocessable, context.isEmpty ? "\(error)" : "\(context): \(error)")
+            let where_ = context.isEmpty ? "" : "\(context): "
+            if error.tooLarge && tenantBound {
+                throw IngestError(.tooLarge, "\(where_)profile is larger than max_profile_size_bytes (\(limits.maxProfileSizeBytes) bytes, uncompressed)")
+            }
+            throw IngestError(error.tooLarge ? .tooLarge : .unprocessable, "\(where_)\(error)")
         }
+        try limits.apply(to: &profile, context: context)
         try checkValues(profile)
-        return profile
+        return (profile, size)
     }
 
     static func checkValues(_ p: Profile) throws(IngestError) {

@@ -8,21 +8,24 @@ public enum PushConverter {
     ///   - labels: the series labels the client sent.
     ///   - rawProfile: pprof bytes, gzip-compressed or raw.
     ///   - nowNanos: substituted for a profile whose `time_nanos` is 0.
+    ///   - maxProfileBytes: the server's bound on a decompressed profile.
+    ///   - limits: the tenant's validation limits.
     /// - Throws: `IngestError` (`invalidArgument` for bad labels, `unprocessable` for bad pprof).
     public static func convert(
         labels: [Label], rawProfile: [UInt8], id: String, nowNanos: Int64,
-        maxProfileBytes: Int = PprofDecoder.defaultMaxDecompressedBytes
+        maxProfileBytes: Int = PprofDecoder.defaultMaxDecompressedBytes, limits: IngestLimits = IngestLimits()
     ) throws(IngestError) -> IngestProfile {
-        let (base, _, _) = try SeriesLabels.normalise(labels)
-        let profile = try ProfileDecoding.decode(rawProfile, maxBytes: maxProfileBytes, context: "series \(base)")
-        let (targets, spans) = try SeriesLabels.series(pushed: labels, profile: profile)
+        let (base, _, _) = try SeriesLabels.normalise(labels, limits: limits)
+        let (profile, size) = try ProfileDecoding.decode(rawProfile, maxBytes: maxProfileBytes, limits: limits, context: "series \(base)")
+        let (targets, spans) = try SeriesLabels.series(pushed: labels, profile: profile, limits: limits)
         return IngestProfile(
             profile: profile,
             series: targets,
             timeNanos: profile.timeNanos == 0 ? nowNanos : profile.timeNanos,
             durationNanos: profile.durationNanos,
             id: id,
-            sampleSpans: spans
+            sampleSpans: spans,
+            sizeBytes: size
         )
     }
 }

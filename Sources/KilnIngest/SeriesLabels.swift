@@ -5,23 +5,15 @@ import KilnPprof
 /// the per-sample-type series labels of shared/reference/pyroscope-api.md §3.1
 /// and §4.2.
 public enum SeriesLabels {
-    /// Longest label name accepted: 1024 bytes (Pyroscope's default
-    /// `max_label_name_length`).
-    public static let maxNameLength = 1024
-    /// Longest label value accepted: 2048 bytes (Pyroscope's default
-    /// `max_label_value_length`).
-    public static let maxValueLength = 2048
-    /// Most labels on one series: 30 (Pyroscope's default `max_label_names_per_series`).
-    public static let maxLabelsPerSeries = 30
-
     /// Validates and normalises the labels a client pushed for a series:
     /// rewrites `.` in names to `_`, rejects invalid or duplicate names, applies
     /// the default relabel rules (`godeltaprof_X` → `X`), adds
-    /// `service_name="unknown_service"` when missing, and removes ingest hints.
+    /// `service_name="unknown_service"` when missing, and removes ingest hints;
+    /// `limits` bound the names, values and label count.
     /// - Returns: the normalised set, the profile name (`__name__`), and
     ///   whether the profile may be cumulative: not when `__delta__="false"`
     ///   says it is a delta already, nor when it came from `godeltaprof`.
-    public static func normalise(_ pushed: [Label]) throws(IngestError) -> (labels: LabelSet, name: String, mayBeCumulative: Bool) {
+    public static func normalise(_ pushed: [Label], limits: IngestLimits = IngestLimits()) throws(IngestError) -> (labels: LabelSet, name: String, mayBeCumulative: Bool) {
         var labels: [Label] = []
         labels.reserveCapacity(pushed.count + 1)
         for l in pushed {
@@ -29,11 +21,11 @@ public enum SeriesLabels {
             guard isValidLabelName(name) else {
                 throw IngestError(.invalidArgument, "invalid label name \"\(l.name)\"")
             }
-            guard name.utf8.count <= maxNameLength else {
-                throw IngestError(.invalidArgument, "label name \"\(name.prefix(64))…\" is longer than \(maxNameLength) bytes")
+            guard name.utf8.count <= limits.maxLabelNameLength else {
+                throw IngestError(.invalidArgument, "label name \"\(name.prefix(64))…\" is longer than max_label_name_length (\(limits.maxLabelNameLength) bytes)")
             }
-            guard l.value.utf8.count <= maxValueLength else {
-                throw IngestError(.invalidArgument, "value of label \"\(name)\" is longer than \(maxValueLength) bytes")
+            guard l.value.utf8.count <= limits.maxLabelValueLength else {
+                throw IngestError(.invalidArgument, "value of label \"\(name.prefix(64))\" is longer than max_label_value_length (\(limits.maxLabelValueLength) bytes)")
             }
             labels.append(Label(name, l.value))
         }
@@ -55,8 +47,8 @@ public enum SeriesLabels {
             set = set.setting(ReservedLabels.serviceName, ReservedLabels.unknownService)
         }
         for hint in ReservedLabels.ingestHints { set = set.removing(hint) }
-        guard set.count <= maxLabelsPerSeries else {
-            throw IngestError(.invalidArgument, "series has \(set.count) labels, more than the limit of \(maxLabelsPerSeries)")
+        guard set.count <= limits.maxLabelNamesPerSeries else {
+            throw IngestError(.invalidArgument, "series has \(set.count) labels, more than max_label_names_per_series (\(limits.maxLabelNamesPerSeries))")
         }
         return (set, name, mayBeCumulative)
     }
@@ -81,16 +73,17 @@ public enum SeriesLabels {
     ///   already (`/ingest`, as in Pyroscope); otherwise cumulative types are
     ///   marked so unless the labels say they are deltas.
     /// - Throws: `IngestError.invalidArgument` when the labels of a group are invalid.
-    public static func series(pushed: [Label], profile: Profile, deltas: Bool = false) throws(IngestError) -> (targets: [IngestProfile.Target], spans: [UInt64]) {
+    public static func series(pushed: [Label], profile: Profile, deltas: Bool = false,
+                              limits: IngestLimits = IngestLimits()) throws(IngestError) -> (targets: [IngestProfile.Target], spans: [UInt64]) {
         let groups = SampleLabelGroups(profile)
         guard !groups.groups.isEmpty else {
-            let (base, name, cumulative) = try normalise(pushed)
+            let (base, name, cumulative) = try normalise(pushed, limits: limits)
             return (targets(base: base, name: name, profile: profile, cumulative: cumulative && !deltas), groups.spans)
         }
         var out: [IngestProfile.Target] = []
         for g in groups.groups {
             let names = Set(g.labels.map(\.name))
-            let (base, name, cumulative) = try normalise(pushed.filter { !names.contains(sanitise($0.name)) } + g.labels)
+            let (base, name, cumulative) = try normalise(pushed.filter { !names.contains(sanitise($0.name)) } + g.labels, limits: limits)
             out += targets(base: base, name: name, profile: profile, samples: g.samples, cumulative: cumulative && !deltas)
         }
         return (out, groups.spans)

@@ -16,10 +16,16 @@ public enum PprofDecoder {
     /// Decodes a pprof payload, gunzipping it first when it starts with the gzip magic.
     /// - Throws: `PprofError` naming the problem and, where it has one, the byte offset.
     public static func decode(_ bytes: [UInt8], maxDecompressedBytes: Int = defaultMaxDecompressedBytes) throws(PprofError) -> Profile {
+        try decodeRaw(uncompressed(bytes, maxDecompressedBytes: maxDecompressedBytes))
+    }
+
+    /// The uncompressed protobuf of a pprof payload: gunzipped when it starts
+    /// with the gzip magic, as is otherwise.
+    /// - Throws: `PprofError` with `tooLarge` when it exceeds `maxDecompressedBytes`.
+    public static func uncompressed(_ bytes: [UInt8], maxDecompressedBytes: Int = defaultMaxDecompressedBytes) throws(PprofError) -> [UInt8] {
         if Gzip.isGzip(bytes) {
-            let raw: [UInt8]
             do {
-                raw = try Gzip.decompress(bytes, maxOutputBytes: maxDecompressedBytes)
+                return try Gzip.decompress(bytes, maxOutputBytes: maxDecompressedBytes)
             } catch {
                 let failure = error as? CompressionError
                 let reason = failure?.reason ?? "\(error)"
@@ -28,12 +34,11 @@ public enum PprofDecoder {
                 }
                 throw PprofError(offset: nil, "bad gzip: \(reason)")
             }
-            return try decodeRaw(raw)
         }
         guard bytes.count <= maxDecompressedBytes else {
             throw PprofError(offset: nil, "profile of \(bytes.count) bytes exceeds the limit of \(maxDecompressedBytes) bytes", tooLarge: true)
         }
-        return try decodeRaw(bytes)
+        return bytes
     }
 
     /// Decodes an uncompressed protobuf `Profile`.

@@ -11,12 +11,24 @@ public struct QueryBudget: Sendable {
     public var maxSamples: Int?
     /// Set when the client went away.
     public var cancellation: QueryCancellation?
+    /// Longest time range a query that reads samples may cover
+    /// (`max_query_length`); nil: any.
+    public var maxRangeNanos: Int64?
 
-    public init(timeout: Duration? = nil, maxSamples: Int? = nil, cancellation: QueryCancellation? = nil) {
+    public init(timeout: Duration? = nil, maxSamples: Int? = nil, cancellation: QueryCancellation? = nil, maxRangeNanos: Int64? = nil) {
         self.timeout = timeout
         self.deadline = timeout.map { .now + $0 }
         self.maxSamples = maxSamples
         self.cancellation = cancellation
+        self.maxRangeNanos = maxRangeNanos
+    }
+
+    /// Throws `QueryError.rangeTooLong` when `range` is longer than
+    /// `maxRangeNanos` (an open end counts as unbounded).
+    public func checkRange(_ range: TimeRange) throws(QueryError) {
+        guard let limit = maxRangeNanos, limit > 0, !range.isEmpty else { return }
+        let (length, overflow) = range.endNanos.subtractingReportingOverflow(range.startNanos)
+        if overflow || length > limit { throw QueryError.rangeTooLong(nanos: overflow ? .max : length, limit: limit) }
     }
 
     /// Throws `CancellationError` when the client went away or the task was
@@ -32,13 +44,27 @@ public struct QueryBudget: Sendable {
 public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     case deadlineExceeded(Duration)
     case tooLarge(samples: Int, limit: Int)
+    case rangeTooLong(nanos: Int64, limit: Int64)
 
     public var description: String {
         switch self {
         case .deadlineExceeded(let d):
             "the query did not finish within its deadline of \(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) ms"
+        case .rangeTooLong(let nanos, let limit):
+            "the query time range (\(nanos == .max ? "unbounded" : Self.duration(nanos))) exceeds the limit max_query_length (\(Self.duration(limit))): narrow the time range"
         case .tooLarge(let samples, let limit):
             "the query would merge \(samples) samples, more than the limit of \(limit) (--query.max-samples): narrow the time range or the selector"
         }
+    }
+
+    /// "90s", "2h", "30d", "1h30m": the largest whole units.
+    static func duration(_ nanos: Int64) -> String {
+        var s = nanos / 1_000_000_000
+        var out = ""
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where s >= size {
+            out += "\(s / size)\(unit)"
+            s %= size
+        }
+        return s > 0 || out.isEmpty ? out + "\(s)s" : out
     }
 }

@@ -16,7 +16,7 @@ public enum KilnApplication {
         let router = Router(context: KilnRequestContext.self)
         if !config.users.isEmpty { router.add(middleware: BasicAuthMiddleware(users: config.users)) }
         let connect = ConnectUnary(config: config, logger: logger)
-        let push = PushRoutes(ingester: ingester, connect: connect, logger: logger)
+        let push = PushRoutes(ingester: ingester, connect: connect, limiter: IngestionRateLimiter(), logger: logger)
         push.register(on: router)
         QuerierRoutes(ingester: ingester, connect: connect, config: config, logger: logger).register(on: router)
         LegacyRoutes(ingester: ingester, config: config, logger: logger).register(on: router)

@@ -25,5 +25,8 @@ public struct ServerConfig: Sendable {
     /// Basic-auth users: name → bcrypt hash (`Htpasswd`). Empty: no auth.
     public var users: [String: String] = [:]
 
+    /// Per-tenant limits on ingestion and queries.
+    public var limits = TenantLimits()
+
     public init() {}
 }

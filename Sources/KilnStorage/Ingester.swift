@@ -77,14 +77,21 @@ public final class Ingester: Sendable {
     }
 
     /// Appends a push to the tenant's head and returns once it is durable.
-    /// - Throws: `StorageError` when the WAL has failed (nothing is acknowledged after that).
-    public func push(_ profiles: [IngestProfile], tenant: String) async throws {
+    /// - Parameter maxSeries: the tenant's limit on series in the live head (0: none).
+    /// - Throws: `SeriesLimitError` (nothing stored) when the push would pass
+    ///   `maxSeries`; `StorageError` when the WAL has failed (nothing is
+    ///   acknowledged after that).
+    public func push(_ profiles: [IngestProfile], tenant: String, maxSeries: Int = 0) async throws {
         let head = heads.head(for: tenant)
         guard let wal else {
-            head.append(profiles)
+            if maxSeries > 0 {
+                try head.append(profiles, tenant: tenant, maxSeries: maxSeries) { _ in () }
+            } else {
+                head.append(profiles)
+            }
             return
         }
-        let lsn = try head.append(profiles, tenant: tenant) { record in try wal.enqueue(record) }
+        let lsn = try head.append(profiles, tenant: tenant, maxSeries: maxSeries) { record in try wal.enqueue(record) }
         try await wal.waitDurable(lsn)
     }
 

@@ -9,10 +9,18 @@ import Yams
 ///
 /// Scalars become the flag's value; `true` turns a switch on (`false` leaves
 /// it off); a list becomes a comma-separated value (`compactor.ranges: [2h, 12h]`).
+///
+/// The top-level sections of `structuredKeys` are not flags: they are kept
+/// as YAML (`sections`) for their own readers (`LimitOverrides`).
 struct ConfigFile {
     let path: String
     /// (key path, flag arguments) in file order.
     let entries: [(key: String, arguments: [String])]
+    /// The structured top-level sections present, by key.
+    let sections: [String: Node]
+
+    /// Top-level keys read as structures rather than flags.
+    static let structuredKeys: Set<String> = ["overrides"]
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String
@@ -34,11 +42,22 @@ struct ConfigFile {
         var entries: [(String, [String])] = []
         guard let root else {
             self.entries = []
+            self.sections = [:]
             return
         }
-        guard case .mapping = root else { throw Invalid(description: "config file \(path): the top level must be a mapping of keys") }
-        try Self.flatten(root, prefix: "", path: path, into: &entries)
+        guard case .mapping(let top) = root else { throw Invalid(description: "config file \(path): the top level must be a mapping of keys") }
+        var sections: [String: Node] = [:]
+        var flags: [(Node, Node)] = []
+        for (k, v) in top {
+            if let name = k.string, Self.structuredKeys.contains(name) {
+                sections[name] = v
+            } else {
+                flags.append((k, v))
+            }
+        }
+        try Self.flatten(.mapping(Node.Mapping(flags)), prefix: "", path: path, into: &entries)
         self.entries = entries
+        self.sections = sections
     }
 
     private static func flatten(_ node: Node, prefix: String, path: String, into out: inout [(String, [String])]) throws {
@@ -93,7 +112,8 @@ struct ConfigFile {
         }
         guard let path else { return (arguments, nil) }
         let file = try ConfigFile(path: path)
-        return (file.entries.flatMap(\.arguments) + rest, file)
+        // The path stays on the command line: `run` reads the structured sections.
+        return (file.entries.flatMap(\.arguments) + [flag, path] + rest, file)
     }
 
     /// Checks every key against the flags `help` lists (the command's full

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import KilnIngest
 import KilnServer
 import KilnStorage
 import Logging
@@ -17,7 +18,12 @@ enum KilnMain {
             let expanded = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()))
             file = expanded.file
             try file?.validateKeys(against: Kiln.helpMessage(includeHidden: true, columns: 10_000))
+            // Checked before parsing, so a bad section is reported even with --help.
+            _ = try LimitOverrides.parse(file?.sections["overrides"], defaults: Limits(), path: file?.path ?? "")
             command = try Kiln.parseAsRoot(expanded.arguments) as? Kiln ?? { throw CleanExit.helpRequest() }()
+        } catch let e as LimitOverrides.Invalid {
+            FileHandle.standardError.write(Data("Error: \(e)\n".utf8))
+            Kiln.exit(withError: ExitCode.validationFailure)
         } catch let e as ConfigFile.Invalid {
             FileHandle.standardError.write(Data("Error: \(e)\n".utf8))
             Kiln.exit(withError: ExitCode.validationFailure)
@@ -71,6 +77,36 @@ struct Kiln: AsyncParsableCommand {
 
     @Option(name: .customLong("auth.basic.htpasswd-file"), help: "Require HTTP basic auth on every endpoint but /ready, for the users of this htpasswd file (bcrypt hashes: htpasswd -B).")
     var htpasswdFile: String?
+
+    @Option(name: .customLong("distributor.ingestion-rate-limit-mb"), help: "Per-tenant ingestion rate, MiB/s of uncompressed profiles; pushes over it get 429 (override per tenant: overrides.<tenant>.ingestion_rate_mb).")
+    var ingestionRateMB = Limits().ingestionRateMB
+
+    @Option(name: .customLong("distributor.ingestion-burst-size-mb"), help: "Per-tenant ingestion burst, MiB: what may arrive at once above the rate, and the largest push accepted.")
+    var ingestionBurstMB = Limits().ingestionBurstSizeMB
+
+    @Option(name: .customLong("validation.max-label-names-per-series"), help: "Most labels on one series; more gets 400.")
+    var maxLabelNamesPerSeries = IngestLimits().maxLabelNamesPerSeries
+
+    @Option(name: .customLong("validation.max-length-label-name"), help: "Longest label name, bytes; longer gets 400.")
+    var maxLabelNameLength = IngestLimits().maxLabelNameLength
+
+    @Option(name: .customLong("validation.max-length-label-value"), help: "Longest label value, bytes; longer gets 400.")
+    var maxLabelValueLength = IngestLimits().maxLabelValueLength
+
+    @Option(name: .customLong("validation.max-profile-size-bytes"), help: "Largest profile, uncompressed bytes; larger gets 413. 0: off.")
+    var maxProfileSizeBytes = IngestLimits().maxProfileSizeBytes
+
+    @Option(name: .customLong("validation.max-profile-stacktrace-samples"), help: "Most samples in one profile; more gets 400. 0: off.")
+    var maxProfileSamples = IngestLimits().maxProfileSamples
+
+    @Option(name: .customLong("validation.max-profile-stacktrace-depth"), help: "Deeper stacks are truncated to this many frames nearest the root. 0: off.")
+    var maxStackDepth = IngestLimits().maxStackDepth
+
+    @Option(name: .customLong("ingester.max-global-series-per-tenant"), help: "Most series in a tenant's head (since the last cut); a push adding more gets 429. 0: off.")
+    var maxSeriesPerTenant = Limits().maxSeriesPerTenant
+
+    @Option(name: .customLong("querier.max-query-length"), help: "Longest time range a flame-graph, profile, diff, series or heatmap query may cover (s, m, h, d); longer gets 400. 0: any.")
+    var maxQueryLength = "0"
 
     @Option(name: .customLong("log.level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
@@ -161,6 +197,34 @@ struct Kiln: AsyncParsableCommand {
         }
         _ = try Self.parseDuration(uploadGracePeriod, flag: "--storage.upload-grace-period")
         _ = try users()
+        _ = try limits()
+    }
+
+    /// The default limits (flags) and the config file's per-tenant overrides.
+    func limits() throws -> TenantLimits {
+        var d = Limits()
+        guard ingestionRateMB >= 0, ingestionBurstMB >= 0 else { throw ValidationError("--distributor.ingestion-rate-limit-mb and -burst-size-mb must not be negative") }
+        d.ingestionRateMB = ingestionRateMB
+        d.ingestionBurstSizeMB = ingestionBurstMB
+        d.maxSeriesPerTenant = maxSeriesPerTenant
+        d.maxQueryLengthNanos = try Self.parseDuration(maxQueryLength, flag: "--querier.max-query-length")
+        d.ingest.maxLabelNamesPerSeries = maxLabelNamesPerSeries
+        d.ingest.maxLabelNameLength = maxLabelNameLength
+        d.ingest.maxLabelValueLength = maxLabelValueLength
+        d.ingest.maxProfileSizeBytes = maxProfileSizeBytes
+        d.ingest.maxProfileSamples = maxProfileSamples
+        d.ingest.maxStackDepth = maxStackDepth
+        let counts = [maxSeriesPerTenant, maxLabelNamesPerSeries, maxLabelNameLength, maxLabelValueLength, maxProfileSizeBytes, maxProfileSamples, maxStackDepth]
+        guard counts.allSatisfy({ $0 >= 0 }) else { throw ValidationError("limits must not be negative") }
+        guard maxLabelNamesPerSeries > 0, maxLabelNameLength > 0, maxLabelValueLength > 0 else {
+            throw ValidationError("--validation.max-label-names-per-series, -max-length-label-name and -max-length-label-value must be positive")
+        }
+        guard let path = configFile else { return TenantLimits(defaults: d) }
+        let file: ConfigFile
+        do { file = try ConfigFile(path: path) } catch { throw ValidationError("\(error)") }
+        do {
+            return TenantLimits(defaults: d, overrides: try LimitOverrides.parse(file.sections["overrides"], defaults: d, path: path))
+        } catch { throw ValidationError("\(error)") }
     }
 
     /// The basic-auth users of `--auth.basic.htpasswd-file`, none without it.
@@ -242,6 +306,7 @@ struct Kiln: AsyncParsableCommand {
         config.queryMaxSamples = queryMaxSamples
         config.multitenancy = multitenancy
         config.users = try users()
+        config.limits = try limits()
         var walOptions = WriteAheadLog.Options()
         walOptions.segmentSize = walSegmentSize
         walOptions.sync = walSync == "interval"

@@ -161,7 +161,7 @@ import Testing
         check(try post("/ingest?name=app&from=now%2B300y", "text/plain", Array("a 1\n".utf8)), 400, "invalid_argument", "invalid from")
         // A profile whose decompressed size is over the limit is 413, like an oversized body.
         let bomb = try Gzip.compress([UInt8](repeating: 0, count: 70 << 20), level: 9)
-        check(try push(bomb), 413, "resource_exhausted", "exceeds the limit")
+        check(try push(bomb), 413, "resource_exhausted", "max_profile_size_bytes")
         check(try post("/ingest?name=app&format=jfr", "application/octet-stream", [1]), 400, "invalid_argument", "not supported")
         // Nothing was half-applied, and the daemon still serves.
         #expect(server.isRunning)

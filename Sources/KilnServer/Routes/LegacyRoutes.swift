@@ -93,6 +93,7 @@ struct LegacyRoutes: Sendable {
         let (type, selector) = try Self.query(params)
         let (fromMs, untilMs) = try Self.range(params)
         let maxNodes = try QuerierRoutes.maxNodes(Int64(params["maxNodes"] ?? params["max-nodes"] ?? "0") ?? -1)
+        try query.budget.checkRange(.milliseconds(fromMs, untilMs))
         let graph = try await query.mergeStacktraces(profileType: type, selector: selector, range: .milliseconds(fromMs, untilMs), maxNodes: maxNodes)
 
         // Timeline: one value per step from `from` snapped down to the step, zeros backfilled.

@@ -68,8 +68,7 @@ struct ParcaIngestRoutes: Sendable {
                 labels.append(Label(ReservedLabels.serviceName, job.value))
             }
             for sample in series.samples {
-                profiles.append(try PushRoutes.convert(labels: labels, rawProfile: Array(sample.rawProfile), id: "", nowNanos: now,
-                                                       maxProfileBytes: connect.config.maxDecompressedBytes))
+                profiles.append(try push.convert(labels: labels, rawProfile: Array(sample.rawProfile), id: "", nowNanos: now, tenant: tenant))
             }
         }
         guard !profiles.isEmpty else { throw ConnectError(.invalidArgument, "no profiles received") }

@@ -139,6 +139,7 @@ struct ParcaRoutes: Sendable {
         let requested = r.hasStep ? r.step.seconds * 1000 + Int64(r.step.nanos / 1_000_000) : 0
         let stepMs = requested > 0 ? requested : max((endMs - startMs) / Int64(r.limit > 0 ? r.limit : 1500), 15_000)
         let range = TimeRange.milliseconds(startMs, endMs)
+        try query.budget.checkRange(range)
         let names = r.sumBy.isEmpty
             ? query.labelNames(selector: Query.typed(selector, type), range: range).filter { !($0.hasPrefix("__") && $0.hasSuffix("__")) }
             : r.sumBy
@@ -184,6 +185,7 @@ struct ParcaRoutes: Sendable {
         default:
             throw ConnectError(.unimplemented, "query mode \(r.mode) is not supported; use MODE_MERGE with merge options or a single profile")
         }
+        try query.budget.checkRange(range)
         let (type, selector) = try Self.parseQuery(text)
         var out = Parca_Query_V1alpha1_QueryResponse()
         switch r.reportType {

@@ -5,15 +5,18 @@ import KilnModel
 import KilnProto
 import KilnStorage
 import Logging
+import Metrics
 
 /// The ingest surface: Connect `push.v1.PusherService/Push` and the legacy
 /// `POST /ingest` (shared/reference/pyroscope-api.md §3).
 ///
-/// An upload is converted and validated whole before anything is appended, so
-/// a rejected request leaves no partial data behind.
+/// An upload is converted and validated whole, under its tenant's limits,
+/// before anything is appended, so a rejected request leaves no partial data
+/// behind.
 struct PushRoutes: Sendable {
     let ingester: Ingester
     let connect: ConnectUnary
+    let limiter: IngestionRateLimiter
     let logger: Logger
 
     func register(on router: Router<KilnRequestContext>) {
@@ -33,8 +36,7 @@ struct PushRoutes: Sendable {
         for series in message.series {
             let labels = series.labels.map { Label($0.name, $0.value) }
             for sample in series.samples {
-                profiles.append(try Self.convert(labels: labels, rawProfile: Array(sample.rawProfile), id: sample.id, nowNanos: now,
-                                                 maxProfileBytes: connect.config.maxDecompressedBytes))
+                profiles.append(try convert(labels: labels, rawProfile: Array(sample.rawProfile), id: sample.id, nowNanos: now, tenant: tenant))
             }
         }
         guard !profiles.isEmpty else { throw ConnectError(.invalidArgument, "no profiles received") }
@@ -42,11 +44,12 @@ struct PushRoutes: Sendable {
         return Push_V1_PushResponse()
     }
 
-    /// `PushConverter.convert`, its errors as Connect errors: 413 for a profile
-    /// too large once decompressed, 400 for anything else.
-    static func convert(labels: [Label], rawProfile: [UInt8], id: String, nowNanos: Int64, maxProfileBytes: Int) throws(ConnectError) -> IngestProfile {
+    /// `PushConverter.convert` under `tenant`'s limits, its errors as Connect
+    /// errors: 413 for a profile too large, 400 for anything else.
+    func convert(labels: [Label], rawProfile: [UInt8], id: String, nowNanos: Int64, tenant: String) throws(ConnectError) -> IngestProfile {
         do {
-            return try PushConverter.convert(labels: labels, rawProfile: rawProfile, id: id, nowNanos: nowNanos, maxProfileBytes: maxProfileBytes)
+            return try PushConverter.convert(labels: labels, rawProfile: rawProfile, id: id, nowNanos: nowNanos,
+                                             maxProfileBytes: connect.config.maxDecompressedBytes, limits: connect.config.limits.of(tenant).ingest)
         } catch {
             throw error.kind == .tooLarge
                 ? ConnectError(.resourceExhausted, error.message, status: 413)
@@ -54,15 +57,33 @@ struct PushRoutes: Sendable {
         }
     }
 
-    /// Appends to the head and waits until the WAL has made it durable.
+    /// Checks the tenant's ingestion rate, appends to the head (within its
+    /// series limit) and waits until the WAL has made it durable.
+    /// - Throws: `ConnectError` 429 (`resource_exhausted`) over a limit, 503 when the WAL is unavailable.
     func store(_ profiles: [IngestProfile], tenant: String) async throws {
+        let limits = connect.config.limits.of(tenant)
+        let bytes = profiles.reduce(0) { $0 + $1.sizeBytes }
+        guard limiter.allow(tenant: tenant, bytes: bytes, limits: limits, now: IngestionRateLimiter.now()) else {
+            Self.rejected.increment()
+            throw ConnectError(.resourceExhausted, Double(bytes) > limits.ingestionBurstBytes
+                ? "push of \(bytes) bytes (uncompressed) is larger than ingestion_burst_size_mb (\(limits.ingestionBurstSizeMB) MiB) for tenant \(tenant); the push was not stored"
+                : "ingestion rate limit exceeded for tenant \(tenant): ingestion_rate_mb is \(limits.ingestionRateMB) MiB/s with ingestion_burst_size_mb \(limits.ingestionBurstSizeMB) MiB; the push of \(bytes) bytes was not stored")
+        }
         do {
-            try await ingester.push(profiles, tenant: tenant)
+            try await ingester.push(profiles, tenant: tenant, maxSeries: limits.maxSeriesPerTenant)
+        } catch let e as SeriesLimitError {
+            limiter.refund(tenant: tenant, bytes: bytes, limits: limits)
+            Self.rejected.increment()
+            throw ConnectError(.resourceExhausted, e.description)
         } catch {
+            limiter.refund(tenant: tenant, bytes: bytes, limits: limits)
             logger.error("push not stored: \(error)")
             throw ConnectError(.unavailable, "the write-ahead log is unavailable; the push was not stored")
         }
     }
+
+    /// Pushes refused by a tenant limit (rate, burst, series).
+    static let rejected = Counter(label: "kiln_ingest_limited_total")
 
     func ingest(_ request: Request) async -> Response {
         do {
@@ -78,7 +99,8 @@ struct PushRoutes: Sendable {
             let profiles: [IngestProfile]
             do {
                 profiles = try IngestConverter.convert(meta, contentType: request.headers[.contentType], body: body,
-                                                       maxProfileBytes: connect.config.maxDecompressedBytes)
+                                                       maxProfileBytes: connect.config.maxDecompressedBytes,
+                                                       limits: connect.config.limits.of(tenant).ingest)
             } catch {
                 switch error.kind {
                 case .invalidArgument, .unsupported: throw ConnectError(.invalidArgument, error.message)

@@ -110,7 +110,7 @@ struct QuerierRoutes: Sendable {
     func selectMergeStacktraces(_ r: Querier_V1_SelectMergeStacktracesRequest, _ query: Query) async throws -> Querier_V1_SelectMergeStacktracesResponse {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.selector([r.labelSelector])
-        let range = try Self.range(r.start, r.end)
+        let range = try Self.sampleRange(r.start, r.end, query)
         let maxNodes = try Self.maxNodes(r.hasMaxNodes ? r.maxNodes : 0)
         try Self.requireFlameGraph(r.format)
         try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
@@ -127,7 +127,7 @@ struct QuerierRoutes: Sendable {
     func selectMergeSpanProfile(_ r: Querier_V1_SelectMergeSpanProfileRequest, _ query: Query) async throws -> Querier_V1_SelectMergeSpanProfileResponse {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.selector([r.labelSelector])
-        let range = try Self.range(r.start, r.end)
+        let range = try Self.sampleRange(r.start, r.end, query)
         let maxNodes = try Self.maxNodes(r.hasMaxNodes ? r.maxNodes : 0)
         try Self.requireFlameGraph(r.format)
         let graph = try await query.mergeStacktraces(profileType: type, selector: selector, range: range, maxNodes: maxNodes,
@@ -149,9 +149,9 @@ struct QuerierRoutes: Sendable {
         }
         let maxNodes = try Self.maxNodes(max(r.left.hasMaxNodes ? r.left.maxNodes : 0, r.right.hasMaxNodes ? r.right.maxNodes : 0))
         let d = try await query.diff(profileType: type,
-                                     left: (try Self.selector([r.left.labelSelector]), try Self.range(r.left.start, r.left.end),
+                                     left: (try Self.selector([r.left.labelSelector]), try Self.sampleRange(r.left.start, r.left.end, query),
                                             try Self.callSite(r.left.hasStackTraceSelector, r.left.stackTraceSelector)),
-                                     right: (try Self.selector([r.right.labelSelector]), try Self.range(r.right.start, r.right.end),
+                                     right: (try Self.selector([r.right.labelSelector]), try Self.sampleRange(r.right.start, r.right.end, query),
                                              try Self.callSite(r.right.hasStackTraceSelector, r.right.stackTraceSelector)),
                                      maxNodes: maxNodes)
         var out = Querier_V1_DiffResponse()
@@ -200,7 +200,7 @@ struct QuerierRoutes: Sendable {
     func selectMergeProfile(_ r: Querier_V1_SelectMergeProfileRequest, _ query: Query) async throws -> Google_V1_Profile {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.selector([r.labelSelector])
-        let range = try Self.range(r.start, r.end)
+        let range = try Self.sampleRange(r.start, r.end, query)
         try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
         let profile = try await query.mergeProfile(profileType: type, selector: selector, range: range,
                                                    callSite: try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector))
@@ -210,7 +210,7 @@ struct QuerierRoutes: Sendable {
     func selectSeries(_ r: Querier_V1_SelectSeriesRequest, _ query: Query) throws -> Querier_V1_SelectSeriesResponse {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.selector([r.labelSelector])
-        _ = try Self.range(r.start, r.end)
+        _ = try Self.sampleRange(r.start, r.end, query)
         try Self.rejectUnsupportedFilters(stackTraceSelector: r.hasStackTraceSelector, profileIDs: [], traceIDs: [], spans: [])
         let q = TimeSeriesQuery(
             profileType: type, selector: selector, startMs: r.start, endMs: r.end,
@@ -237,7 +237,7 @@ struct QuerierRoutes: Sendable {
     /// exemplars asked for, each slot carries its largest value as one, with
     /// its span id for `SPAN` (profile UUIDs are not stored).
     func selectHeatmap(_ r: Querier_V1_SelectHeatmapRequest, _ query: Query) throws -> Querier_V1_SelectHeatmapResponse {
-        _ = try Self.range(r.start, r.end)
+        _ = try Self.sampleRange(r.start, r.end, query)
         let q = HeatmapQuery(
             profileType: try Self.profileType(r.profileTypeID), selector: try Self.selector([r.labelSelector]),
             startMs: r.start, endMs: r.end,
@@ -293,6 +293,13 @@ struct QuerierRoutes: Sendable {
             throw ConnectError(.invalidArgument, "start (\(start)) must not be after end (\(end)); both are Unix milliseconds")
         }
         return .milliseconds(start, end)
+    }
+
+    /// `range`, for a query that reads samples: also within the tenant's `max_query_length`.
+    static func sampleRange(_ start: Int64, _ end: Int64, _ query: Query) throws -> TimeRange {
+        let r = try range(start, end)
+        try query.budget.checkRange(r)
+        return r
     }
 
     static func selector(_ texts: [String]) throws -> LabelSelector {

@@ -31,14 +31,16 @@ struct QueryRunner: Sendable {
         }
         let cancellation = QueryCancellation()
         channel?.closeFuture.whenComplete { _ in cancellation.cancel() }
+        let maxLength = config.limits.of(tenant).maxQueryLengthNanos
         query.budget = QueryBudget(timeout: timeout.map { min($0, config.queryTimeout) } ?? config.queryTimeout,
-                                   maxSamples: config.queryMaxSamples, cancellation: cancellation)
+                                   maxSamples: config.queryMaxSamples, cancellation: cancellation,
+                                   maxRangeNanos: maxLength > 0 ? maxLength : nil)
         do {
             return try await body(query)
         } catch let e as QueryError {
             switch e {
             case .deadlineExceeded: throw ConnectError(.deadlineExceeded, "\(e)")
-            case .tooLarge: throw ConnectError(.invalidArgument, "\(e)")
+            case .tooLarge, .rangeTooLong: throw ConnectError(.invalidArgument, "\(e)")
             }
         } catch is CancellationError {
             if cancellation.isCancelled {

@@ -48,9 +48,17 @@ public final class Head: Sendable {
     /// before the lock is released: the ingest record, then, when the push
     /// moved a cumulative baseline, the cumulative record. Returns what the
     /// last call of `log` returned.
-    public func append<R: Sendable>(_ profiles: [IngestProfile], tenant: String,
+    /// - Parameter maxSeries: when positive, a push that would take the live
+    ///   head past this many series is refused whole (`SeriesLimitError`).
+    public func append<R: Sendable>(_ profiles: [IngestProfile], tenant: String, maxSeries: Int = 0,
                                     log: (WALRecord) throws -> R) throws -> R {
         try state.withLock { s in
+            if maxSeries > 0 {
+                let added = s.live.newSeriesCount(profiles)
+                if added > 0, s.live.series.count + added > maxSeries {
+                    throw SeriesLimitError(tenant: tenant, limit: maxSeries, series: s.live.series.count, adding: added)
+                }
+            }
             if s.liveSince == nil { s.liveSince = .now }
             var profiles = profiles
             var changes: [CumulativeRecord.Series] = []

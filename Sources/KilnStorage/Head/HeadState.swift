@@ -1,3 +1,4 @@
+import KilnIngest
 import KilnModel
 
 /// The in-memory head of one tenant: series index with postings, symbols, and
@@ -31,6 +32,21 @@ public struct HeadState: Sendable {
             + symbols.strings.reduce(0) { $0 + $1.utf8.count + 40 } + series.count * 300 + profileCount * 56
     }
     public var profileCount: Int { series.reduce(0) { $0 + $1.profileCount } }
+
+    /// Whether a series with exactly these labels exists.
+    public func hasSeries(_ labels: LabelSet) -> Bool {
+        byFingerprint[labels.fingerprint]?.contains { series[Int($0)].labels == labels } ?? false
+    }
+
+    /// How many series `profiles` would add.
+    /// - Complexity: O(targets) hash lookups.
+    public func newSeriesCount(_ profiles: [IngestProfile]) -> Int {
+        var seen = Set<LabelSet>()
+        for p in profiles {
+            for t in p.series where !hasSeries(t.labels) { seen.insert(t.labels) }
+        }
+        return seen.count
+    }
 
     /// The ref of the series with exactly these labels, created when new.
     mutating func seriesRef(labels: LabelSet, profileType: ProfileTypeID) -> UInt32 {
