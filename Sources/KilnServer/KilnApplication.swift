@@ -14,6 +14,7 @@ public enum KilnApplication {
     public static func build(config: ServerConfig, logger: Logger, ingester: Ingester,
                              metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
         let router = Router(context: KilnRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware())
         if !config.users.isEmpty { router.add(middleware: BasicAuthMiddleware(users: config.users)) }
         let connect = ConnectUnary(config: config, logger: logger)
         let push = PushRoutes(ingester: ingester, connect: connect, limiter: IngestionRateLimiter(), logger: logger)
@@ -25,6 +26,7 @@ public enum KilnApplication {
         ParcaIngestRoutes(push: push, grpcWeb: grpcWeb, connect: connect, logger: logger).register(on: router)
         AdminRoutes(ingester: ingester, logger: logger).register(on: router)
         router.get("/ready") { _, _ in "ready\n" }
+        router.get("/healthz") { _, _ in "ok\n" }
         router.get("/metrics") { _, _ in
             Response(
                 status: .ok,

@@ -42,12 +42,14 @@ extension Ingester {
                         if FileManager.default.fileExists(atPath: dir + "/" + m.ulid) { try FileManager.default.removeItem(atPath: dir + "/" + m.ulid) }
                     }
                     try FileIO.syncDirectory(dir)
+                    Self.retentionDeletions.increment(by: expired.count)
                     logger?.info("retention deleted blocks", metadata: ["tenant": "\(tenant)", "blocks": "\(expired.map(\.ulid))"])
                 }
             }
             while let group = policy.planner.plan(head.blocks.map(\.meta)) {
                 let sources = head.blocks.filter { b in group.contains { $0.ulid == b.ulid } }
                 let ulid = ULID.make(milliseconds: UInt64(max(now.timeIntervalSince1970, 0) * 1000))
+                let started = ContinuousClock.now
                 try FileIO.makeDirectory(dir)
                 let (local, downloads) = try await localCopies(sources, in: dir)
                 defer { for d in downloads { try? FileManager.default.removeItem(atPath: d) } }
@@ -62,6 +64,10 @@ extension Ingester {
                 }
                 try FileIO.syncDirectory(dir)
                 written.append(meta)
+                Self.compactions.increment()
+                Self.compactedBlocks.increment(by: sources.count)
+                let elapsed = (ContinuousClock.now - started).components
+                Self.compactionDuration.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
                 logger?.info("compacted blocks", metadata: [
                     "tenant": "\(tenant)", "block": "\(meta.ulid)", "level": "\(meta.level)", "sources": "\(meta.sources)",
                     "profiles": "\(meta.stats.profiles)", "samples": "\(meta.stats.samples)",

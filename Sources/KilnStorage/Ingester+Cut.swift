@@ -43,6 +43,8 @@ extension Ingester {
         metas += try await publishFrozen(blockDirectory, failAfter: failAfter)
         if failAfter == .blocksPublished { throw CutStep.injected(.blocksPublished) }
         if let walDirectory { try Self.deleteSegmentsBeforeLastCheckpoint(walDirectory) }
+        Self.cuts.increment(by: frozen.count)
+        recordGauges()
         return metas
     }
 

@@ -108,6 +108,9 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("querier.max-query-length"), help: "Longest time range a flame-graph, profile, diff, series or heatmap query may cover (s, m, h, d); longer gets 400. 0: any.")
     var maxQueryLength = "0"
 
+    @Flag(name: .customLong("ingester.flush-on-shutdown"), help: "On SIGTERM, after the last request: cut every head into a block (shipped to the bucket with --storage.backend=s3) before exiting, so the next start replays nothing. Off: the WAL is synced and replayed at the next start.")
+    var flushOnShutdown = false
+
     @Option(name: .customLong("log.level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -340,10 +343,12 @@ struct Kiln: AsyncParsableCommand {
         do { try await ingester.syncBucket(logger: logger) } catch {
             logger.error("cannot list the bucket's blocks; retrying in the background (queries miss them until then)", metadata: ["error": "\(error)"])
         }
+        ingester.recordGauges()
         let cutter = Task { [headCheckIntervalSeconds] in
             // Uploads a crash interrupted resume at once.
             await ingester.shipPending(logger: logger)
             while !Task.isCancelled {
+                ingester.recordGauges()
                 try? await Task.sleep(for: .seconds(headCheckIntervalSeconds))
                 do {
                     for m in try await ingester.cutIfDue(policy) {
@@ -364,8 +369,22 @@ struct Kiln: AsyncParsableCommand {
                 }
             }
         }
+        // Returns on SIGTERM or SIGINT once the server has stopped accepting
+        // connections and answered the requests in flight.
         try await app.runService()
+        logger.info("shutting down: requests drained")
         cutter.cancel()
-        ingester.close()
+        await cutter.value  // a cut, compaction or upload under way finishes first
+        if flushOnShutdown {
+            do {
+                let metas = try await ingester.cut()
+                await ingester.shipPending(logger: logger)
+                logger.info("heads cut on shutdown", metadata: ["blocks": "\(metas.map(\.ulid))"])
+            } catch {
+                logger.error("cut on shutdown failed; the WAL keeps the data for the next start", metadata: ["error": "\(error)"])
+            }
+        }
+        ingester.close()  // the last records synced
+        logger.info("stopped: the WAL is synced")
     }
 }

@@ -48,7 +48,7 @@ import Testing
         for round in 0..<Self.rounds {
             let server = try KilnServerProcess(dataDirectory: data)
             // Everything acknowledged in earlier rounds survived the kill.
-            try verify(server, acknowledged: acknowledged.withLock { $0 }, attempted: attempted.withLock { $0 }, startMs: start)
+            try Self.verify(server, acknowledged: acknowledged.withLock { $0 }, attempted: attempted.withLock { $0 }, startMs: start)
 
             let stop = Atomic<Bool>(false)
             let group = DispatchGroup()
@@ -79,13 +79,13 @@ import Testing
         #expect(acked.count > 50, "only \(acked.count) pushes were acknowledged")
         print("crash test: \(Self.rounds) SIGKILL rounds, \(acked.count) pushes acknowledged of \(attempted.withLock { $0.count }) attempted")
         let server = try KilnServerProcess(dataDirectory: data)
-        try verify(server, acknowledged: acked, attempted: attempted.withLock { $0 }, startMs: start)
+        try Self.verify(server, acknowledged: acked, attempted: attempted.withLock { $0 }, startMs: start)
         server.stop()
     }
 
     /// Every acknowledged service is present with total 3v; every present service
     /// was attempted and is whole (3v).
-    func verify(_ server: KilnServerProcess, acknowledged: [String: Int64], attempted: [String: Int64], startMs: Int64) throws {
+    static func verify(_ server: KilnServerProcess, acknowledged: [String: Int64], attempted: [String: Int64], startMs: Int64) throws {
         let client = ConnectClient(server: server)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         let series = try client.series("process_cpu:cpu:nanoseconds:cpu:nanoseconds", start: startMs - 60_000, end: now + 60_000,

@@ -83,6 +83,9 @@ public final class KilnServerProcess: @unchecked Sendable {
 
     public var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
 
+    /// Whether the server exited by itself (`exit`), not by an uncaught signal.
+    public var exitedNormally: Bool { !process.isRunning && process.terminationReason == .exit }
+
     /// POSTs to `path` on this server.
     public func post(_ path: String, headers: [(String, String)] = [], body: [UInt8]) throws -> HTTPResponse {
         try HTTPClient.request("POST", baseURL + path, headers: headers, body: body)

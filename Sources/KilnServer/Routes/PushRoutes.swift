@@ -51,6 +51,7 @@ struct PushRoutes: Sendable {
             return try PushConverter.convert(labels: labels, rawProfile: rawProfile, id: id, nowNanos: nowNanos,
                                              maxProfileBytes: connect.config.maxDecompressedBytes, limits: connect.config.limits.of(tenant).ingest)
         } catch {
+            Self.rejected(error.kind == .tooLarge ? "too_large" : "invalid").increment()
             throw error.kind == .tooLarge
                 ? ConnectError(.resourceExhausted, error.message, status: 413)
                 : ConnectError(.invalidArgument, error.message)
@@ -64,7 +65,7 @@ struct PushRoutes: Sendable {
         let limits = connect.config.limits.of(tenant)
         let bytes = profiles.reduce(0) { $0 + $1.sizeBytes }
         guard limiter.allow(tenant: tenant, bytes: bytes, limits: limits, now: IngestionRateLimiter.now()) else {
-            Self.rejected.increment()
+            Self.rejected("rate_limited").increment()
             throw ConnectError(.resourceExhausted, Double(bytes) > limits.ingestionBurstBytes
                 ? "push of \(bytes) bytes (uncompressed) is larger than ingestion_burst_size_mb (\(limits.ingestionBurstSizeMB) MiB) for tenant \(tenant); the push was not stored"
                 : "ingestion rate limit exceeded for tenant \(tenant): ingestion_rate_mb is \(limits.ingestionRateMB) MiB/s with ingestion_burst_size_mb \(limits.ingestionBurstSizeMB) MiB; the push of \(bytes) bytes was not stored")
@@ -73,17 +74,29 @@ struct PushRoutes: Sendable {
             try await ingester.push(profiles, tenant: tenant, maxSeries: limits.maxSeriesPerTenant)
         } catch let e as SeriesLimitError {
             limiter.refund(tenant: tenant, bytes: bytes, limits: limits)
-            Self.rejected.increment()
+            Self.rejected("series_limit").increment()
             throw ConnectError(.resourceExhausted, e.description)
         } catch {
             limiter.refund(tenant: tenant, bytes: bytes, limits: limits)
+            Self.rejected("unavailable").increment()
             logger.error("push not stored: \(error)")
             throw ConnectError(.unavailable, "the write-ahead log is unavailable; the push was not stored")
         }
+        Self.profilesIngested.increment(by: profiles.count)
+        Self.samplesIngested.increment(by: profiles.reduce(0) { $0 + $1.profile.sampleCount })
+        Self.bytesIngested.increment(by: bytes)
     }
 
-    /// Pushes refused by a tenant limit (rate, burst, series).
-    static let rejected = Counter(label: "kiln_ingest_limited_total")
+    /// Profiles, samples and uncompressed bytes stored (acknowledged pushes only).
+    static let profilesIngested = Counter(label: "kiln_ingest_profiles_total")
+    static let samplesIngested = Counter(label: "kiln_ingest_samples_total")
+    static let bytesIngested = Counter(label: "kiln_ingest_bytes_total")
+
+    /// Profiles or pushes refused, by reason: `invalid`, `too_large` (per
+    /// profile, at conversion); `rate_limited`, `series_limit`, `unavailable` (per push).
+    static func rejected(_ reason: String) -> Counter {
+        Counter(label: "kiln_ingest_rejected_total", dimensions: [("reason", reason)])
+    }
 
     func ingest(_ request: Request) async -> Response {
         do {
@@ -102,6 +115,7 @@ struct PushRoutes: Sendable {
                                                        maxProfileBytes: connect.config.maxDecompressedBytes,
                                                        limits: connect.config.limits.of(tenant).ingest)
             } catch {
+                Self.rejected(error.kind == .tooLarge ? "too_large" : "invalid").increment()
                 switch error.kind {
                 case .invalidArgument, .unsupported: throw ConnectError(.invalidArgument, error.message)
                 case .unprocessable: throw ConnectError(.unknown, error.message, status: 422)
