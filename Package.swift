@@ -36,6 +36,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // MARK: - System libraries
@@ -79,8 +80,9 @@ let package = Package(
         .target(
             name: "KilnServer",
             dependencies: [
-                "KilnModel", "KilnPprof", "KilnProto", "KilnIngest", "KilnStorage", "KilnQuery", "KilnCompression", "KilnArrow",
+                "KilnModel", "KilnPprof", "KilnProto", "KilnIngest", "KilnStorage", "KilnQuery", "KilnCompression", "KilnArrow", "KilnCurl",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -8,8 +8,10 @@ import Prometheus
 /// Routes: Connect `push.v1` and `querier.v1`, legacy `/ingest`, Parca's
 /// query and ingest services over gRPC-Web (ingest over Connect too),
 /// `/ingester/flush` (cut the heads into blocks now), `GET /ready` for
-/// orchestrators and tests, `GET /metrics` (Prometheus text). With users
-/// configured, every route but `/ready` needs basic auth.
+/// orchestrators and tests, `GET /healthz`, `GET /metrics` (Prometheus
+/// text). With users configured, every route but `/ready` needs basic auth.
+/// With scrape configs, the `Scraper` runs beside the server, stored
+/// through the same path as pushes.
 public enum KilnApplication {
     public static func build(config: ServerConfig, logger: Logger, ingester: Ingester,
                              metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
@@ -37,6 +39,7 @@ public enum KilnApplication {
         return Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kiln"),
+            services: config.scrapes.isEmpty ? [] : [Scraper(configs: config.scrapes, push: push, logger: logger)],
             logger: logger
         )
     }

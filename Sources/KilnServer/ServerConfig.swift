@@ -28,5 +28,8 @@ public struct ServerConfig: Sendable {
     /// Per-tenant limits on ingestion and queries.
     public var limits = TenantLimits()
 
+    /// Pull mode: the targets to scrape (the config file's `scrape_configs`).
+    public var scrapes: [ScrapeConfig] = []
+
     public init() {}
 }

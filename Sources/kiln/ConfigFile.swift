@@ -11,7 +11,7 @@ import Yams
 /// it off); a list becomes a comma-separated value (`compactor.ranges: [2h, 12h]`).
 ///
 /// The top-level sections of `structuredKeys` are not flags: they are kept
-/// as YAML (`sections`) for their own readers (`LimitOverrides`).
+/// as YAML (`sections`) for their own readers (`LimitOverrides`, `ScrapeConfigs`).
 struct ConfigFile {
     let path: String
     /// (key path, flag arguments) in file order.
@@ -20,7 +20,7 @@ struct ConfigFile {
     let sections: [String: Node]
 
     /// Top-level keys read as structures rather than flags.
-    static let structuredKeys: Set<String> = ["overrides"]
+    static let structuredKeys: Set<String> = ["overrides", "scrape_configs"]
 
     struct Invalid: Error, CustomStringConvertible {
         let description: String

@@ -20,8 +20,12 @@ enum KilnMain {
             try file?.validateKeys(against: Kiln.helpMessage(includeHidden: true, columns: 10_000))
             // Checked before parsing, so a bad section is reported even with --help.
             _ = try LimitOverrides.parse(file?.sections["overrides"], defaults: Limits(), path: file?.path ?? "")
+            _ = try ScrapeConfigs.parse(file?.sections["scrape_configs"], path: file?.path ?? "")
             command = try Kiln.parseAsRoot(expanded.arguments) as? Kiln ?? { throw CleanExit.helpRequest() }()
         } catch let e as LimitOverrides.Invalid {
+            FileHandle.standardError.write(Data("Error: \(e)\n".utf8))
+            Kiln.exit(withError: ExitCode.validationFailure)
+        } catch let e as ScrapeConfigs.Invalid {
             FileHandle.standardError.write(Data("Error: \(e)\n".utf8))
             Kiln.exit(withError: ExitCode.validationFailure)
         } catch let e as ConfigFile.Invalid {
@@ -310,6 +314,13 @@ struct Kiln: AsyncParsableCommand {
         config.multitenancy = multitenancy
         config.users = try users()
         config.limits = try limits()
+        if let path = configFile {
+            config.scrapes = try ScrapeConfigs.parse(try ConfigFile(path: path).sections["scrape_configs"], path: path)
+            for c in config.scrapes {
+                logger.info("scraping", metadata: ["job": "\(c.jobName)", "targets": "\(c.targets.map(\.address))",
+                                                   "profiles": "\(c.profiles.map(\.name))", "interval": "\(c.intervalSeconds)s"])
+            }
+        }
         var walOptions = WriteAheadLog.Options()
         walOptions.segmentSize = walSegmentSize
         walOptions.sync = walSync == "interval"

@@ -10,8 +10,9 @@ public enum Subprocess {
 
     /// Runs `arguments` (looked up on PATH) to completion with a time limit.
     public static func run(_ arguments: [String], stdin: [UInt8]? = nil, environment: [String: String] = [:],
-                           timeoutSeconds: Double = 120) throws -> Result {
+                           workingDirectory: String? = nil, timeoutSeconds: Double = 120) throws -> Result {
         let p = Process()
+        if let workingDirectory { p.currentDirectoryURL = URL(fileURLWithPath: workingDirectory) }
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = arguments
         var env = ProcessInfo.processInfo.environment
@@ -55,6 +56,7 @@ public enum Subprocess {
 public struct SubprocessError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
 }
 
 /// A mutable cell handed to exactly one background reader and read only after

@@ -1,0 +1,3 @@
+module kiln.test/pprof-target
+
+go 1.19
