@@ -59,6 +59,8 @@ let package = Package(
         ),
         // Kernels needing CPU instructions Swift cannot name (hardware CRC32C).
         .target(name: "CKilnKernels"),
+        // The SIGPROF sampler of Kiln's self-profiling (signal handler, ring of slots).
+        .target(name: "CKilnSampler"),
         .target(name: "KilnFormat", dependencies: ["KilnModel", "KilnCompression", "CKilnKernels"], swiftSettings: swiftSettings),
         .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof", "KilnFormat"], swiftSettings: swiftSettings),
         .target(
@@ -81,6 +83,7 @@ let package = Package(
             name: "KilnServer",
             dependencies: [
                 "KilnModel", "KilnPprof", "KilnProto", "KilnIngest", "KilnStorage", "KilnQuery", "KilnCompression", "KilnArrow", "KilnCurl",
+                "CKilnSampler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -98,14 +101,17 @@ let package = Package(
         .executableTarget(
             name: "kiln",
             dependencies: [
-                "KilnServer", "KilnStorage", "KilnIngest",
+                "KilnServer", "KilnStorage", "KilnIngest", "KilnModel",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // The dynamic symbol table names Kiln's own functions in its
+            // self-profile (`SelfProfiler` symbolises with dladdr).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
         ),
         .executableTarget(
             name: "kiln-bench",

@@ -2,6 +2,7 @@ import Hummingbird
 import KilnStorage
 import Logging
 import Prometheus
+import ServiceLifecycle
 
 /// Builds Kiln's HTTP application: every route on one Hummingbird router.
 ///
@@ -36,10 +37,18 @@ public enum KilnApplication {
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer()))
             )
         }
+        func services(_ config: ServerConfig, push: PushRoutes, logger: Logger) -> [any Service] {
+            var out: [any Service] = []
+            if !config.scrapes.isEmpty { out.append(Scraper(configs: config.scrapes, push: push, logger: logger)) }
+            if let tenant = config.selfProfilingTenant {
+                out.append(SelfProfiler(push: push, tenant: tenant, hz: config.selfProfilingHz, interval: config.selfProfilingInterval, logger: logger))
+            }
+            return out
+        }
         return Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kiln"),
-            services: config.scrapes.isEmpty ? [] : [Scraper(configs: config.scrapes, push: push, logger: logger)],
+            services: services(config, push: push, logger: logger),
             logger: logger
         )
     }

@@ -31,5 +31,14 @@ public struct ServerConfig: Sendable {
     /// Pull mode: the targets to scrape (the config file's `scrape_configs`).
     public var scrapes: [ScrapeConfig] = []
 
+    /// Self-profiling: Kiln's own CPU profile stored as service `kiln` of
+    /// this tenant; nil: off (the default, as the sampler costs a signal per
+    /// 10 ms of CPU).
+    public var selfProfilingTenant: String?
+    /// Samples per second of CPU time: 100, Go's default rate.
+    public var selfProfilingHz = 100
+    /// How often the samples are stored as one profile: 10 s, an agent's upload interval.
+    public var selfProfilingInterval: Duration = .seconds(10)
+
     public init() {}
 }
