@@ -45,10 +45,11 @@ final class IngestionRateLimiter: Sendable {
     /// Gives back what `allow` took for a push refused afterwards (series
     /// limit, WAL failure): a refused push costs its tenant nothing.
     func refund(tenant: String, bytes: Int, limits: Limits) {
-        let burst = limits.ingestionBurstBytes
+        let rate = limits.ingestionRateBytesPerSecond, burst = limits.ingestionBurstBytes
         buckets.withLock { state in
-            guard var b = state.map[tenant] else { return }
+            guard var b = state.map[tenant], rate > 0 else { return }
             b.tokens = min(burst, b.tokens + Double(bytes))
+            b.fullAt = b.updated + (burst - b.tokens) / rate
             state.map[tenant] = b
         }
     }

@@ -35,7 +35,7 @@ struct SelfProfiler: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await Task.sleep(for: interval)
             let end = Date()
-            store(collect(&symbols, from: windowStart, to: end))
+            await store(collect(&symbols, from: windowStart, to: end))
             windowStart = end
         }
     }
@@ -64,18 +64,17 @@ struct SelfProfiler: Service {
         return b.build(timeNanos: startNanos, durationNanos: Int64(end.timeIntervalSince(start) * 1e9))
     }
 
-    private func store(_ profile: Profile?) {
+    /// Stores the window's profile as a push of service `kiln` (before the
+    /// service returns, so never after the WAL has closed).
+    private func store(_ profile: Profile?) async {
         guard let profile else { return }
-        let task = Task {
-            do {
-                let converted = try push.convert(labels: [Label("__name__", "process_cpu"), Label("service_name", "kiln")],
-                                                 rawProfile: PprofEncoder.encode(profile), id: "", nowNanos: profile.timeNanos, tenant: tenant)
-                try await push.store([converted], tenant: tenant)
-            } catch {
-                logger.warning("self-profiling: profile not stored", metadata: ["error": "\(error)"])
-            }
+        do {
+            let converted = try push.convert(labels: [Label("__name__", "process_cpu"), Label("service_name", "kiln")],
+                                             rawProfile: PprofEncoder.encode(profile), id: "", nowNanos: profile.timeNanos, tenant: tenant)
+            try await push.store([converted], tenant: tenant)
+        } catch {
+            logger.warning("self-profiling: profile not stored", metadata: ["error": "\(error)"])
         }
-        _ = task
     }
 }
 
