@@ -1,3 +1,4 @@
+import KilnModel
 import KilnPprof
 
 /// Content hashes of a profile's sample stacks: the identity under which a
@@ -11,8 +12,8 @@ import KilnPprof
 /// stacks), negligible for the thousands a Go heap profile holds. The value
 /// is persisted in the WAL (`CumulativeRecord`): it must never change.
 public enum StackKeys {
-    static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
-    static let prime: UInt64 = 0x0000_0100_0000_01b3
+    static let offsetBasis = Fingerprint.offsetBasis
+    static let prime = Fingerprint.prime
 
     /// The key of every sample of `p`.
     /// - Complexity: O(bytes of the function names used + total stack depth).

@@ -6,8 +6,9 @@
 /// later): it must never change for a given label set. Fingerprints can
 /// collide; the head resolves collisions by comparing the label sets.
 public enum Fingerprint {
-    static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
-    static let prime: UInt64 = 0x0000_0100_0000_01b3
+    /// FNV-1a 64's offset basis and prime (also `StackKeys`').
+    public static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
+    public static let prime: UInt64 = 0x0000_0100_0000_01b3
     static let separator: UInt8 = 0xff
 
     /// - Complexity: O(total bytes of names and values).

@@ -7,6 +7,7 @@ import KilnStorage
 import Logging
 import Metrics
 import Prometheus
+import Yams
 
 /// Reads `--config.file` into flags (`ConfigFile`), then runs `Kiln`.
 @main
@@ -22,12 +23,6 @@ enum KilnMain {
             _ = try LimitOverrides.parse(file?.sections["overrides"], defaults: Limits(), path: file?.path ?? "")
             _ = try ScrapeConfigs.parse(file?.sections["scrape_configs"], path: file?.path ?? "")
             command = try Kiln.parseAsRoot(expanded.arguments) as? Kiln ?? { throw CleanExit.helpRequest() }()
-        } catch let e as LimitOverrides.Invalid {
-            FileHandle.standardError.write(Data("Error: \(e)\n".utf8))
-            Kiln.exit(withError: ExitCode.validationFailure)
-        } catch let e as ScrapeConfigs.Invalid {
-            FileHandle.standardError.write(Data("Error: \(e)\n".utf8))
-            Kiln.exit(withError: ExitCode.validationFailure)
         } catch let e as ConfigFile.Invalid {
             FileHandle.standardError.write(Data("Error: \(e)\n".utf8))
             Kiln.exit(withError: ExitCode.validationFailure)
@@ -238,12 +233,14 @@ struct Kiln: AsyncParsableCommand {
         guard maxLabelNamesPerSeries > 0, maxLabelNameLength > 0, maxLabelValueLength > 0 else {
             throw ValidationError("--validation.max-label-names-per-series, -max-length-label-name and -max-length-label-value must be positive")
         }
-        guard let path = configFile else { return TenantLimits(defaults: d) }
-        let file: ConfigFile
-        do { file = try ConfigFile(path: path) } catch { throw ValidationError("\(error)") }
-        do {
-            return TenantLimits(defaults: d, overrides: try LimitOverrides.parse(file.sections["overrides"], defaults: d, path: path))
-        } catch { throw ValidationError("\(error)") }
+        return TenantLimits(defaults: d, overrides: try configSection("overrides") { try LimitOverrides.parse($0, defaults: d, path: $1) } ?? [:])
+    }
+
+    /// The config file's structured section `key` read by `parse` (with the
+    /// file's path, for errors); nil without a config file.
+    func configSection<T>(_ key: String, _ parse: (Node?, String) throws -> T) throws -> T? {
+        guard let path = configFile else { return nil }
+        do { return try parse(try ConfigFile(path: path).sections[key], path) } catch { throw ValidationError("\(error)") }
     }
 
     /// The basic-auth users of `--auth.basic.htpasswd-file`, none without it.
@@ -328,12 +325,10 @@ struct Kiln: AsyncParsableCommand {
         config.limits = try limits()
         config.selfProfilingTenant = selfProfiling ? selfProfilingTenant : nil
         config.selfProfilingInterval = .nanoseconds(try Self.parseDuration(selfProfilingInterval, flag: "--self-profiling.interval"))
-        if let path = configFile {
-            config.scrapes = try ScrapeConfigs.parse(try ConfigFile(path: path).sections["scrape_configs"], path: path)
-            for c in config.scrapes {
-                logger.info("scraping", metadata: ["job": "\(c.jobName)", "targets": "\(c.targets.map(\.address))",
-                                                   "profiles": "\(c.profiles.map(\.name))", "interval": "\(c.intervalSeconds)s"])
-            }
+        config.scrapes = try configSection("scrape_configs", ScrapeConfigs.parse) ?? []
+        for c in config.scrapes {
+            logger.info("scraping", metadata: ["job": "\(c.jobName)", "targets": "\(c.targets.map(\.address))",
+                                               "profiles": "\(c.profiles.map(\.name))", "interval": "\(c.intervalSeconds)s"])
         }
         var walOptions = WriteAheadLog.Options()
         walOptions.segmentSize = walSegmentSize

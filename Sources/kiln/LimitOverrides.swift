@@ -27,9 +27,7 @@ enum LimitOverrides {
         "max_profile_stacktrace_depth": { l, v in l.ingest.maxStackDepth = try count(v) },
     ]
 
-    struct Invalid: Error, CustomStringConvertible {
-        let description: String
-    }
+    typealias Invalid = ConfigFile.Invalid
 
     /// Each tenant's limits: `defaults` with the section's keys applied.
     /// - Throws: `Invalid` naming the file, the key path and the reason.

@@ -18,9 +18,7 @@ import Yams
 ///         fgprof: {path: /debug/fgprof, delta: true}
 /// ```
 enum ScrapeConfigs {
-    struct Invalid: Error, CustomStringConvertible {
-        let description: String
-    }
+    typealias Invalid = ConfigFile.Invalid
 
     /// - Throws: `Invalid` naming the file, the key path and the reason.
     static func parse(_ section: Node?, path: String) throws -> [ScrapeConfig] {

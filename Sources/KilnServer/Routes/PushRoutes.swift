@@ -51,7 +51,7 @@ struct PushRoutes: Sendable {
             return try PushConverter.convert(labels: labels, rawProfile: rawProfile, id: id, nowNanos: nowNanos,
                                              maxProfileBytes: connect.config.maxDecompressedBytes, limits: connect.config.limits.of(tenant).ingest)
         } catch {
-            Self.rejected(error.kind == .tooLarge ? "too_large" : "invalid").increment()
+            Self.rejected(for: error).increment()
             throw error.kind == .tooLarge
                 ? ConnectError(.resourceExhausted, error.message, status: 413)
                 : ConnectError(.invalidArgument, error.message)
@@ -98,6 +98,8 @@ struct PushRoutes: Sendable {
         Counter(label: "kiln_ingest_rejected_total", dimensions: [("reason", reason)])
     }
 
+    static func rejected(for error: IngestError) -> Counter { rejected(error.kind == .tooLarge ? "too_large" : "invalid") }
+
     func ingest(_ request: Request) async -> Response {
         do {
             let tenant = try Tenant.of(request, connect.config)
@@ -115,7 +117,7 @@ struct PushRoutes: Sendable {
                                                        maxProfileBytes: connect.config.maxDecompressedBytes,
                                                        limits: connect.config.limits.of(tenant).ingest)
             } catch {
-                Self.rejected(error.kind == .tooLarge ? "too_large" : "invalid").increment()
+                Self.rejected(for: error).increment()
                 switch error.kind {
                 case .invalidArgument, .unsupported: throw ConnectError(.invalidArgument, error.message)
                 case .unprocessable: throw ConnectError(.unknown, error.message, status: 422)

@@ -60,7 +60,6 @@ struct Scraper: Service {
         }
         Timer(label: "kiln_scrape_duration_seconds", dimensions: [("job", config.jobName), ("profile", profile.name)])
             .recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
-        let failure: String
         do {
             let response = try result.get()
             guard response.status == 200 else {
@@ -71,12 +70,10 @@ struct Scraper: Service {
                                              tenant: config.tenant)
             try await push.store([converted], tenant: config.tenant)
             Counter(label: "kiln_scrapes_total", dimensions: [("job", config.jobName), ("result", "ok")]).increment()
-            return
         } catch {
-            failure = "\(error)"
+            Counter(label: "kiln_scrapes_total", dimensions: [("job", config.jobName), ("result", "failed")]).increment()
+            logger.warning("scrape failed", metadata: ["job": "\(config.jobName)", "url": "\(url)", "error": "\(error)"])
         }
-        Counter(label: "kiln_scrapes_total", dimensions: [("job", config.jobName), ("result", "failed")]).increment()
-        logger.warning("scrape failed", metadata: ["job": "\(config.jobName)", "url": "\(url)", "error": "\(failure)"])
     }
 
     struct ScrapeError: Error, CustomStringConvertible {

@@ -33,9 +33,9 @@ public struct HeadState: Sendable {
     }
     public var profileCount: Int { series.reduce(0) { $0 + $1.profileCount } }
 
-    /// Whether a series with exactly these labels exists.
-    public func hasSeries(_ labels: LabelSet) -> Bool {
-        byFingerprint[labels.fingerprint]?.contains { series[Int($0)].labels == labels } ?? false
+    /// The ref of the series with exactly these labels, if it exists.
+    func existingRef(_ labels: LabelSet, fingerprint: UInt64) -> UInt32? {
+        byFingerprint[fingerprint]?.first { series[Int($0)].labels == labels }
     }
 
     /// How many series `profiles` would add.
@@ -43,7 +43,7 @@ public struct HeadState: Sendable {
     public func newSeriesCount(_ profiles: [IngestProfile]) -> Int {
         var seen = Set<LabelSet>()
         for p in profiles {
-            for t in p.series where !hasSeries(t.labels) { seen.insert(t.labels) }
+            for t in p.series where existingRef(t.labels, fingerprint: t.labels.fingerprint) == nil { seen.insert(t.labels) }
         }
         return seen.count
     }
@@ -51,9 +51,7 @@ public struct HeadState: Sendable {
     /// The ref of the series with exactly these labels, created when new.
     mutating func seriesRef(labels: LabelSet, profileType: ProfileTypeID) -> UInt32 {
         let fp = labels.fingerprint
-        if let refs = byFingerprint[fp], let ref = refs.first(where: { series[Int($0)].labels == labels }) {
-            return ref
-        }
+        if let ref = existingRef(labels, fingerprint: fp) { return ref }
         let ref = UInt32(series.count)
         series.append(HeadSeries(ref: ref, labels: labels, profileType: profileType))
         byFingerprint[fp, default: []].append(ref)
