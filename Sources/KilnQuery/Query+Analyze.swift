@@ -28,11 +28,11 @@ extension Query {
     }
 
     /// Scopes of the series `selector` matches with data in `range`.
-    public func analyze(selector: LabelSelector, range: TimeRange) -> Analysis {
+    public func analyze(selector: LabelSelector, range: TimeRange) async throws -> Analysis {
         var head = Analysis.Scope(component: "Short term storage")
         var blocks = Analysis.Scope(component: "Long term storage")
         var touched: [Block] = []
-        forEachSource { s in
+        try await forEachSource(HeadRequest(selector: selector, range: range, detail: .profiles)) { s in
             let refs = s.select(selector).filter { s.hasProfiles($0, in: range.closed) }
             guard !refs.isEmpty else { return }
             var profiles = 0
@@ -48,6 +48,16 @@ extension Query {
                 blocks.profileBytes += size(BlockSchema.profilesFile)
                 blocks.symbolBytes += size(BlockSchema.symbolsFile)
                 touched.append(b)
+            } else if let e = s as? HeadExtract {
+                // An ingester's source; its unshipped blocks count as long-term storage, as they would in one process.
+                if e.isBlock { blocks.blocks += 1 } else { head.components = 1 }
+                func add(_ scope: inout Analysis.Scope) {
+                    scope.series += refs.count
+                    scope.profiles += profiles
+                    scope.samples += samples
+                    scope.profileBytes += e.selectedBytes
+                }
+                if e.isBlock { add(&blocks) } else { add(&head) }
             } else if let h = s as? HeadState {
                 head.components = 1
                 head.series += refs.count

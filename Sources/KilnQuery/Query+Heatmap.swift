@@ -74,7 +74,7 @@ extension Query {
     /// Reads the profile tables only, never a sample page.
     /// - Precondition: as `selectSeries` (step ≥ 1 ms, times within ±1e15 ms).
     /// - Complexity: O(profiles in range) plus a sort of the values per slot.
-    public func selectHeatmap(_ q: HeatmapQuery) -> [Heatmap] {
+    public func selectHeatmap(_ q: HeatmapQuery) async throws -> [Heatmap] {
         precondition(q.stepMs >= 1, "step must be at least 1 ms")
         let range = TimeRange.exactMilliseconds(q.startMs - q.stepMs + 1, q.endMs)
         let groupBy = Set(q.groupBy)
@@ -86,9 +86,10 @@ extension Query {
         }
         var groups: [LabelSet: [ValueKey: Int64]] = [:]
         var source = 0
-        forEachSource { s in
+        let typed = Self.typed(q.selector, q.profileType)
+        try await forEachSource(HeadRequest(selector: typed, range: range, detail: .profiles)) { s in
             defer { source += 1 }
-            for ref in s.select(Self.typed(q.selector, q.profileType)) where s.hasProfiles(ref, in: range.closed) {
+            for ref in s.select(typed) where s.hasProfiles(ref, in: range.closed) {
                 let labels = s.labels(of: ref).projected(onto: groupBy)
                 var values = groups[labels] ?? [:]
                 s.forEachProfile(of: ref, in: range) { time, total, span in

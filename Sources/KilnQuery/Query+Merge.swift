@@ -18,8 +18,8 @@ extension Query {
 
     /// Sums the samples of every series `selector` matches in `range`, per
     /// source over its own stack ids, and hands each source's totals to
-    /// `combine` in source order (fixed sources, the live head, frozen heads,
-    /// blocks).
+    /// `combine` in source order (fixed sources, the ingesters' extracts, the
+    /// live head, frozen heads, blocks).
     ///
     /// The live head is summed under its lock, at once; the other sources are
     /// cut into units (`samplesPerUnit` samples) run on up to one task per core.
@@ -41,7 +41,8 @@ extension Query {
             callSite.apply(&totals, symbols: symbols)
             combine(totals, symbols)
         }
-        var sources: [any QuerySource] = fixed
+        let (extracts, pinned) = try await remoteSources(HeadRequest(selector: selector, range: range, spans: spans, detail: .samples))
+        var sources: [any QuerySource] = fixed + extracts as [any QuerySource]
         var live: (StackTotals, SymbolView)?
         var selectedSamples = 0
         if let head {
@@ -57,9 +58,10 @@ extension Query {
             }
             if selectedSamples > limit { throw QueryError.tooLarge(samples: selectedSamples, limit: limit) }
             sources += frozen.map(\.state) as [any QuerySource]
-            sources += blocks as [any QuerySource]
+            if pinned == nil { sources += blocks as [any QuerySource] }
         }
-        let liveAt = fixed.count
+        if let pinned { sources += pinned as [any QuerySource] }
+        let liveAt = fixed.count + extracts.count
 
         var units: [Unit] = []
         var unitsLeft = [Int](repeating: 0, count: sources.count)

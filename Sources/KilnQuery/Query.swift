@@ -12,6 +12,8 @@ public struct Query {
     let head: Head?
     let fixed: [any QuerySource]
     let onBlockError: (Block, any Error) -> Void
+    /// A querier's ingesters: the heads and unshipped blocks it does not read itself.
+    public var remote: (any RemoteHeads)?
     /// How finely a merge cuts a block's samples into units of parallel work
     /// (see `defaultSamplesPerUnit`); tests lower it to exercise the split.
     public var samplesPerUnit = Query.defaultSamplesPerUnit
@@ -32,21 +34,42 @@ public struct Query {
         self.onBlockError = onBlockError
     }
 
-    /// Calls `body` with the live head (under its lock), then with each
-    /// frozen head and block of the same instant (after the lock is released).
-    /// Sources in memory only: nothing here reads pages.
-    func forEachSource(_ body: (any QuerySource) -> Void) {
+    /// Calls `body` with the fixed sources, the ingesters' extracts for
+    /// `request`, the live head (under its lock), then each frozen head and
+    /// block of the same instant (after the lock is released). Nothing here
+    /// reads pages; only the ingesters are asked.
+    func forEachSource(_ request: HeadRequest, _ body: (any QuerySource) -> Void) async throws {
+        let (extracts, pinned) = try await remoteSources(request)
         for source in fixed { body(source) }
-        guard let head else { return }
-        let (frozen, blocks) = head.snapshot { live in body(copy live) }
-        for f in frozen { body(f.state) }
+        for e in extracts { body(e) }
+        var blocks = pinned ?? []
+        if let head {
+            let snapshot = head.snapshot { live in body(copy live) }
+            for f in snapshot.frozen { body(f.state) }
+            if pinned == nil { blocks = snapshot.blocks }
+        }
         for b in blocks { body(b) }
     }
 
+    /// The ingesters' extracts for `request` and the blocks named to them as
+    /// read here (nil without ingesters: the head's snapshot decides). A
+    /// stale answer re-lists the bucket and asks once more; a second one is
+    /// taken as it is (another ingester's blocks this one listed at start).
+    func remoteSources(_ request: HeadRequest) async throws -> (extracts: [HeadExtract], blocks: [Block]?) {
+        guard let remote else { return ([], nil) }
+        var blocks = head?.blocks ?? []
+        var answer = try await remote.extracts(request, knownBlocks: blocks.map(\.ulid), budget: budget)
+        if answer.stale {
+            blocks = try await remote.refreshBlocks()
+            answer = try await remote.extracts(request, knownBlocks: blocks.map(\.ulid), budget: budget)
+        }
+        return (answer.extracts, blocks)
+    }
+
     /// Distinct profile types with data in `range`, sorted by ID.
-    public func profileTypes(range: TimeRange) -> [ProfileTypeID] {
+    public func profileTypes(range: TimeRange) async throws -> [ProfileTypeID] {
         var seen = Set<ProfileTypeID>()
-        forEachSource { s in
+        try await forEachSource(HeadRequest(selector: LabelSelector(), range: range, detail: .labels)) { s in
             for ref in s.select(LabelSelector()) where s.hasProfiles(ref, in: range.closed) {
                 if let id = s.labels(of: ref)[ReservedLabels.profileType].flatMap({ try? ProfileTypeID(parsing: $0) }) { seen.insert(id) }
             }
@@ -55,9 +78,9 @@ public struct Query {
     }
 
     /// Label names of the selected series with data in `range`, sorted, `__…__` names included.
-    public func labelNames(selector: LabelSelector, range: TimeRange) -> [String] {
+    public func labelNames(selector: LabelSelector, range: TimeRange) async throws -> [String] {
         var names = Set<String>()
-        forEachSource { s in
+        try await forEachSource(HeadRequest(selector: selector, range: range, detail: .labels)) { s in
             for ref in s.select(selector) where s.hasProfiles(ref, in: range.closed) {
                 for l in s.labels(of: ref).labels { names.insert(l.name) }
             }
@@ -66,9 +89,9 @@ public struct Query {
     }
 
     /// Distinct values of `name` on the selected series with data in `range`, sorted.
-    public func labelValues(name: String, selector: LabelSelector, range: TimeRange) -> [String] {
+    public func labelValues(name: String, selector: LabelSelector, range: TimeRange) async throws -> [String] {
         var values = Set<String>()
-        forEachSource { s in
+        try await forEachSource(HeadRequest(selector: selector, range: range, detail: .labels)) { s in
             for ref in s.select(selector) where s.hasProfiles(ref, in: range.closed) {
                 if let v = s.labels(of: ref)[name] { values.insert(v) }
             }
@@ -78,10 +101,10 @@ public struct Query {
 
     /// Unique label sets of the selected series projected onto `labelNames`
     /// (all labels when empty), sorted.
-    public func series(selector: LabelSelector, labelNames: [String], range: TimeRange) -> [LabelSet] {
+    public func series(selector: LabelSelector, labelNames: [String], range: TimeRange) async throws -> [LabelSet] {
         let keep = Set(labelNames)
         var out = Set<LabelSet>()
-        forEachSource { s in
+        try await forEachSource(HeadRequest(selector: selector, range: range, detail: .labels)) { s in
             for ref in s.select(selector) where s.hasProfiles(ref, in: range.closed) {
                 let labels = s.labels(of: ref)
                 out.insert(keep.isEmpty ? labels : labels.projected(onto: keep))
@@ -159,14 +182,15 @@ public struct Query {
     /// labels), cut to `limit`.
     /// - Precondition: `stepMs ≥ 1`; `startMs`, `endMs`, `stepMs` within ±1e15
     ///   (the caller validates), so bucket arithmetic cannot overflow.
-    public func selectSeries(_ q: TimeSeriesQuery) -> [TimeSeries] {
+    public func selectSeries(_ q: TimeSeriesQuery) async throws -> [TimeSeries] {
         precondition(q.stepMs >= 1, "step must be at least 1 ms")
         let range = TimeRange.exactMilliseconds(q.startMs - q.stepMs + 1, q.endMs)
         let groupBy = Set(q.groupBy)
         // group labels → bucket edge → (sum, count)
         var groups: [LabelSet: [Int64: (sum: Double, count: Int)]] = [:]
-        forEachSource { s in
-            for ref in s.select(Self.typed(q.selector, q.profileType)) where s.hasProfiles(ref, in: range.closed) {
+        let typed = Self.typed(q.selector, q.profileType)
+        try await forEachSource(HeadRequest(selector: typed, range: range, detail: .profiles)) { s in
+            for ref in s.select(typed) where s.hasProfiles(ref, in: range.closed) {
                 let key = s.labels(of: ref).projected(onto: groupBy)
                 var buckets = groups[key] ?? [:]
                 s.forEachProfile(of: ref, in: range) { time, total, _ in
@@ -192,9 +216,9 @@ public struct Query {
     }
 
     /// Whether the tenant ever ingested data, and the oldest and newest profile times (ms).
-    public func stats() -> (ingested: Bool, oldestMs: Int64, newestMs: Int64) {
+    public func stats() async throws -> (ingested: Bool, oldestMs: Int64, newestMs: Int64) {
         var lo = Int64.max, hi = Int64.min
-        forEachSource { s in
+        try await forEachSource(HeadRequest(selector: LabelSelector(), range: .all, detail: .bounds)) { s in
             guard let b = s.timeBounds else { return }
             lo = min(lo, b.lowerBound)
             hi = max(hi, b.upperBound)

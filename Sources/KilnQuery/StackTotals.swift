@@ -10,6 +10,9 @@ public struct StackTotals: Sendable {
         values = [Int64](repeating: 0, count: stackCount)
     }
 
+    /// Totals already summed (an ingester's extract).
+    init(values: [Int64]) { self.values = values }
+
     /// Adds `values[i]` to the total of `stacks[i]` for every `i`.
     /// - Precondition: `stacks.count == values.count`, every id < `self.values.count`.
     /// - Complexity: O(n), a bounds-check-free loop.

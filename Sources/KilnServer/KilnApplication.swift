@@ -4,15 +4,20 @@ import Logging
 import Prometheus
 import ServiceLifecycle
 
-/// Builds Kiln's HTTP application: every route on one Hummingbird router.
+/// Builds Kiln's HTTP application: the routes of the modules this process
+/// runs (`config.modules`) on one Hummingbird router.
 ///
-/// Routes: Connect `push.v1` and `querier.v1`, legacy `/ingest`, Parca's
-/// query and ingest services over gRPC-Web (ingest over Connect too),
-/// `/ingester/flush` (cut the heads into blocks now), `GET /ready` for
-/// orchestrators and tests, `GET /healthz`, `GET /metrics` (Prometheus
-/// text). With users configured, every route but `/ready` needs basic auth.
-/// With scrape configs, the `Scraper` runs beside the server, stored
-/// through the same path as pushes.
+/// - distributor: Connect `push.v1`, legacy `/ingest`, Parca's ingest
+///   (gRPC-Web and Connect); the `Scraper` (scrape configs) and the
+///   `SelfProfiler` run beside the server, stored through the same path.
+/// - ingester: `/ingester/flush` (cut the heads into blocks now) and the
+///   internal head API its queriers call (`IngesterRoutes`).
+/// - querier: Connect `querier.v1`, the legacy render and label APIs,
+///   Parca's query service over gRPC-Web.
+/// - always: `GET /ready` for orchestrators and tests, `GET /healthz`,
+///   `GET /metrics` (Prometheus text).
+///
+/// With users configured, every route but `/ready` needs basic auth.
 public enum KilnApplication {
     public static func build(config: ServerConfig, logger: Logger, ingester: Ingester,
                              metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
@@ -20,14 +25,21 @@ public enum KilnApplication {
         router.add(middleware: RequestMetricsMiddleware())
         if !config.users.isEmpty { router.add(middleware: BasicAuthMiddleware(users: config.users)) }
         let connect = ConnectUnary(config: config, logger: logger)
-        let push = PushRoutes(ingester: ingester, connect: connect, limiter: IngestionRateLimiter(), logger: logger)
-        push.register(on: router)
-        QuerierRoutes(ingester: ingester, connect: connect, config: config, logger: logger).register(on: router)
-        LegacyRoutes(ingester: ingester, config: config, logger: logger).register(on: router)
         let grpcWeb = GRPCWebUnary(config: config, logger: logger)
-        ParcaRoutes(ingester: ingester, grpcWeb: grpcWeb, config: config, logger: logger).register(on: router)
-        ParcaIngestRoutes(push: push, grpcWeb: grpcWeb, connect: connect, logger: logger).register(on: router)
-        AdminRoutes(ingester: ingester, logger: logger).register(on: router)
+        let push = PushRoutes(ingester: ingester, connect: connect, limiter: IngestionRateLimiter(), logger: logger)
+        if config.modules.contains(.distributor) {
+            push.register(on: router)
+            ParcaIngestRoutes(push: push, grpcWeb: grpcWeb, connect: connect, logger: logger).register(on: router)
+        }
+        if config.modules.contains(.ingester) {
+            AdminRoutes(ingester: ingester, logger: logger).register(on: router)
+            IngesterRoutes(ingester: ingester, connect: connect, config: config, logger: logger).register(on: router)
+        }
+        if config.modules.contains(.querier) {
+            QuerierRoutes(ingester: ingester, connect: connect, config: config, logger: logger).register(on: router)
+            LegacyRoutes(ingester: ingester, config: config, logger: logger).register(on: router)
+            ParcaRoutes(ingester: ingester, grpcWeb: grpcWeb, config: config, logger: logger).register(on: router)
+        }
         router.get("/ready") { _, _ in "ready\n" }
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/metrics") { _, _ in
@@ -39,6 +51,7 @@ public enum KilnApplication {
         }
         func services(_ config: ServerConfig, push: PushRoutes, logger: Logger) -> [any Service] {
             var out: [any Service] = []
+            guard config.modules.contains(.distributor) else { return out }
             if !config.scrapes.isEmpty { out.append(Scraper(configs: config.scrapes, push: push, logger: logger)) }
             if let tenant = config.selfProfilingTenant {
                 out.append(SelfProfiler(push: push, tenant: tenant, hz: config.selfProfilingHz, interval: config.selfProfilingInterval, logger: logger))

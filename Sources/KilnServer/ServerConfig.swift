@@ -40,5 +40,12 @@ public struct ServerConfig: Sendable {
     /// How often the samples are stored as one profile: 10 s, an agent's upload interval.
     public var selfProfilingInterval: Duration = .seconds(10)
 
+    /// The modules this process runs (`--target`).
+    public var modules: Set<Module> = Module.all
+
+    /// A querier's ingesters: base URLs (`http://host:port`, credentials in
+    /// the URL when they need basic auth) asked for their heads on every query.
+    public var ingesters: [String] = []
+
     public init() {}
 }

@@ -106,6 +106,53 @@ extension Ingester {
         bucketSynced.withLock { $0 = true }
     }
 
+    /// A querier's view of the bucket brought up to date, changing nothing
+    /// in it (the ingesters own it): blocks listed and not yet open are
+    /// opened; open ones no longer listed (deleted by retention or after a
+    /// compaction) or listed as another block's source are dropped. Runs at
+    /// start, on each maintenance pass, and when an ingester reports the
+    /// querier's view stale.
+    /// - Throws: `ObjectStoreError` when the bucket cannot be listed or read.
+    public func refreshBucket(logger: Logger? = nil) async throws {
+        guard let shipper else { return }
+        await cutGate.acquire()
+        defer { cutGate.release() }
+        let listed = try await shipper.listBlocks()
+        for (tenant, head) in heads.all where listed[tenant] == nil && !head.blocks.isEmpty {
+            head.replace(head.blocks.map(\.ulid), with: [])
+        }
+        for (tenant, ulids) in listed {
+            let head = heads.head(for: tenant)
+            let known = Set(head.blocks.map(\.ulid))
+            var opened: [Block] = []
+            for ulid in ulids where !known.contains(ulid) {
+                do {
+                    opened.append(try await Block(bucket: shipper.store, tenant: tenant, ulid: ulid, cache: cache))
+                } catch let e as ObjectStoreError where e.kind == .notFound {
+                    continue  // deleted since the listing
+                } catch let e as ObjectStoreError {
+                    throw e
+                } catch {
+                    Self.blockCorruptions.increment()
+                    logger?.warning("bucket block skipped: it does not open", metadata: ["tenant": "\(tenant)", "block": "\(ulid)", "error": "\(error)"])
+                }
+            }
+            let present = Set(ulids)
+            let superseded = Set((head.blocks + opened).flatMap(\.meta.sources))
+            let gone = head.blocks.map(\.ulid).filter { !present.contains($0) || superseded.contains($0) }
+            head.replace(gone, with: opened.filter { !superseded.contains($0.ulid) })
+        }
+        bucketSynced.withLock { $0 = true }
+    }
+
+    /// Whether `block` is in the bucket: opened from it, or marked shipped.
+    /// Without a bucket, no block is.
+    public func isShipped(_ block: Block) -> Bool {
+        guard shipper != nil else { return false }
+        guard let directory = block.localDirectory else { return true }
+        return BlockShipper.shippedAt(directory) != nil
+    }
+
     /// `blocks` with every one that is not local downloaded into
     /// `<ULID>.download` under `directory` and opened from there (the
     /// compactor reads its sources synchronously, whole). The caller deletes

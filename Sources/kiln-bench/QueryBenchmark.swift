@@ -56,11 +56,11 @@ struct QueryBenchmark: AsyncParsableCommand {
                 _ = try await query.mergeStacktraces(profileType: cpu, selector: service, range: lastHour, maxNodes: 16_384)
             }),
             ("series24h", "series, \(hours) h, by service_name", 0, {
-                _ = query.selectSeries(TimeSeriesQuery(profileType: cpu, selector: LabelSelector(), startMs: startMs, endMs: endMs,
+                _ = try await query.selectSeries(TimeSeriesQuery(profileType: cpu, selector: LabelSelector(), startMs: startMs, endMs: endMs,
                                                        stepMs: 60_000, groupBy: ["service_name"]))
             }),
             ("labelValues24h", "label values, \(hours) h", 0, {
-                _ = query.labelValues(name: "pod", selector: LabelSelector(), range: .milliseconds(startMs, endMs))
+                _ = try await query.labelValues(name: "pod", selector: LabelSelector(), range: .milliseconds(startMs, endMs))
             }),
         ]
         var results: [Result] = []

@@ -39,8 +39,9 @@ enum KilnMain {
     }
 }
 
-/// The `kiln` daemon: every role in one process (`--target=all`, the only
-/// target so far), serving Pyroscope's ingest and query APIs over HTTP.
+/// The `kiln` daemon: every module in one process (`--target=all`), or the
+/// ingest side (`--target=ingester`) and the query side (`--target=querier`)
+/// in processes of their own, serving Pyroscope's ingest and query APIs over HTTP.
 struct Kiln: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln",
@@ -52,6 +53,15 @@ struct Kiln: AsyncParsableCommand {
             synced before it is acknowledged; on start the log is replayed.
             """
     )
+
+    @Option(name: .customLong("target"), help: "What this process runs: all (default), ingester (pushes, scrapes, WAL, heads, blocks shipped to the bucket) or querier (every query API, over the bucket and the heads of --querier.ingesters); see --modules.")
+    var target = "all"
+
+    @Flag(name: .customLong("modules"), help: "List the targets and modules, then exit.")
+    var listModules = false
+
+    @Option(name: .customLong("querier.ingesters"), help: "--target=querier: the ingesters to ask for their heads on every query, comma-separated base URLs (http://host:4040; http://user:password@host:4040 with basic auth).")
+    var querierIngesters = ""
 
     @Option(name: .customLong("server.http-listen-address"), help: "Address to listen on.")
     var address = ServerConfig().host
@@ -190,6 +200,22 @@ struct Kiln: AsyncParsableCommand {
     var walSyncIntervalMs = 1000.0
 
     func validate() throws {
+        let modules = try modules()
+        if modules.contains(.ingester) {
+            guard try ingesterAddresses().isEmpty else {
+                throw ValidationError("--querier.ingesters: only a querier without an ingester of its own asks ingesters (--target=querier)")
+            }
+        } else {
+            guard storageBackend == "s3" else { throw ValidationError("--target=querier reads the blocks the ingesters ship: it needs --storage.backend=s3") }
+            guard try !ingesterAddresses().isEmpty else { throw ValidationError("--target=querier needs --querier.ingesters: the heads hold the data no block has yet") }
+            guard !flushOnShutdown else { throw ValidationError("--ingester.flush-on-shutdown: this process runs no ingester (--target=\(target))") }
+        }
+        if !modules.contains(.distributor) {
+            guard !selfProfiling else { throw ValidationError("--self-profiling.enabled: stores through the distributor, which this process does not run (--target=\(target))") }
+            guard try configSection("scrape_configs", ScrapeConfigs.parse)?.isEmpty ?? true else {
+                throw ValidationError("scrape_configs: scraping is the distributor's, which this process does not run (--target=\(target))")
+            }
+        }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log.level: unknown level \"\(logLevel)\"") }
         guard (0...65535).contains(port) else { throw ValidationError("--server.http-listen-port: \(port) is not a TCP port") }
         guard maxRequestBodyBytes > 0, maxDecompressedBytes > 0 else { throw ValidationError("body limits must be positive") }
@@ -211,6 +237,23 @@ struct Kiln: AsyncParsableCommand {
         _ = try limits()
         guard try Self.parseDuration(selfProfilingInterval, flag: "--self-profiling.interval") > 0 else {
             throw ValidationError("--self-profiling.interval must be positive")
+        }
+    }
+
+    func modules() throws -> Set<Module> {
+        do { return try Module.parseTarget(target) } catch { throw ValidationError("\(error)") }
+    }
+
+    /// `--querier.ingesters` as base URLs without a trailing slash.
+    /// - Throws: for an address that is not an http(s) URL.
+    func ingesterAddresses() throws -> [String] {
+        try querierIngesters.split(separator: ",").map { part in
+            var a = part.trimmingCharacters(in: .whitespaces)
+            while a.hasSuffix("/") { a.removeLast() }
+            guard let url = URL(string: a), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--querier.ingesters: \"\(a)\" is not an http:// or https:// URL")
+            }
+            return a
         }
     }
 
@@ -309,6 +352,10 @@ struct Kiln: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if listModules {
+            print(Module.listing)
+            return
+        }
         var logger = Logger(label: "kiln")
         logger.logLevel = Logger.Level(rawValue: logLevel)!
         let registry = PrometheusCollectorRegistry()
@@ -326,6 +373,12 @@ struct Kiln: AsyncParsableCommand {
         config.selfProfilingTenant = selfProfiling ? selfProfilingTenant : nil
         config.selfProfilingInterval = .nanoseconds(try Self.parseDuration(selfProfilingInterval, flag: "--self-profiling.interval"))
         config.scrapes = try configSection("scrape_configs", ScrapeConfigs.parse) ?? []
+        config.modules = try modules()
+        config.ingesters = try ingesterAddresses()
+        logger.info("starting", metadata: ["target": "\(target)", "modules": "\(config.modules.sorted().map(\.rawValue))"])
+        guard config.modules.contains(.ingester) else {
+            return try await runQuerier(config: config, registry: registry, logger: logger)
+        }
         for c in config.scrapes {
             logger.info("scraping", metadata: ["job": "\(c.jobName)", "targets": "\(c.targets.map(\.address))",
                                                "profiles": "\(c.profiles.map(\.name))", "interval": "\(c.intervalSeconds)s"])
@@ -406,5 +459,45 @@ struct Kiln: AsyncParsableCommand {
         }
         ingester.close()  // the last records synced
         logger.info("stopped: the WAL is synced")
+    }
+
+    /// A querier: no WAL, no blocks of its own; the bucket's blocks listed
+    /// at start (queries answer 503 until then) and again every
+    /// --head.check-interval, the heads asked of --querier.ingesters per query.
+    func runQuerier(config: ServerConfig, registry: PrometheusCollectorRegistry, logger: Logger) async throws {
+        guard let store = try objectStore() else { throw ValidationError("--target=querier needs --storage.backend=s3") }
+        let reader: Ingester
+        do {
+            reader = Ingester(readingBucket: store, cache: try ObjectCache(directory: storagePath + "/cache", options: try cacheOptions()))
+        } catch {
+            logger.critical("cannot open the cache in \(storagePath)/cache: \(error)")
+            throw ExitCode(1)
+        }
+        for address in config.ingesters { logger.info("asking ingester for heads", metadata: ["address": "\(Self.redacted(address))"]) }
+        do { try await reader.refreshBucket(logger: logger) } catch {
+            logger.error("cannot list the bucket's blocks; retrying in the background (queries answer 503 until then)", metadata: ["error": "\(error)"])
+        }
+        reader.recordGauges()
+        let app = KilnApplication.build(config: config, logger: logger, ingester: reader, metrics: registry)
+        let refresher = Task { [headCheckIntervalSeconds] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(headCheckIntervalSeconds))
+                do { try await reader.refreshBucket(logger: logger) } catch {
+                    logger.error("cannot list the bucket's blocks; will retry", metadata: ["error": "\(error)"])
+                }
+                reader.recordGauges()
+            }
+        }
+        try await app.runService()
+        refresher.cancel()
+        await refresher.value
+        logger.info("stopped")
+    }
+
+    /// `address` with the password of its user info replaced, for logs.
+    static func redacted(_ address: String) -> String {
+        guard let at = address.firstIndex(of: "@"), let scheme = address.range(of: "://"),
+              let colon = address[scheme.upperBound..<at].firstIndex(of: ":") else { return address }
+        return String(address[..<address.index(after: colon)]) + "***" + String(address[at...])
     }
 }

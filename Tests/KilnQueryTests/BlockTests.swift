@@ -55,20 +55,20 @@ import Testing
 
     static func answers(_ q: Query) async throws -> Answers {
         var a = Answers()
-        let types = q.profileTypes(range: .all)
+        let types = try await q.profileTypes(range: .all)
         a.types = types.map(\.id)
-        a.names = q.labelNames(selector: LabelSelector(), range: .all)
-        a.values = q.labelValues(name: "service_name", selector: try LabelSelector(parsing: #"{env="prod"}"#), range: .all)
-        a.series = q.series(selector: LabelSelector(), labelNames: [], range: .all)
+        a.names = try await q.labelNames(selector: LabelSelector(), range: .all)
+        a.values = try await q.labelValues(name: "service_name", selector: try LabelSelector(parsing: #"{env="prod"}"#), range: .all)
+        a.series = try await q.series(selector: LabelSelector(), labelNames: [], range: .all)
         let partial = TimeRange.milliseconds(start / 1_000_000 + 5 * 60_000, start / 1_000_000 + 12 * 60_000)
         for t in types {
             for (selector, range) in [("{}", TimeRange.all), (#"{service_name="svc-1"}"#, .all), (#"{env=~"p.*"}"#, partial)] {
                 a.graphs.append(try await q.mergeStacktraces(profileType: t, selector: try LabelSelector(parsing: selector), range: range, maxNodes: 16_384))
             }
-            a.timeSeries.append(q.selectSeries(TimeSeriesQuery(profileType: t, selector: LabelSelector(), startMs: start / 1_000_000,
+            a.timeSeries.append(try await q.selectSeries(TimeSeriesQuery(profileType: t, selector: LabelSelector(), startMs: start / 1_000_000,
                                                                 endMs: start / 1_000_000 + 20 * 60_000, stepMs: 60_000, groupBy: ["service_name"])))
         }
-        let stats = q.stats()
+        let stats = try await q.stats()
         (a.oldest, a.newest) = (stats.oldestMs, stats.newestMs)
         return a
     }

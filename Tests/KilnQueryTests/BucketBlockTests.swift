@@ -120,7 +120,7 @@ import Testing
             #expect(e.kind == .unreachable && e.key == "t/blocks/\(local.ulid)/profiles.kcol", "\(e)")
         }
         #expect(skipped == 0, "unreachable is not corrupt: nothing is skipped")
-        #expect(query.labelValues(name: "service_name", selector: LabelSelector(), range: .all) == (0..<10).map { "svc-\($0)" })
+        #expect(try await query.labelValues(name: "service_name", selector: LabelSelector(), range: .all) == (0..<10).map { "svc-\($0)" })
         store.failing = false
         #expect(try await BlockTests.answers(Query(sources: [remote])) == BlockTests.answers(Query(sources: [head])))
     }

@@ -11,7 +11,9 @@ import Testing
 /// Every query, answered by Kiln and by a naive computation over the raw
 /// pushes written here, independently of Kiln's code, compared exactly —
 /// over random workloads held in the head only, in blocks only, in both,
-/// and after compaction.
+/// after compaction, and split between an ingester and a querier (the
+/// querier reading the blocks it knows, the ingester answering with
+/// extracts of everything else).
 @Suite struct DifferentialTests {
     /// One sample of a push: its stack root first, its value, its span id
     /// (0: none) and its `task` sample label (nil: none).
@@ -165,12 +167,12 @@ import Testing
                 #expect(got == pprof(chosen), "merged pprof, \(what)")
 
                 let step: Int64 = 600_000
-                let ts = query.selectSeries(TimeSeriesQuery(profileType: cpu, selector: selector, startMs: startMs, endMs: endMs, stepMs: step, groupBy: ["service_name"]))
+                let ts = try await query.selectSeries(TimeSeriesQuery(profileType: cpu, selector: selector, startMs: startMs, endMs: endMs, stepMs: step, groupBy: ["service_name"]))
                 var gotSeries: [String: [Int64: Double]] = [:]
                 for s in ts { for p in s.points { gotSeries[s.labels["service_name"] ?? "", default: [:]][p.timestampMs] = p.value } }
                 #expect(gotSeries == series(all.filter { c.predicate($0.labels) }, startMs: startMs, endMs: endMs, stepMs: step, groupBy: "service_name"), "series, \(what)")
 
-                #expect(query.labelValues(name: "region", selector: selector, range: range) == Set(chosen.map { $0.labels["region"]! }).sorted(), "label values, \(what)")
+                #expect(try await query.labelValues(name: "region", selector: selector, range: range) == Set(chosen.map { $0.labels["region"]! }).sorted(), "label values, \(what)")
             }
         }
     }
@@ -191,6 +193,10 @@ import Testing
 
     enum Scenario: String, CaseIterable, CustomTestStringConvertible {
         case headOnly, blocksOnly, headAndBlocks, compacted
+        /// A querier reads the block itself; the ingester's head answers the rest.
+        case splitKnownBlock
+        /// A querier knows no block; the ingester answers for its head and its unshipped block.
+        case splitUnknownBlock
         var testDescription: String { rawValue }
     }
 
@@ -206,7 +212,7 @@ import Testing
             case .headOnly, .blocksOnly:
                 for p in pushes { try await ingester.push([try Self.ingest(p)], tenant: "t") }
                 if scenario == .blocksOnly { _ = try await ingester.cut() }
-            case .headAndBlocks:
+            case .headAndBlocks, .splitKnownBlock, .splitUnknownBlock:
                 for p in pushes[..<150] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
                 _ = try await ingester.cut()
                 for p in pushes[150...] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
@@ -220,8 +226,32 @@ import Testing
                 #expect(merged.count == 1 && merged[0].sources.count == 2, "seed \(seed): \(merged.map(\.sources))")
             }
             var query = Query(ingester.heads.existingHead(for: "t"))
+            if scenario == .splitKnownBlock || scenario == .splitUnknownBlock {
+                // The querier's view of the bucket: the ingester's block, or nothing.
+                let view = Head()
+                if scenario == .splitKnownBlock { view.attach(ingester.heads.head(for: "t").blocks) }
+                query = Query(view)
+                query.remote = InProcessIngester(ingester: ingester, tenant: "t")
+            }
             query.samplesPerUnit = 200  // several units per block: the parallel split is compared too
             try await Self.compare(query, pushes, "\(scenario) seed \(seed)")
         }
     }
+}
+
+
+/// An ingester asked in process, as `IngesterRoutes` answers over HTTP:
+/// every source but the blocks the querier names.
+struct InProcessIngester: RemoteHeads {
+    let ingester: Ingester
+    let tenant: String
+
+    func extracts(_ request: HeadRequest, knownBlocks: [String], budget: QueryBudget) async throws -> RemoteAnswer {
+        var query = Query(ingester.heads.existingHead(for: tenant))
+        query.budget = budget
+        let known = Set(knownBlocks)
+        return RemoteAnswer(extracts: try await query.extracts(for: request) { !known.contains($0.ulid) }, stale: false)
+    }
+
+    func refreshBlocks() async throws -> [Block] { [] }
 }

@@ -24,8 +24,8 @@ import Testing
     }
 
     func query(groupBy: [String] = [], aggregation: TimeSeriesQuery.Aggregation = .sum, limit: Int? = nil,
-               selector: String = "{}", end: Int64 = 60_000) throws -> [TimeSeries] {
-        try Query(sources: [head()]).selectSeries(TimeSeriesQuery(
+               selector: String = "{}", end: Int64 = 60_000) async throws -> [TimeSeries] {
+        try await Query(sources: [head()]).selectSeries(TimeSeriesQuery(
             profileType: Fixture.cpu, selector: LabelSelector(parsing: selector), startMs: Self.start, endMs: Self.start + end,
             stepMs: 15_000, groupBy: groupBy, aggregation: aggregation, limit: limit))
     }
@@ -33,7 +33,7 @@ import Testing
     /// Points sit at start + k·step; the point at T sums (T − step, T]; steps
     /// without data produce no point; nothing past `end` is counted.
     @Test func bucketsAtRightEdges() async throws {
-        let series = try query(selector: #"{service_name="api"}"#)
+        let series = try await query(selector: #"{service_name="api"}"#)
         #expect(series.count == 1)
         #expect(series[0].labels.isEmpty)
         let p = series[0].points
@@ -48,54 +48,54 @@ import Testing
         let p = Fixture.profile([(["main", "api"], 1000)])
         h.append(try Fixture.ingest(p, labels: [Label("service_name", "api"), Label("env", "prod")], timeNanos: (Self.start - 5_000) * Self.ms))
         h.append(try Fixture.ingest(p, labels: [Label("service_name", "api"), Label("env", "prod")], timeNanos: (Self.start - 15_000) * Self.ms))
-        let s = Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: Fixture.cpu, selector: try LabelSelector(parsing: #"{service_name="api"}"#),
+        let s = try await Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: Fixture.cpu, selector: try LabelSelector(parsing: #"{service_name="api"}"#),
                                                           startMs: Self.start, endMs: Self.start + 60_000, stepMs: 15_000))
         // t = start − 5 s lands in the first point; t = start − 15 s is outside (start − step, start].
         #expect(s[0].points.first == TimeSeries.Point(timestampMs: Self.start, value: 1010))
     }
 
     @Test func groupByOrdersByTotalAndLimits() async throws {
-        let all = try query(groupBy: ["service_name"])
+        let all = try await query(groupBy: ["service_name"])
         #expect(all.map { $0.labels["service_name"] } == ["api", "db", "web"])  // equal totals: ties by labels
         #expect(all.allSatisfy { $0.labels.count == 1 })
-        let byEnv = try query(groupBy: ["env"])
+        let byEnv = try await query(groupBy: ["env"])
         #expect(byEnv.map { $0.labels["env"] } == ["prod", "dev"])  // prod has two services: larger
         #expect(byEnv[0].points.map(\.value) == [20, 100, 180, 260])
-        #expect(try query(groupBy: ["service_name"], limit: 2).count == 2)
+        #expect(try await query(groupBy: ["service_name"], limit: 2).count == 2)
         // A group-by label no series has groups everything under no labels.
-        let missing = try query(groupBy: ["nope"])
+        let missing = try await query(groupBy: ["nope"])
         #expect(missing.count == 1 && missing[0].labels.isEmpty)
     }
 
     @Test func averageAggregation() async throws {
-        let s = try query(aggregation: .average, selector: #"{service_name="api"}"#)
+        let s = try await query(aggregation: .average, selector: #"{service_name="api"}"#)
         #expect(s[0].points.map(\.value) == [10, 25, 45, 65])
     }
 
     @Test func emptyForOtherTypesAndRanges() async throws {
         let h = try head()
         let other = try ProfileTypeID(parsing: "memory:alloc_space:bytes:space:bytes")
-        #expect(Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: other, selector: LabelSelector(), startMs: Self.start, endMs: Self.start + 60_000, stepMs: 1000)).isEmpty)
-        #expect(Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: Fixture.cpu, selector: LabelSelector(), startMs: 1000, endMs: 4000, stepMs: 1000)).isEmpty)
+        #expect(try await Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: other, selector: LabelSelector(), startMs: Self.start, endMs: Self.start + 60_000, stepMs: 1000)).isEmpty)
+        #expect(try await Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: Fixture.cpu, selector: LabelSelector(), startMs: 1000, endMs: 4000, stepMs: 1000)).isEmpty)
     }
 
     @Test func labelAPIs() async throws {
         let h = try head()
         let all = TimeRange.all
-        #expect(Query(sources: [h]).profileTypes(range: all).map(\.id) == ["process_cpu:cpu:nanoseconds:cpu:nanoseconds"])
-        #expect(Query(sources: [h]).profileTypes(range: .milliseconds(1000, 4000)).isEmpty)
-        let names = Query(sources: [h]).labelNames(selector: LabelSelector(), range: all)
+        #expect(try await Query(sources: [h]).profileTypes(range: all).map(\.id) == ["process_cpu:cpu:nanoseconds:cpu:nanoseconds"])
+        #expect(try await Query(sources: [h]).profileTypes(range: .milliseconds(1000, 4000)).isEmpty)
+        let names = try await Query(sources: [h]).labelNames(selector: LabelSelector(), range: all)
         #expect(names == ["__name__", "__period_type__", "__period_unit__", "__profile_type__", "__service_name__", "__type__", "__unit__", "env", "service_name"])
-        #expect(try Query(sources: [h]).labelValues(name: "service_name", selector: LabelSelector(parsing: #"{env="prod"}"#), range: all) == ["api", "db"])
-        #expect(try Query(sources: [h]).labelValues(name: "service_name", selector: LabelSelector(parsing: #"{env=~"d.*"}"#), range: all) == ["web"])
-        #expect(Query(sources: [h]).labelValues(name: "nope", selector: LabelSelector(), range: all).isEmpty)
-        let projected = Query(sources: [h]).series(selector: LabelSelector(), labelNames: ["env", "__profile_type__"], range: all)
+        #expect(try await Query(sources: [h]).labelValues(name: "service_name", selector: LabelSelector(parsing: #"{env="prod"}"#), range: all) == ["api", "db"])
+        #expect(try await Query(sources: [h]).labelValues(name: "service_name", selector: LabelSelector(parsing: #"{env=~"d.*"}"#), range: all) == ["web"])
+        #expect(try await Query(sources: [h]).labelValues(name: "nope", selector: LabelSelector(), range: all).isEmpty)
+        let projected = try await Query(sources: [h]).series(selector: LabelSelector(), labelNames: ["env", "__profile_type__"], range: all)
         #expect(projected.map { $0["env"] } == ["dev", "prod"])
-        #expect(Query(sources: [h]).series(selector: LabelSelector(), labelNames: [], range: all).count == 3)
+        #expect(try await Query(sources: [h]).series(selector: LabelSelector(), labelNames: [], range: all).count == 3)
         // A time range that holds only the last profile (t = +60 001 ms).
         let late = TimeRange.milliseconds(Self.start + 60_001, Self.start + 70_000)
-        #expect(Query(sources: [h]).labelValues(name: "service_name", selector: LabelSelector(), range: late) == ["api", "db", "web"])
-        let stats = Query(sources: [h]).stats()
+        #expect(try await Query(sources: [h]).labelValues(name: "service_name", selector: LabelSelector(), range: late) == ["api", "db", "web"])
+        let stats = try await Query(sources: [h]).stats()
         #expect(stats.ingested && stats.oldestMs == Self.start && stats.newestMs == Self.start + 60_001)
     }
 
@@ -135,19 +135,19 @@ import Testing
                                               rawProfile: PprofEncoder.encode(b.build(timeNanos: (Self.start + dt) * 1_000_000)), id: "", nowNanos: 0))
     }
 
-    @Test func profilesAndSpansPerSlot() throws {
+    @Test func profilesAndSpansPerSlot() async throws {
         var head = HeadState()
         try push(&head, "api", atMs: 1_000, [(100, 0)])
         try push(&head, "api", atMs: 2_000, [(50, 7), (150, 8), (100, 0)])   // one profile of 300, spans of 50 and 150
         try push(&head, "api", atMs: 16_000, [(2_100, 7)])
         try push(&head, "db", atMs: 3_000, [(600, 0)])
         let query = Query(sources: [head])
-        func heatmap(_ unit: HeatmapQuery.Unit, groupBy: [String] = ["service_name"]) -> [Heatmap] {
-            query.selectHeatmap(HeatmapQuery(profileType: Fixture.cpu, selector: LabelSelector(), startMs: Self.start, endMs: Self.start + 30_000,
+        func heatmap(_ unit: HeatmapQuery.Unit, groupBy: [String] = ["service_name"]) async throws -> [Heatmap] {
+            try await query.selectHeatmap(HeatmapQuery(profileType: Fixture.cpu, selector: LabelSelector(), startMs: Self.start, endMs: Self.start + 30_000,
                                              stepMs: 15_000, groupBy: groupBy, unit: unit))
         }
         // Profiles: values 100, 300, 2100 (api) and 600 (db); buckets of (2100 − 100) / 20 = 100 from 100.
-        let profiles = heatmap(.profile)
+        let profiles = try await heatmap(.profile)
         #expect(profiles.map { $0.labels["service_name"] } == ["api", "db"])
         #expect(profiles[0].slots == [
             Heatmap.Slot(timestampMs: Self.start + 15_000, yMin: [100, 300], counts: [1, 1], top: (300, 0)),
@@ -156,13 +156,13 @@ import Testing
         #expect(profiles[1].slots == [Heatmap.Slot(timestampMs: Self.start + 15_000, yMin: [600], counts: [1], top: (600, 0))])
 
         // Spans: 50 (span 7) and 150 (span 8) in the first slot, 2100 (span 7) in the second; no-span samples left out.
-        let spans = heatmap(.span, groupBy: [])
+        let spans = try await heatmap(.span, groupBy: [])
         let width = (2_100.0 - 50) / 20
         #expect(spans.count == 1 && spans[0].slots == [
             Heatmap.Slot(timestampMs: Self.start + 15_000, yMin: [50], counts: [2], top: (150, 8)),  // both below 50 + width
             Heatmap.Slot(timestampMs: Self.start + 30_000, yMin: [50 + 19 * width], counts: [1], top: (2_100, 7)),
         ])
-        #expect(Query(sources: [HeadState()]).selectHeatmap(HeatmapQuery(profileType: Fixture.cpu, selector: LabelSelector(),
+        #expect(try await Query(sources: [HeadState()]).selectHeatmap(HeatmapQuery(profileType: Fixture.cpu, selector: LabelSelector(),
                                                                           startMs: 0, endMs: 1, stepMs: 1)).isEmpty)
     }
 }

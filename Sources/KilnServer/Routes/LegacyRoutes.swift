@@ -101,7 +101,7 @@ struct LegacyRoutes: Sendable {
         let startS = Int64((Double(fromMs) / 1000).rounded(.down)) / stepS * stepS
         let count = Int((untilMs / 1000 - startS) / stepS) + 1
         let groupBy = params["groupBy"].flatMap { $0.isEmpty ? nil : $0.split(separator: ",").first.map(String.init) }
-        let series = query.selectSeries(TimeSeriesQuery(
+        let series = try await query.selectSeries(TimeSeriesQuery(
             profileType: type, selector: selector, startMs: startS * 1000, endMs: startS * 1000 + Int64(count - 1) * stepS * 1000,
             stepMs: stepS * 1000, groupBy: groupBy.map { [$0] } ?? [], aggregation: params["aggregation"] == "avg" ? .average : .sum))
         func timeline(_ points: [TimeSeries.Point]) -> [String: Any] {
@@ -137,17 +137,17 @@ struct LegacyRoutes: Sendable {
         guard let label = params["label"], !label.isEmpty else { throw ConnectError(.invalidArgument, "label is required") }
         let (fromMs, untilMs) = try Self.range(params)
         let range = TimeRange.milliseconds(fromMs, untilMs)
-        if label == "__name__" { return query.profileTypes(range: range).map(\.id) }
-        return query.labelValues(name: label, selector: try Self.optionalSelector(params), range: range)
+        if label == "__name__" { return try await query.profileTypes(range: range).map(\.id) }
+        return try await query.labelValues(name: label, selector: try Self.optionalSelector(params), range: range)
     }
 
     func labels(_ request: Request, _ params: [String: String], _ query: Query) async throws -> Any {
         let (fromMs, untilMs) = try Self.range(params)
-        return query.labelNames(selector: try Self.optionalSelector(params), range: .milliseconds(fromMs, untilMs)).filter { !($0.hasPrefix("__") && $0.hasSuffix("__")) }
+        return try await query.labelNames(selector: try Self.optionalSelector(params), range: .milliseconds(fromMs, untilMs)).filter { !($0.hasPrefix("__") && $0.hasSuffix("__")) }
     }
 
     func apps(_ request: Request, _ params: [String: String], _ query: Query) async throws -> Any {
-        query.profileTypes(range: .all).map { ["name": $0.id] }
+        try await query.profileTypes(range: .all).map { ["name": $0.id] }
     }
 }
 

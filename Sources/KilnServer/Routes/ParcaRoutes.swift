@@ -101,9 +101,9 @@ struct ParcaRoutes: Sendable {
         return s == 0 && e == 0 ? .all : .milliseconds(s, e)
     }
 
-    func profileTypes(_ r: Parca_Query_V1alpha1_ProfileTypesRequest, _ query: Query) throws -> Parca_Query_V1alpha1_ProfileTypesResponse {
+    func profileTypes(_ r: Parca_Query_V1alpha1_ProfileTypesRequest, _ query: Query) async throws -> Parca_Query_V1alpha1_ProfileTypesResponse {
         var out = Parca_Query_V1alpha1_ProfileTypesResponse()
-        out.types = query.profileTypes(range: Self.range(r.hasStart, r.start, r.hasEnd, r.end)).map { t in
+        out.types = try await query.profileTypes(range: Self.range(r.hasStart, r.start, r.hasEnd, r.end)).map { t in
             var p = Parca_Query_V1alpha1_ProfileType()
             (p.name, p.sampleType, p.sampleUnit, p.periodType, p.periodUnit) = (t.name, t.sampleType, t.sampleUnit, t.periodType, t.periodUnit)
             p.delta = Self.isDelta(t)
@@ -112,26 +112,26 @@ struct ParcaRoutes: Sendable {
         return out
     }
 
-    func labels(_ r: Parca_Query_V1alpha1_LabelsRequest, _ query: Query) throws -> Parca_Query_V1alpha1_LabelsResponse {
+    func labels(_ r: Parca_Query_V1alpha1_LabelsRequest, _ query: Query) async throws -> Parca_Query_V1alpha1_LabelsResponse {
         var selector = try QuerierRoutes.selector(r.match.isEmpty ? ["{}"] : ["{" + r.match.joined(separator: ",") + "}"])
         if r.hasProfileType { selector = Query.typed(selector, try Self.parseQuery(r.profileType).0) }
         var out = Parca_Query_V1alpha1_LabelsResponse()
-        out.labelNames = query.labelNames(selector: selector, range: Self.range(r.hasStart, r.start, r.hasEnd, r.end))
+        out.labelNames = try await query.labelNames(selector: selector, range: Self.range(r.hasStart, r.start, r.hasEnd, r.end))
             .filter { !($0.hasPrefix("__") && $0.hasSuffix("__")) }
         return out
     }
 
-    func values(_ r: Parca_Query_V1alpha1_ValuesRequest, _ query: Query) throws -> Parca_Query_V1alpha1_ValuesResponse {
+    func values(_ r: Parca_Query_V1alpha1_ValuesRequest, _ query: Query) async throws -> Parca_Query_V1alpha1_ValuesResponse {
         guard !r.labelName.isEmpty else { throw ConnectError(.invalidArgument, "label_name is required") }
         let selector = r.hasProfileType ? Query.typed(LabelSelector(), try Self.parseQuery(r.profileType).0) : LabelSelector()
         var out = Parca_Query_V1alpha1_ValuesResponse()
-        out.labelValues = query.labelValues(name: r.labelName, selector: selector, range: Self.range(r.hasStart, r.start, r.hasEnd, r.end))
+        out.labelValues = try await query.labelValues(name: r.labelName, selector: selector, range: Self.range(r.hasStart, r.start, r.hasEnd, r.end))
         return out
     }
 
     /// One series per label set; with no `step` (Grafana sends none), the
     /// range over `limit` points (default 1 500), at least 15 s.
-    func queryRange(_ r: Parca_Query_V1alpha1_QueryRangeRequest, _ query: Query) throws -> Parca_Query_V1alpha1_QueryRangeResponse {
+    func queryRange(_ r: Parca_Query_V1alpha1_QueryRangeRequest, _ query: Query) async throws -> Parca_Query_V1alpha1_QueryRangeResponse {
         let (type, selector) = try Self.parseQuery(r.query)
         guard r.hasStart, r.hasEnd else { throw ConnectError(.invalidArgument, "start and end are required") }
         let startMs = r.start.seconds * 1000 + Int64(r.start.nanos / 1_000_000), endMs = r.end.seconds * 1000 + Int64(r.end.nanos / 1_000_000)
@@ -141,9 +141,9 @@ struct ParcaRoutes: Sendable {
         let range = TimeRange.milliseconds(startMs, endMs)
         try query.budget.checkRange(range)
         let names = r.sumBy.isEmpty
-            ? query.labelNames(selector: Query.typed(selector, type), range: range).filter { !($0.hasPrefix("__") && $0.hasSuffix("__")) }
+            ? try await query.labelNames(selector: Query.typed(selector, type), range: range).filter { !($0.hasPrefix("__") && $0.hasSuffix("__")) }
             : r.sumBy
-        let series = query.selectSeries(TimeSeriesQuery(profileType: type, selector: selector, startMs: startMs, endMs: endMs,
+        let series = try await query.selectSeries(TimeSeriesQuery(profileType: type, selector: selector, startMs: startMs, endMs: endMs,
                                                         stepMs: stepMs, groupBy: names))
         var out = Parca_Query_V1alpha1_QueryRangeResponse()
         out.series = series.map { s in

@@ -60,10 +60,10 @@ struct QuerierRoutes: Sendable {
 
     // MARK: - Methods
 
-    func profileTypes(_ r: Querier_V1_ProfileTypesRequest, _ query: Query) throws -> Querier_V1_ProfileTypesResponse {
+    func profileTypes(_ r: Querier_V1_ProfileTypesRequest, _ query: Query) async throws -> Querier_V1_ProfileTypesResponse {
         let range = try Self.range(r.start, r.end)
         var out = Querier_V1_ProfileTypesResponse()
-        let types = query.profileTypes(range: range)
+        let types = try await query.profileTypes(range: range)
         out.profileTypes = types.map { t in
             var p = Types_V1_ProfileType()
             p.id = t.id
@@ -77,28 +77,28 @@ struct QuerierRoutes: Sendable {
         return out
     }
 
-    func labelNames(_ r: Types_V1_LabelNamesRequest, _ query: Query) throws -> Types_V1_LabelNamesResponse {
+    func labelNames(_ r: Types_V1_LabelNamesRequest, _ query: Query) async throws -> Types_V1_LabelNamesResponse {
         let range = try Self.range(r.start, r.end)
         let selector = try Self.selector(r.matchers)
         var out = Types_V1_LabelNamesResponse()
-        out.names = query.labelNames(selector: selector, range: range)
+        out.names = try await query.labelNames(selector: selector, range: range)
         return out
     }
 
-    func labelValues(_ r: Types_V1_LabelValuesRequest, _ query: Query) throws -> Types_V1_LabelValuesResponse {
+    func labelValues(_ r: Types_V1_LabelValuesRequest, _ query: Query) async throws -> Types_V1_LabelValuesResponse {
         guard !r.name.isEmpty else { throw ConnectError(.invalidArgument, "name is required") }
         let range = try Self.range(r.start, r.end)
         let selector = try Self.selector(r.matchers)
         var out = Types_V1_LabelValuesResponse()
-        out.names = query.labelValues(name: r.name, selector: selector, range: range)
+        out.names = try await query.labelValues(name: r.name, selector: selector, range: range)
         return out
     }
 
-    func series(_ r: Querier_V1_SeriesRequest, _ query: Query) throws -> Querier_V1_SeriesResponse {
+    func series(_ r: Querier_V1_SeriesRequest, _ query: Query) async throws -> Querier_V1_SeriesResponse {
         let range = try Self.range(r.start, r.end)
         let selector = try Self.selector(r.matchers)
         var out = Querier_V1_SeriesResponse()
-        let sets = query.series(selector: selector, labelNames: r.labelNames, range: range)
+        let sets = try await query.series(selector: selector, labelNames: r.labelNames, range: range)
         out.labelsSet = sets.map { set in
             var l = Types_V1_Labels()
             l.labels = Self.pairs(set)
@@ -170,11 +170,11 @@ struct QuerierRoutes: Sendable {
 
     /// `AnalyzeQuery`: what a query would read, per storage scope (§2.12). The
     /// query is a selector, optionally prefixed by a profile type ID.
-    func analyzeQuery(_ r: Querier_V1_AnalyzeQueryRequest, _ query: Query) throws -> Querier_V1_AnalyzeQueryResponse {
+    func analyzeQuery(_ r: Querier_V1_AnalyzeQueryRequest, _ query: Query) async throws -> Querier_V1_AnalyzeQueryResponse {
         let range = try Self.range(r.start, r.end)
         var (typeText, selector) = try Self.splitQuery(r.query)
         if !typeText.isEmpty { selector = Query.typed(selector, try Self.profileType(typeText)) }
-        let a = query.analyze(selector: selector, range: range)
+        let a = try await query.analyze(selector: selector, range: range)
         var out = Querier_V1_AnalyzeQueryResponse()
         out.queryScopes = a.scopes.map { s in
             var q = Querier_V1_QueryScope()
@@ -207,7 +207,7 @@ struct QuerierRoutes: Sendable {
         return try Google_V1_Profile(serializedBytes: PprofEncoder.encode(profile))
     }
 
-    func selectSeries(_ r: Querier_V1_SelectSeriesRequest, _ query: Query) throws -> Querier_V1_SelectSeriesResponse {
+    func selectSeries(_ r: Querier_V1_SelectSeriesRequest, _ query: Query) async throws -> Querier_V1_SelectSeriesResponse {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.selector([r.labelSelector])
         _ = try Self.sampleRange(r.start, r.end, query)
@@ -217,7 +217,7 @@ struct QuerierRoutes: Sendable {
             stepMs: try Self.stepMs(r.step), groupBy: r.groupBy,
             aggregation: r.hasAggregation && r.aggregation == .average ? .average : .sum,
             limit: r.hasLimit ? Int(clamping: r.limit) : nil)
-        let series = query.selectSeries(q)
+        let series = try await query.selectSeries(q)
         var out = Querier_V1_SelectSeriesResponse()
         out.series = series.map { s in
             var ts = Types_V1_Series()
@@ -236,7 +236,7 @@ struct QuerierRoutes: Sendable {
     /// (`INDIVIDUAL`, the default) or span totals (`SPAN`) (§2.10). With
     /// exemplars asked for, each slot carries its largest value as one, with
     /// its span id for `SPAN` (profile UUIDs are not stored).
-    func selectHeatmap(_ r: Querier_V1_SelectHeatmapRequest, _ query: Query) throws -> Querier_V1_SelectHeatmapResponse {
+    func selectHeatmap(_ r: Querier_V1_SelectHeatmapRequest, _ query: Query) async throws -> Querier_V1_SelectHeatmapResponse {
         _ = try Self.sampleRange(r.start, r.end, query)
         let q = HeatmapQuery(
             profileType: try Self.profileType(r.profileTypeID), selector: try Self.selector([r.labelSelector]),
@@ -245,7 +245,7 @@ struct QuerierRoutes: Sendable {
             limit: r.hasLimit ? Int(clamping: r.limit) : nil)
         let exemplars = r.exemplarType == .individual || r.exemplarType == .span
         var out = Querier_V1_SelectHeatmapResponse()
-        out.series = query.selectHeatmap(q).map { h in
+        out.series = try await query.selectHeatmap(q).map { h in
             var series = Types_V1_HeatmapSeries()
             series.labels = Self.pairs(h.labels)
             series.slots = h.slots.map { s in
@@ -268,9 +268,9 @@ struct QuerierRoutes: Sendable {
     }
 
 
-    func profileStats(_: Types_V1_GetProfileStatsRequest, _ query: Query) throws -> Types_V1_GetProfileStatsResponse {
+    func profileStats(_: Types_V1_GetProfileStatsRequest, _ query: Query) async throws -> Types_V1_GetProfileStatsResponse {
         var out = Types_V1_GetProfileStatsResponse()
-        let stats = query.stats()
+        let stats = try await query.stats()
         if stats.ingested {
             out.dataIngested = true
             out.oldestProfileTime = stats.oldestMs

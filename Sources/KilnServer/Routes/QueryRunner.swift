@@ -7,8 +7,11 @@ import NIOCore
 /// How every query API (Connect, legacy HTTP) runs a query over a tenant's
 /// data: refused while the bucket's blocks are not listed, under the
 /// server's budget (a client's shorter timeout wins), corrupt blocks skipped
-/// and counted, and budget and object-store failures turned into the
-/// `ConnectError`s the APIs answer with.
+/// and counted, budget and object-store failures turned into the
+/// `ConnectError`s the APIs answer with. On a querier (`ingesters` not
+/// empty), the ingesters' heads join the query (`IngesterClient`), and a
+/// block gone from the bucket since it was listed (compacted, expired)
+/// re-lists the bucket and runs the query once more.
 struct QueryRunner: Sendable {
     let ingester: Ingester
     let config: ServerConfig
@@ -24,27 +27,49 @@ struct QueryRunner: Sendable {
             throw ConnectError(.unavailable, "the blocks in the object store are not listed yet (is the bucket reachable?); try again later")
         }
         let logger = self.logger
-        var query = Query(ingester.heads.existingHead(for: tenant)) { block, error in
-            // A corrupt block is skipped, never fatal: the answer covers the rest.
-            Ingester.blockCorruptions.increment()
-            logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
-        }
         let cancellation = QueryCancellation()
         channel?.closeFuture.whenComplete { _ in cancellation.cancel() }
         let maxLength = config.limits.of(tenant).maxQueryLengthNanos
-        query.budget = QueryBudget(timeout: timeout.map { min($0, config.queryTimeout) } ?? config.queryTimeout,
-                                   maxSamples: config.queryMaxSamples, cancellation: cancellation,
-                                   maxRangeNanos: maxLength > 0 ? maxLength : nil)
+        let budget = QueryBudget(timeout: timeout.map { min($0, config.queryTimeout) } ?? config.queryTimeout,
+                                 maxSamples: config.queryMaxSamples, cancellation: cancellation,
+                                 maxRangeNanos: maxLength > 0 ? maxLength : nil)
+        func query() -> Query {
+            var query = Query(ingester.heads.existingHead(for: tenant)) { block, error in
+                // A corrupt block is skipped, never fatal: the answer covers the rest.
+                Ingester.blockCorruptions.increment()
+                logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
+            }
+            query.budget = budget
+            if !config.ingesters.isEmpty {
+                query.remote = IngesterClient(addresses: config.ingesters, tenant: tenant, store: ingester, logger: logger)
+            }
+            return query
+        }
+        return try await Self.translatingErrors(logger: logger, cancellation: cancellation) {
+            guard !config.ingesters.isEmpty else { return try await body(query()) }
+            do {
+                return try await body(query())
+            } catch let e as ObjectStoreError where e.kind == .notFound {
+                logger.info("a block was gone from the bucket; re-listing it and running the query again", metadata: ["key": "\(e.key)"])
+                try await ingester.refreshBucket(logger: logger)
+                return try await body(query())
+            }
+        }
+    }
+
+    /// Runs `body`, turning budget, cancellation, object-store and ingester
+    /// failures into the `ConnectError`s the APIs answer with.
+    static func translatingErrors<R>(logger: Logger, cancellation: QueryCancellation? = nil, _ body: () async throws -> R) async throws -> R {
         do {
-            return try await body(query)
+            return try await body()
         } catch let e as QueryError {
             switch e {
             case .deadlineExceeded: throw ConnectError(.deadlineExceeded, "\(e)")
             case .tooLarge, .rangeTooLong: throw ConnectError(.invalidArgument, "\(e)")
             }
         } catch is CancellationError {
-            if cancellation.isCancelled {
-                Self.abandoned.increment()
+            if cancellation?.isCancelled == true {
+                abandoned.increment()
                 logger.info("query stopped: its client closed the connection")
             }
             throw ConnectError(.canceled, "the query was cancelled")
@@ -52,6 +77,9 @@ struct QueryRunner: Sendable {
             // A block the bucket cannot serve now: fail rather than answer without it.
             logger.warning("query failed: a block cannot be read from the object store", metadata: ["error": "\(e)"])
             throw ConnectError(.unavailable, "a block in the object store cannot be read (\(e)); try again later")
+        } catch let e as IngesterError {
+            logger.warning("query failed: an ingester did not answer", metadata: ["error": "\(e)"])
+            throw e.connectError
         }
     }
 }

@@ -1,0 +1,106 @@
+import Dispatch
+import Foundation
+import KilnCurl
+import KilnProto
+import KilnQuery
+import KilnStorage
+import Logging
+import SwiftProtobuf
+
+/// A querier's side of the internal head API: one tenant's `HeadRequest`
+/// sent to every ingester of `--querier.ingesters` at once
+/// (`POST <address>/kiln.ingester.v1.IngesterService/SelectHead`, protobuf),
+/// their extracts returned in address order.
+///
+/// Any ingester that does not answer fails the query: its heads hold the
+/// recent data no block has yet, and an answer without them would be
+/// silently short. Credentials go in the address (`http://user:pass@host:port`);
+/// libcurl sends them as basic auth.
+struct IngesterClient: RemoteHeads {
+    static let path = "/kiln.ingester.v1.IngesterService/SelectHead"
+    /// Blocking libcurl calls run here, off the cooperative pool.
+    private static let queue = DispatchQueue(label: "kiln.ingester-client", attributes: .concurrent)
+    /// A head request with no deadline of its own waits this long: the
+    /// server's query timeout default (ServerConfig.queryTimeout).
+    static let defaultTimeout: Duration = .seconds(60)
+
+    let addresses: [String]
+    let tenant: String
+    /// The querier's view of the bucket, re-listed after a stale answer.
+    let store: Ingester
+    let logger: Logger
+
+    func extracts(_ request: HeadRequest, knownBlocks: [String], budget: QueryBudget) async throws -> RemoteAnswer {
+        let body = try request.proto(knownBlocks: knownBlocks).serializedBytes() as [UInt8]
+        let timeout = budget.deadline.map { max($0 - .now, .milliseconds(1)) } ?? Self.defaultTimeout
+        let timeoutMs = Int(max(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000, 1))
+        let answers = try await withThrowingTaskGroup(of: (Int, Kiln_Ingester_V1_SelectHeadResponse).self) { group in
+            for (i, address) in addresses.enumerated() {
+                group.addTask { (i, try await call(address, body: body, timeoutMs: timeoutMs)) }
+            }
+            var out = [Kiln_Ingester_V1_SelectHeadResponse?](repeating: nil, count: addresses.count)
+            for try await (i, r) in group { out[i] = r }
+            return out.compactMap { $0 }
+        }
+        var extracts: [HeadExtract] = []
+        for (address, answer) in zip(addresses, answers) {
+            for e in answer.extracts {
+                do { extracts.append(try HeadExtract(proto: e, detail: request.detail)) } catch {
+                    throw IngesterError(address: address, code: .internal, message: "\(error)")
+                }
+            }
+        }
+        return RemoteAnswer(extracts: extracts, stale: answers.contains { $0.stale })
+    }
+
+    func refreshBlocks() async throws -> [Block] {
+        try await store.refreshBucket(logger: logger)
+        return store.heads.existingHead(for: tenant)?.blocks ?? []
+    }
+
+    private func call(_ address: String, body: [UInt8], timeoutMs: Int) async throws -> Kiln_Ingester_V1_SelectHeadResponse {
+        let headers = [("Content-Type", "application/proto"), ("X-Scope-OrgID", tenant), ("Connect-Timeout-Ms", "\(timeoutMs)")]
+        let url = address + Self.path
+        let result: Result<HTTPResponse, any Error> = await withCheckedContinuation { c in
+            Self.queue.async {
+                c.resume(returning: Result { try HTTPClient.request("POST", url, headers: headers, body: body, timeoutMs: timeoutMs, connectTimeoutMs: 5000) })
+            }
+        }
+        let response: HTTPResponse
+        do { response = try result.get() } catch {
+            throw IngesterError(address: address, code: .unavailable, message: "\(error)")
+        }
+        guard response.status == 200 else {
+            // A Connect error: {"code": …, "message": …}; anything else is reported by status.
+            let json = (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any]
+            let code = (json?["code"] as? String).flatMap(ConnectError.Code.init(rawValue:)) ?? .unavailable
+            let message = json?["message"] as? String ?? "HTTP \(response.status)"
+            throw IngesterError(address: address, code: code, message: message)
+        }
+        do {
+            return try Kiln_Ingester_V1_SelectHeadResponse(serializedBytes: response.body)
+        } catch {
+            throw IngesterError(address: address, code: .internal, message: "the answer does not decode: \(error)")
+        }
+    }
+}
+
+/// An ingester that did not answer a querier's head request.
+struct IngesterError: Error, CustomStringConvertible {
+    let address: String
+    /// The ingester's Connect code, or `unavailable` when it could not be reached.
+    let code: ConnectError.Code
+    let message: String
+
+    var description: String { "ingester \(address): \(message)" }
+
+    /// What the querier answers its client: the ingester's verdict on the
+    /// query itself (too large, too long, out of time) is passed on; any
+    /// other failure is the ingester's, so 503.
+    var connectError: ConnectError {
+        switch code {
+        case .invalidArgument, .deadlineExceeded, .canceled, .resourceExhausted: ConnectError(code, description)
+        default: ConnectError(.unavailable, "\(description); the ingester's recent data cannot be read, try again later")
+        }
+    }
+}
