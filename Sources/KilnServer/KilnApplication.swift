@@ -54,7 +54,8 @@ public enum KilnApplication {
             guard config.modules.contains(.distributor) else { return out }
             if !config.scrapes.isEmpty { out.append(Scraper(configs: config.scrapes, push: push, logger: logger)) }
             if let tenant = config.selfProfilingTenant {
-                out.append(SelfProfiler(push: push, tenant: tenant, hz: config.selfProfilingHz, interval: config.selfProfilingInterval, logger: logger))
+                out.append(SelfProfiler(push: push, tenant: tenant, hz: config.selfProfilingHz, interval: config.selfProfilingInterval,
+                                        heapRate: config.selfProfilingHeapRate, logger: logger))
             }
             return out
         }

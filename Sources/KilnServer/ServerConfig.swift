@@ -37,6 +37,9 @@ public struct ServerConfig: Sendable {
     public var selfProfilingTenant: String?
     /// Samples per second of CPU time: 100, Go's default rate.
     public var selfProfilingHz = 100
+    /// Bytes allocated per heap sample on average: 512 KiB, Go's
+    /// `runtime.MemProfileRate`; 0: no heap profile.
+    public var selfProfilingHeapRate = 512 << 10
     /// How often the samples are stored as one profile: 10 s, an agent's upload interval.
     public var selfProfilingInterval: Duration = .seconds(10)
 

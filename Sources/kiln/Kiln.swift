@@ -120,11 +120,14 @@ struct Kiln: AsyncParsableCommand {
     @Flag(name: .customLong("ingester.flush-on-shutdown"), help: "On SIGTERM, after the last request: cut every head into a block (shipped to the bucket with --storage.backend=s3) before exiting, so the next start replays nothing. Off: the WAL is synced and replayed at the next start.")
     var flushOnShutdown = false
 
-    @Flag(name: .customLong("self-profiling.enabled"), help: "Profile Kiln itself: its CPU, sampled 100 times per CPU second, stored every 10 s as service_name=\"kiln\" (process_cpu) in --self-profiling.tenant, for Kiln's own flame graph in Grafana.")
+    @Flag(name: .customLong("self-profiling.enabled"), help: "Profile Kiln itself: its CPU, sampled 100 times per CPU second, and its heap, stored every 10 s as service_name=\"kiln\" (process_cpu, memory) in --self-profiling.tenant, for Kiln's own flame graphs in Grafana.")
     var selfProfiling = false
 
     @Option(name: .customLong("self-profiling.tenant"), help: "The tenant Kiln's self-profile is stored for.")
     var selfProfilingTenant = "anonymous"
+
+    @Option(name: .customLong("self-profiling.heap-sample-rate"), help: "Bytes allocated per heap sample on average (KiB, MiB suffixes; Go's default 512KiB); 0: no heap profile.")
+    var selfProfilingHeapRate = "512KiB"
 
     @Option(name: .customLong("self-profiling.interval"), help: "How often the self-profile's samples are stored as one profile (s, m).")
     var selfProfilingInterval = "10s"
@@ -235,6 +238,7 @@ struct Kiln: AsyncParsableCommand {
         _ = try Self.parseDuration(uploadGracePeriod, flag: "--storage.upload-grace-period")
         _ = try users()
         _ = try limits()
+        _ = try Self.parseBytes(selfProfilingHeapRate, flag: "--self-profiling.heap-sample-rate")
         guard try Self.parseDuration(selfProfilingInterval, flag: "--self-profiling.interval") > 0 else {
             throw ValidationError("--self-profiling.interval must be positive")
         }
@@ -371,6 +375,7 @@ struct Kiln: AsyncParsableCommand {
         config.users = try users()
         config.limits = try limits()
         config.selfProfilingTenant = selfProfiling ? selfProfilingTenant : nil
+        config.selfProfilingHeapRate = try Self.parseBytes(selfProfilingHeapRate, flag: "--self-profiling.heap-sample-rate")
         config.selfProfilingInterval = .nanoseconds(try Self.parseDuration(selfProfilingInterval, flag: "--self-profiling.interval"))
         config.scrapes = try configSection("scrape_configs", ScrapeConfigs.parse) ?? []
         config.modules = try modules()

@@ -31,4 +31,28 @@ uint64_t kiln_sampler_dropped(void);
 // load address. Returns 0 when no object contains `pc`.
 int kiln_symbolize(uintptr_t pc, const char **symbol, const char **file, uintptr_t *base);
 
+// Heap sampling (heap.c): Kiln's allocation functions are interposed; while
+// sampling, about one allocation per `rate` bytes (Poisson, as Go samples)
+// is recorded with its stack (leaf first, at most KILN_HEAP_MAX_DEPTH frames).
+#define KILN_HEAP_MAX_DEPTH 32
+
+// Starts sampling every `rate` bytes on average (Go's default: 512 KiB).
+// Returns 0, or -1 with errno set.
+int kiln_heap_start(size_t rate);
+
+// Stops taking samples; the frees of sampled blocks are still tracked.
+void kiln_heap_stop(void);
+
+// Copies the sampled blocks still allocated into `out` as records
+// [depth, size, pc × depth] while they fit in `capacity` words; returns the
+// words written.
+size_t kiln_heap_live(uintptr_t *out, size_t capacity);
+
+// Moves the sampled allocations since the last call into `out`, as
+// kiln_heap_live's records; returns the words written.
+size_t kiln_heap_drain_allocations(uintptr_t *out, size_t capacity);
+
+// Samples lost to a full table or ring.
+uint64_t kiln_heap_dropped(void);
+
 #endif
