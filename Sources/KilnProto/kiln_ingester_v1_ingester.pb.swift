@@ -114,6 +114,15 @@ public nonisolated struct Kiln_Ingester_V1_SelectHeadRequest: Sendable {
   /// ULIDs of the blocks the querier reads from the bucket itself: left out.
   public var knownBlocks: [String] = []
 
+  /// ULIDs the known blocks were compacted from: left out too (their data is in a known block).
+  public var coveredBlocks: [String] = []
+
+  /// With project_labels, at DETAIL_LABELS: each series' labels projected onto
+  /// label_names, distinct projections only.
+  public var projectLabels: Bool = false
+
+  public var labelNames: [String] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -126,8 +135,9 @@ public nonisolated struct Kiln_Ingester_V1_SelectHeadResponse: Sendable {
 
   public var extracts: [Kiln_Ingester_V1_Extract] = []
 
-  /// The ingester holds a shipped block not in known_blocks: re-list the bucket and ask again.
-  public var stale: Bool = false
+  /// Shipped blocks the ingester holds that are neither known nor covered: the
+  /// querier's listing is behind; it re-lists the bucket and asks again.
+  public var staleBlocks: [String] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -338,7 +348,7 @@ nonisolated extension Kiln_Ingester_V1_Matcher: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Kiln_Ingester_V1_SelectHeadRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SelectHeadRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}matchers\0\u{3}start_nanos\0\u{3}end_nanos\0\u{1}detail\0\u{3}has_spans\0\u{3}span_ids\0\u{3}known_blocks\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}matchers\0\u{3}start_nanos\0\u{3}end_nanos\0\u{1}detail\0\u{3}has_spans\0\u{3}span_ids\0\u{3}known_blocks\0\u{3}project_labels\0\u{3}label_names\0\u{3}covered_blocks\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -353,6 +363,9 @@ nonisolated extension Kiln_Ingester_V1_SelectHeadRequest: SwiftProtobuf.Message,
       case 5: try { try decoder.decodeSingularBoolField(value: &self.hasSpans_p) }()
       case 6: try { try decoder.decodeRepeatedUInt64Field(value: &self.spanIds) }()
       case 7: try { try decoder.decodeRepeatedStringField(value: &self.knownBlocks) }()
+      case 8: try { try decoder.decodeSingularBoolField(value: &self.projectLabels) }()
+      case 9: try { try decoder.decodeRepeatedStringField(value: &self.labelNames) }()
+      case 10: try { try decoder.decodeRepeatedStringField(value: &self.coveredBlocks) }()
       default: break
       }
     }
@@ -380,6 +393,15 @@ nonisolated extension Kiln_Ingester_V1_SelectHeadRequest: SwiftProtobuf.Message,
     if !self.knownBlocks.isEmpty {
       try visitor.visitRepeatedStringField(value: self.knownBlocks, fieldNumber: 7)
     }
+    if self.projectLabels != false {
+      try visitor.visitSingularBoolField(value: self.projectLabels, fieldNumber: 8)
+    }
+    if !self.labelNames.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.labelNames, fieldNumber: 9)
+    }
+    if !self.coveredBlocks.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.coveredBlocks, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -391,6 +413,9 @@ nonisolated extension Kiln_Ingester_V1_SelectHeadRequest: SwiftProtobuf.Message,
     if lhs.hasSpans_p != rhs.hasSpans_p {return false}
     if lhs.spanIds != rhs.spanIds {return false}
     if lhs.knownBlocks != rhs.knownBlocks {return false}
+    if lhs.coveredBlocks != rhs.coveredBlocks {return false}
+    if lhs.projectLabels != rhs.projectLabels {return false}
+    if lhs.labelNames != rhs.labelNames {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -398,7 +423,7 @@ nonisolated extension Kiln_Ingester_V1_SelectHeadRequest: SwiftProtobuf.Message,
 
 nonisolated extension Kiln_Ingester_V1_SelectHeadResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SelectHeadResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}extracts\0\u{1}stale\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}extracts\0\u{4}\u{2}stale_blocks\0\u{c}\u{2}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -407,7 +432,7 @@ nonisolated extension Kiln_Ingester_V1_SelectHeadResponse: SwiftProtobuf.Message
       // enabled. https://github.com/apple/swift-protobuf/issues/1034
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.extracts) }()
-      case 2: try { try decoder.decodeSingularBoolField(value: &self.stale) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.staleBlocks) }()
       default: break
       }
     }
@@ -417,15 +442,15 @@ nonisolated extension Kiln_Ingester_V1_SelectHeadResponse: SwiftProtobuf.Message
     if !self.extracts.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.extracts, fieldNumber: 1)
     }
-    if self.stale != false {
-      try visitor.visitSingularBoolField(value: self.stale, fieldNumber: 2)
+    if !self.staleBlocks.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.staleBlocks, fieldNumber: 3)
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kiln_Ingester_V1_SelectHeadResponse, rhs: Kiln_Ingester_V1_SelectHeadResponse) -> Bool {
     if lhs.extracts != rhs.extracts {return false}
-    if lhs.stale != rhs.stale {return false}
+    if lhs.staleBlocks != rhs.staleBlocks {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -53,15 +53,21 @@ public struct Query {
 
     /// The ingesters' extracts for `request` and the blocks named to them as
     /// read here (nil without ingesters: the head's snapshot decides). A
-    /// stale answer re-lists the bucket and asks once more; a second one is
-    /// taken as it is (another ingester's blocks this one listed at start).
+    /// stale answer re-lists the bucket and asks once more; a second one
+    /// fails the query (`QueryError.behindIngesters`) rather than answer
+    /// without blocks only the bucket serves.
     func remoteSources(_ request: HeadRequest) async throws -> (extracts: [HeadExtract], blocks: [Block]?) {
         guard let remote else { return ([], nil) }
+        func ask(_ blocks: [Block]) async throws -> RemoteAnswer {
+            try await remote.extracts(request, knownBlocks: blocks.map(\.ulid), coveredBlocks: Array(Set(blocks.flatMap(\.meta.sources))).sorted(),
+                                      budget: budget)
+        }
         var blocks = head?.blocks ?? []
-        var answer = try await remote.extracts(request, knownBlocks: blocks.map(\.ulid), budget: budget)
-        if answer.stale {
+        var answer = try await ask(blocks)
+        if !answer.staleBlocks.isEmpty {
             blocks = try await remote.refreshBlocks()
-            answer = try await remote.extracts(request, knownBlocks: blocks.map(\.ulid), budget: budget)
+            answer = try await ask(blocks)
+            if !answer.staleBlocks.isEmpty { throw QueryError.behindIngesters(blocks: answer.staleBlocks) }
         }
         return (answer.extracts, blocks)
     }
@@ -69,7 +75,7 @@ public struct Query {
     /// Distinct profile types with data in `range`, sorted by ID.
     public func profileTypes(range: TimeRange) async throws -> [ProfileTypeID] {
         var seen = Set<ProfileTypeID>()
-        try await forEachSource(HeadRequest(selector: LabelSelector(), range: range, detail: .labels)) { s in
+        try await forEachSource(HeadRequest(selector: LabelSelector(), range: range, detail: .labels, labelNames: [ReservedLabels.profileType])) { s in
             for ref in s.select(LabelSelector()) where s.hasProfiles(ref, in: range.closed) {
                 if let id = s.labels(of: ref)[ReservedLabels.profileType].flatMap({ try? ProfileTypeID(parsing: $0) }) { seen.insert(id) }
             }
@@ -91,7 +97,7 @@ public struct Query {
     /// Distinct values of `name` on the selected series with data in `range`, sorted.
     public func labelValues(name: String, selector: LabelSelector, range: TimeRange) async throws -> [String] {
         var values = Set<String>()
-        try await forEachSource(HeadRequest(selector: selector, range: range, detail: .labels)) { s in
+        try await forEachSource(HeadRequest(selector: selector, range: range, detail: .labels, labelNames: [name])) { s in
             for ref in s.select(selector) where s.hasProfiles(ref, in: range.closed) {
                 if let v = s.labels(of: ref)[name] { values.insert(v) }
             }
@@ -104,7 +110,7 @@ public struct Query {
     public func series(selector: LabelSelector, labelNames: [String], range: TimeRange) async throws -> [LabelSet] {
         let keep = Set(labelNames)
         var out = Set<LabelSet>()
-        try await forEachSource(HeadRequest(selector: selector, range: range, detail: .labels)) { s in
+        try await forEachSource(HeadRequest(selector: selector, range: range, detail: .labels, labelNames: keep.isEmpty ? nil : labelNames)) { s in
             for ref in s.select(selector) where s.hasProfiles(ref, in: range.closed) {
                 let labels = s.labels(of: ref)
                 out.insert(keep.isEmpty ? labels : labels.projected(onto: keep))

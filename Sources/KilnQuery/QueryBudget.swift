@@ -45,6 +45,8 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     case deadlineExceeded(Duration)
     case tooLarge(samples: Int, limit: Int)
     case rangeTooLong(nanos: Int64, limit: Int64)
+    /// An ingester holds shipped blocks this querier cannot list in the bucket.
+    case behindIngesters(blocks: [String])
 
     public var description: String {
         switch self {
@@ -52,6 +54,8 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
             "the query did not finish within its deadline of \(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) ms"
         case .rangeTooLong(let nanos, let limit):
             "the query time range (\(nanos == .max ? "unbounded" : Self.duration(nanos))) exceeds the limit max_query_length (\(Self.duration(limit))): narrow the time range"
+        case .behindIngesters(let blocks):
+            "the ingesters hold blocks \(blocks.prefix(5).joined(separator: ", ")) that the bucket's listing does not show (or that do not open); try again later"
         case .tooLarge(let samples, let limit):
             "the query would merge \(samples) samples, more than the limit of \(limit) (--query.max-samples): narrow the time range or the selector"
         }

@@ -10,8 +10,9 @@ public enum Module: String, Sendable, CaseIterable, Comparable {
     /// WAL, heads, cuts into blocks, shipping to the bucket, and the
     /// internal head API its queriers ask.
     case ingester
-    /// Compaction and retention of the blocks the ingester has written.
-    /// It works on the ingester's list of blocks, so it runs with it.
+    /// Compaction and retention of the ingester's blocks (those it wrote and
+    /// those of the bucket it listed at start). It works on the ingester's
+    /// list of blocks, so it runs with it.
     case compactor
     /// Every query API: blocks read from the bucket, heads asked of the
     /// ingesters of `--querier.ingesters` (the store-gateway's reading of

@@ -54,9 +54,18 @@ extension Ingester {
                 let (local, downloads) = try await localCopies(sources, in: dir)
                 defer { for d in downloads { try? FileManager.default.removeItem(atPath: d) } }
                 let meta = try BlockCompactor.compact(local, tenant: tenant, ulid: ulid, directory: dir)
-                let merged = try await Block(path: dir + "/" + meta.ulid)
-                // In the bucket, the merged block is complete before its sources go.
-                try await shipper?.ship(meta, from: dir + "/" + meta.ulid)
+                let merged: Block
+                do {
+                    merged = try await Block(path: dir + "/" + meta.ulid)
+                    // In the bucket, the merged block is complete before its sources go.
+                    try await shipper?.ship(meta, from: dir + "/" + meta.ulid)
+                } catch {
+                    // Not published: a merged block left behind (here or, half shipped, in the
+                    // bucket) would count its sources' data twice once the next pass merges them again.
+                    try? await shipper?.delete(tenant: tenant, ulid: meta.ulid, files: meta.files.map(\.name))
+                    try? FileManager.default.removeItem(atPath: dir + "/" + meta.ulid)
+                    throw error
+                }
                 head.replace(sources.map(\.ulid), with: [merged])
                 for b in sources {
                     try await shipper?.delete(tenant: tenant, ulid: b.ulid, files: b.meta.files.map(\.name))

@@ -60,7 +60,7 @@ struct Kiln: AsyncParsableCommand {
     @Flag(name: .customLong("modules"), help: "List the targets and modules, then exit.")
     var listModules = false
 
-    @Option(name: .customLong("querier.ingesters"), help: "--target=querier: the ingesters to ask for their heads on every query, comma-separated base URLs (http://host:4040; http://user:password@host:4040 with basic auth).")
+    @Option(name: .customLong("querier.ingesters"), help: "--target=querier: the ingester to ask for its heads on every query, as a base URL (http://host:4040; http://user:password@host:4040 with basic auth). One per bucket for now.")
     var querierIngesters = ""
 
     @Option(name: .customLong("server.http-listen-address"), help: "Address to listen on.")
@@ -210,7 +210,11 @@ struct Kiln: AsyncParsableCommand {
             }
         } else {
             guard storageBackend == "s3" else { throw ValidationError("--target=querier reads the blocks the ingesters ship: it needs --storage.backend=s3") }
-            guard try !ingesterAddresses().isEmpty else { throw ValidationError("--target=querier needs --querier.ingesters: the heads hold the data no block has yet") }
+            let ingesters = try ingesterAddresses()
+            guard !ingesters.isEmpty else { throw ValidationError("--target=querier needs --querier.ingesters: the heads hold the data no block has yet") }
+            guard ingesters.count == 1 else {
+                throw ValidationError("--querier.ingesters: one ingester per bucket for now; ingesters sharing a bucket would each adopt and compact the others' blocks (block ownership comes with the ring)")
+            }
             guard !flushOnShutdown else { throw ValidationError("--ingester.flush-on-shutdown: this process runs no ingester (--target=\(target))") }
         }
         if !modules.contains(.distributor) {

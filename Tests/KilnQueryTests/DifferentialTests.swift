@@ -246,11 +246,11 @@ struct InProcessIngester: RemoteHeads {
     let ingester: Ingester
     let tenant: String
 
-    func extracts(_ request: HeadRequest, knownBlocks: [String], budget: QueryBudget) async throws -> RemoteAnswer {
+    func extracts(_ request: HeadRequest, knownBlocks: [String], coveredBlocks: [String], budget: QueryBudget) async throws -> RemoteAnswer {
         var query = Query(ingester.heads.existingHead(for: tenant))
         query.budget = budget
-        let known = Set(knownBlocks)
-        return RemoteAnswer(extracts: try await query.extracts(for: request) { !known.contains($0.ulid) }, stale: false)
+        let known = Set(knownBlocks).union(coveredBlocks)
+        return RemoteAnswer(extracts: try await query.extracts(for: request) { !known.contains($0.ulid) })
     }
 
     func refreshBlocks() async throws -> [Block] { [] }

@@ -7,9 +7,10 @@ import KilnStorage
 /// as one more source of the tenant.
 ///
 /// An extract answers the request it was made for and nothing else: its
-/// series are the ones that request selected, with profiles only in its
-/// range; `addSamples` and `sampleCount` give the request's totals whatever
-/// refs they are handed. `Query` only hands an extract to the walk of that
+/// series are the ones that request selected (projected onto its label
+/// names, when it names some), with profiles only in its range; `select`
+/// returns every series, and `addSamples` and `sampleCount` give the
+/// request's totals, whatever they are handed. `Query` only hands an extract to the walk of that
 /// request.
 ///
 /// Cost on the wire: `labels` detail is the selected series' labels;
@@ -83,6 +84,11 @@ public struct HeadExtract: Sendable {
         }
         symbols = .empty
         stackTotals = []
+        if request.detail == .labels, let names = request.labelNames {
+            let keep = Set(names)
+            series = Set(refs.map { source.labels(of: $0).projected(onto: keep) }).sorted().map { Series(labels: $0) }
+            return
+        }
         series = refs.map { ref in
             var s = Series(labels: source.labels(of: ref))
             if request.detail >= .profiles {
@@ -109,9 +115,9 @@ public struct HeadExtract: Sendable {
 extension HeadExtract: QuerySource {
     public var symbolView: SymbolView { symbols }
 
-    public func select(_ selector: LabelSelector) -> [UInt32] {
-        series.indices.filter { selector.matches(series[$0].labels) }.map { UInt32($0) }
-    }
+    /// Every series: the ingester selected them with the request's selector
+    /// (matching again here would fail on projected label sets).
+    public func select(_ selector: LabelSelector) -> [UInt32] { series.indices.map { UInt32($0) } }
 
     public func labels(of ref: UInt32) -> LabelSet { series[Int(ref)].labels }
 

@@ -30,31 +30,36 @@ public struct HeadRequest: Sendable, Equatable {
     /// Keep only the profiles of these spans (`SelectMergeSpanProfile`).
     public var spans: SpanSelector?
     public var detail: Detail
+    /// At `labels` detail: only these labels of each series are wanted, so
+    /// an extract carries the distinct projections (the 4 profile types of
+    /// 1600 series, not 1600 label sets); nil: every label.
+    public var labelNames: [String]?
 
-    public init(selector: LabelSelector, range: TimeRange, spans: SpanSelector? = nil, detail: Detail) {
+    public init(selector: LabelSelector, range: TimeRange, spans: SpanSelector? = nil, detail: Detail, labelNames: [String]? = nil) {
         self.selector = selector
         self.range = range
         self.spans = spans
         self.detail = detail
+        self.labelNames = labelNames
     }
 
     public static func == (a: HeadRequest, b: HeadRequest) -> Bool {
-        a.selector.description == b.selector.description && a.range == b.range && a.spans == b.spans && a.detail == b.detail
+        a.selector.description == b.selector.description && a.range == b.range && a.spans == b.spans && a.detail == b.detail && a.labelNames == b.labelNames
     }
 }
 
 /// What the ingesters answered to one `HeadRequest`.
 public struct RemoteAnswer: Sendable {
     public var extracts: [HeadExtract]
-    /// An ingester holds a shipped block the querier did not name: its view
-    /// of the bucket is older than the ingester's, and the answer would miss
-    /// that block (or count its sources and it twice). The query re-lists the
+    /// Shipped blocks an ingester holds that the querier did not name (nor
+    /// any block compacted from them): its view of the bucket is older than
+    /// the ingester's, and the answer would miss them. The query re-lists the
     /// bucket and asks again.
-    public var stale: Bool
+    public var staleBlocks: [String]
 
-    public init(extracts: [HeadExtract], stale: Bool) {
+    public init(extracts: [HeadExtract], staleBlocks: [String] = []) {
         self.extracts = extracts
-        self.stale = stale
+        self.staleBlocks = staleBlocks
     }
 }
 
@@ -63,14 +68,15 @@ public struct RemoteAnswer: Sendable {
 /// ingesters it is configured with.
 ///
 /// The contract that prevents double counting: the querier names every
-/// block it will read itself (`knownBlocks`, ULIDs); an ingester leaves those
-/// out, answers for its heads and for its blocks that are in no bucket yet,
-/// and reports `stale` when it holds a shipped block not named (a block the
-/// querier has not listed yet, such as a fresh compaction of named ones).
+/// block it will read itself (`knownBlocks`, ULIDs) and the blocks those
+/// were compacted from (`coveredBlocks`); an ingester leaves both out,
+/// answers for its heads and for its blocks that are in no bucket yet, and
+/// names the shipped blocks it holds that are neither (`staleBlocks`: blocks
+/// the querier has not listed yet, such as a fresh compaction of named ones).
 public protocol RemoteHeads: Sendable {
     /// Every ingester's extracts for `request` for this tenant; throws when
     /// one cannot answer (an answer without it would silently miss its data).
-    func extracts(_ request: HeadRequest, knownBlocks: [String], budget: QueryBudget) async throws -> RemoteAnswer
+    func extracts(_ request: HeadRequest, knownBlocks: [String], coveredBlocks: [String], budget: QueryBudget) async throws -> RemoteAnswer
     /// Re-lists the bucket's blocks into the querier's view (after a stale
     /// answer) and returns this tenant's blocks as now listed.
     func refreshBlocks() async throws -> [Block]

@@ -14,10 +14,10 @@ extension HeadRequest {
             guard let op = LabelMatcher.Op(rawValue: m.op) else { throw ConnectError(.invalidArgument, "matcher \(m.name): unknown operator \"\(m.op)\"") }
             do { matchers.append(try LabelMatcher(m.name, op, m.value)) } catch { throw ConnectError(.invalidArgument, "\(error)") }
         }
-        guard r.startNanos <= r.endNanos else { throw ConnectError(.invalidArgument, "start_nanos is after end_nanos") }
         guard let detail = Detail(rawValue: r.detail.rawValue) else { throw ConnectError(.invalidArgument, "unknown detail \(r.detail.rawValue)") }
         self.init(selector: LabelSelector(matchers), range: TimeRange(startNanos: r.startNanos, endNanos: r.endNanos),
-                  spans: r.hasSpans_p ? SpanSelector(ids: Set(r.spanIds)) : nil, detail: detail)
+                  spans: r.hasSpans_p ? SpanSelector(ids: Set(r.spanIds)) : nil, detail: detail,
+                  labelNames: r.projectLabels ? r.labelNames : nil)
     }
 
     func proto(knownBlocks: [String]) -> Kiln_Ingester_V1_SelectHeadRequest {
@@ -34,6 +34,10 @@ extension HeadRequest {
             r.spanIds = spans.ids.sorted()
         }
         r.knownBlocks = knownBlocks
+        if let labelNames {
+            r.projectLabels = true
+            r.labelNames = labelNames
+        }
         return r
     }
 }
@@ -57,7 +61,10 @@ extension HeadExtract {
             series.append(Series(labels: labels, times: s.times, totals: s.totals, spans: s.spanIds))
         }
         guard e.minTimeNanos <= e.maxTimeNanos else { throw MalformedExtract(reason: "bounds out of order") }
-        guard e.selectedSamples >= 0, e.selectedBytes >= 0 else { throw MalformedExtract(reason: "negative counts") }
+        // Bounded so that summing the extracts of many ingesters cannot overflow.
+        guard (0...Self.maxCount).contains(e.selectedSamples), (0...Self.maxCount).contains(e.selectedBytes) else {
+            throw MalformedExtract(reason: "counts out of range")
+        }
         let symbols = e.hasSymbols ? try Self.symbols(e.symbols) : SymbolView.empty
         guard e.stackTotals.isEmpty || e.stackTotals.count == symbols.stackCount else {
             throw MalformedExtract(reason: "\(e.stackTotals.count) stack totals for \(symbols.stackCount) stacks")
@@ -66,6 +73,10 @@ extension HeadExtract {
                   selectedSamples: Int(e.selectedSamples), selectedBytes: Int(e.selectedBytes), isBlock: e.isBlock,
                   symbols: symbols, stackTotals: e.stackTotals)
     }
+
+    /// Largest sample or byte count an extract may claim: 2^50, far above any
+    /// head, far below what a sum over thousands of them could overflow.
+    static let maxCount: Int64 = 1 << 50
 
     /// Symbols with every id checked against its table (`SymbolView`'s invariants).
     private static func symbols(_ p: Kiln_Ingester_V1_Symbols) throws(MalformedExtract) -> SymbolView {

@@ -30,8 +30,10 @@ struct IngesterClient: RemoteHeads {
     let store: Ingester
     let logger: Logger
 
-    func extracts(_ request: HeadRequest, knownBlocks: [String], budget: QueryBudget) async throws -> RemoteAnswer {
-        let body = try request.proto(knownBlocks: knownBlocks).serializedBytes() as [UInt8]
+    func extracts(_ request: HeadRequest, knownBlocks: [String], coveredBlocks: [String], budget: QueryBudget) async throws -> RemoteAnswer {
+        var message = request.proto(knownBlocks: knownBlocks)
+        message.coveredBlocks = coveredBlocks
+        let body = try message.serializedBytes() as [UInt8]
         let timeout = budget.deadline.map { max($0 - .now, .milliseconds(1)) } ?? Self.defaultTimeout
         let timeoutMs = Int(max(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000, 1))
         let answers = try await withThrowingTaskGroup(of: (Int, Kiln_Ingester_V1_SelectHeadResponse).self) { group in
@@ -50,7 +52,7 @@ struct IngesterClient: RemoteHeads {
                 }
             }
         }
-        return RemoteAnswer(extracts: extracts, stale: answers.contains { $0.stale })
+        return RemoteAnswer(extracts: extracts, staleBlocks: answers.flatMap(\.staleBlocks))
     }
 
     func refreshBlocks() async throws -> [Block] {

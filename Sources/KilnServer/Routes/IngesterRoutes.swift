@@ -9,11 +9,11 @@ import Logging
 /// sources that the querier does not read from the bucket itself, reduced to
 /// what the querier's query needs (`Query.extracts`).
 ///
-/// Which blocks answer: none the querier named (it reads them itself) and
-/// none already in the bucket (only the bucket serves those, so no two
-/// ingesters can both answer for one). A local block marked shipped that the
-/// querier did not name makes the answer `stale`: the querier re-lists the
-/// bucket and asks again.
+/// Which blocks answer: none the querier named (it reads them itself) or
+/// named as the source of one it reads (their data is in it), and none
+/// already in the bucket (only the bucket serves those). A shipped block the
+/// querier neither named nor covered is listed in `stale_blocks`: the querier
+/// re-lists the bucket and asks again.
 struct IngesterRoutes: Sendable {
     let ingester: Ingester
     let connect: ConnectUnary
@@ -30,25 +30,25 @@ struct IngesterRoutes: Sendable {
 
     func selectHead(_ message: Kiln_Ingester_V1_SelectHeadRequest, tenant: String, timeout: Duration?) async throws -> Kiln_Ingester_V1_SelectHeadResponse {
         let request = try HeadRequest(proto: message)
-        let known = Set(message.knownBlocks)
+        let known = Set(message.knownBlocks).union(message.coveredBlocks)
         let logger = self.logger
         var query = Query(ingester.heads.existingHead(for: tenant)) { block, error in
             Ingester.blockCorruptions.increment()
             logger.warning("head request skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
         }
         query.budget = QueryBudget(timeout: timeout.map { min($0, config.queryTimeout) } ?? config.queryTimeout, maxSamples: config.queryMaxSamples)
-        var stale = false
+        var stale: [String] = []
         let extracts = try await QueryRunner.translatingErrors(logger: logger) {
             try await query.extracts(for: request) { block in
                 guard !known.contains(block.ulid) else { return false }
                 guard ingester.isShipped(block) else { return true }
-                if block.localDirectory != nil { stale = true }
+                stale.append(block.ulid)
                 return false
             }
         }
         var out = Kiln_Ingester_V1_SelectHeadResponse()
         out.extracts = extracts.map(\.proto)
-        out.stale = stale
+        out.staleBlocks = stale
         return out
     }
 }

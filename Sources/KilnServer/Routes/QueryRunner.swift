@@ -66,6 +66,9 @@ struct QueryRunner: Sendable {
             switch e {
             case .deadlineExceeded: throw ConnectError(.deadlineExceeded, "\(e)")
             case .tooLarge, .rangeTooLong: throw ConnectError(.invalidArgument, "\(e)")
+            case .behindIngesters:
+                logger.warning("query failed: the bucket's listing is behind the ingesters", metadata: ["error": "\(e)"])
+                throw ConnectError(.unavailable, "\(e)")
             }
         } catch is CancellationError {
             if cancellation?.isCancelled == true {
