@@ -84,17 +84,7 @@ extension Ingester {
         for (tenant, ulids) in try await shipper.listBlocks() {
             let head = heads.head(for: tenant)
             let known = Set(head.blocks.map(\.ulid))
-            var opened: [Block] = []
-            for ulid in ulids where !known.contains(ulid) {
-                do {
-                    opened.append(try await Block(bucket: shipper.store, tenant: tenant, ulid: ulid, cache: cache))
-                } catch let e as ObjectStoreError {
-                    throw e
-                } catch {
-                    Self.blockCorruptions.increment()
-                    logger?.warning("bucket block skipped: it does not open", metadata: ["tenant": "\(tenant)", "block": "\(ulid)", "error": "\(error)"])
-                }
-            }
+            let opened = try await openBlocks(ulids.filter { !known.contains($0) }, tenant: tenant, from: shipper, logger: logger)
             let superseded = Set((head.blocks + opened).flatMap(\.meta.sources))
             for b in head.blocks + opened where superseded.contains(b.ulid) {
                 try await shipper.delete(tenant: tenant, ulid: b.ulid, files: b.meta.files.map(\.name))
@@ -124,25 +114,34 @@ extension Ingester {
         for (tenant, ulids) in listed {
             let head = heads.head(for: tenant)
             let known = Set(head.blocks.map(\.ulid))
-            var opened: [Block] = []
-            for ulid in ulids where !known.contains(ulid) {
-                do {
-                    opened.append(try await Block(bucket: shipper.store, tenant: tenant, ulid: ulid, cache: cache))
-                } catch let e as ObjectStoreError where e.kind == .notFound {
-                    continue  // deleted since the listing
-                } catch let e as ObjectStoreError {
-                    throw e
-                } catch {
-                    Self.blockCorruptions.increment()
-                    logger?.warning("bucket block skipped: it does not open", metadata: ["tenant": "\(tenant)", "block": "\(ulid)", "error": "\(error)"])
-                }
-            }
+            let opened = try await openBlocks(ulids.filter { !known.contains($0) }, tenant: tenant, from: shipper, logger: logger)
             let present = Set(ulids)
             let superseded = Set((head.blocks + opened).flatMap(\.meta.sources))
             let gone = head.blocks.map(\.ulid).filter { !present.contains($0) || superseded.contains($0) }
             head.replace(gone, with: opened.filter { !superseded.contains($0.ulid) })
         }
         bucketSynced.withLock { $0 = true }
+    }
+
+    /// Opens the bucket's blocks `ulids` of `tenant`. A block deleted since
+    /// it was listed is left out; one that does not decode is skipped,
+    /// counted and logged, as at start-up.
+    /// - Throws: `ObjectStoreError` when the bucket cannot be read.
+    private func openBlocks(_ ulids: [String], tenant: String, from shipper: BlockShipper, logger: Logger?) async throws -> [Block] {
+        var opened: [Block] = []
+        for ulid in ulids {
+            do {
+                opened.append(try await Block(bucket: shipper.store, tenant: tenant, ulid: ulid, cache: cache))
+            } catch let e as ObjectStoreError where e.kind == .notFound {
+                continue
+            } catch let e as ObjectStoreError {
+                throw e
+            } catch {
+                Self.blockCorruptions.increment()
+                logger?.warning("bucket block skipped: it does not open", metadata: ["tenant": "\(tenant)", "block": "\(ulid)", "error": "\(error)"])
+            }
+        }
+        return opened
     }
 
     /// Whether `block` is in the bucket: opened from it, or marked shipped.
