@@ -75,8 +75,9 @@ public struct HeadExtract: Sendable {
             return
         }
         guard !refs.isEmpty else { return nil }
-        selectedSamples = source.sampleCount(of: refs, in: request.range, spans: request.spans)
-        selectedBytes = Self.bytes(of: source, samples: selectedSamples)
+        // Counted for the budget (samples) and `AnalyzeQuery` (profiles); label requests skip the pass.
+        selectedSamples = detail >= .profiles ? source.sampleCount(of: refs, in: request.range, spans: request.spans) : 0
+        selectedBytes = detail >= .profiles ? Self.bytes(of: source, samples: selectedSamples) : 0
         if detail == .samples, let totals {
             series = []
             (symbols, stackTotals) = source.symbolView.reachable(from: totals.values)
