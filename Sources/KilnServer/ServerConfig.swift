@@ -18,6 +18,9 @@ public struct ServerConfig: Sendable {
     /// three weeks of the reference workload, a few seconds of decoding.
     public var queryMaxSamples = 2_000_000_000
 
+    /// The deadline of a query whose client asked for `client` (nil: none): the shorter one.
+    func queryTimeout(client: Duration?) -> Duration { client.map { min($0, queryTimeout) } ?? queryTimeout }
+
     /// Multi-tenancy: when on, every request must name its tenant in
     /// `X-Scope-OrgID` (401 otherwise); when off, a request without it is the
     /// `anonymous` tenant's. Off by default, as in Pyroscope.

@@ -31,12 +31,8 @@ struct IngesterRoutes: Sendable {
     func selectHead(_ message: Kiln_Ingester_V1_SelectHeadRequest, tenant: String, timeout: Duration?) async throws -> Kiln_Ingester_V1_SelectHeadResponse {
         let request = try HeadRequest(proto: message)
         let known = Set(message.knownBlocks).union(message.coveredBlocks)
-        let logger = self.logger
-        var query = Query(ingester.heads.existingHead(for: tenant)) { block, error in
-            Ingester.blockCorruptions.increment()
-            logger.warning("head request skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
-        }
-        query.budget = QueryBudget(timeout: timeout.map { min($0, config.queryTimeout) } ?? config.queryTimeout, maxSamples: config.queryMaxSamples)
+        var query = QueryRunner.query(tenant, of: ingester, logger: logger)
+        query.budget = QueryBudget(timeout: config.queryTimeout(client: timeout), maxSamples: config.queryMaxSamples)
         var stale: [String] = []
         let extracts = try await QueryRunner.translatingErrors(logger: logger) {
             try await query.extracts(for: request) { block in

@@ -30,15 +30,11 @@ struct QueryRunner: Sendable {
         let cancellation = QueryCancellation()
         channel?.closeFuture.whenComplete { _ in cancellation.cancel() }
         let maxLength = config.limits.of(tenant).maxQueryLengthNanos
-        let budget = QueryBudget(timeout: timeout.map { min($0, config.queryTimeout) } ?? config.queryTimeout,
+        let budget = QueryBudget(timeout: config.queryTimeout(client: timeout),
                                  maxSamples: config.queryMaxSamples, cancellation: cancellation,
                                  maxRangeNanos: maxLength > 0 ? maxLength : nil)
         func query() -> Query {
-            var query = Query(ingester.heads.existingHead(for: tenant)) { block, error in
-                // A corrupt block is skipped, never fatal: the answer covers the rest.
-                Ingester.blockCorruptions.increment()
-                logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
-            }
+            var query = Self.query(tenant, of: ingester, logger: logger)
             query.budget = budget
             if !config.ingesters.isEmpty {
                 query.remote = IngesterClient(addresses: config.ingesters, tenant: tenant, store: ingester, logger: logger)
@@ -54,6 +50,15 @@ struct QueryRunner: Sendable {
                 try await ingester.refreshBucket(logger: logger)
                 return try await body(query())
             }
+        }
+    }
+
+    /// A query over `tenant`'s data in `ingester`; a corrupt block is skipped,
+    /// never fatal (the answer covers the rest), counted and logged.
+    static func query(_ tenant: String, of ingester: Ingester, logger: Logger) -> Query {
+        Query(ingester.heads.existingHead(for: tenant)) { block, error in
+            Ingester.blockCorruptions.increment()
+            logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
         }
     }
 
