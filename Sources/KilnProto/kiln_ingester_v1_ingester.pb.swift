@@ -139,6 +139,10 @@ public nonisolated struct Kiln_Ingester_V1_SelectHeadResponse: Sendable {
   /// querier's listing is behind; it re-lists the bucket and asks again.
   public var staleBlocks: [String] = []
 
+  /// The answering ingester's --ingester.id ("" for none): a querier refuses
+  /// two answers with the same one, since such ingesters share block owners.
+  public var ingesterID: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -423,7 +427,7 @@ nonisolated extension Kiln_Ingester_V1_SelectHeadRequest: SwiftProtobuf.Message,
 
 nonisolated extension Kiln_Ingester_V1_SelectHeadResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SelectHeadResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}extracts\0\u{4}\u{2}stale_blocks\0\u{c}\u{2}\u{1}")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}extracts\0\u{4}\u{2}stale_blocks\0\u{3}ingester_id\0\u{c}\u{2}\u{1}")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -433,6 +437,7 @@ nonisolated extension Kiln_Ingester_V1_SelectHeadResponse: SwiftProtobuf.Message
       switch fieldNumber {
       case 1: try { try decoder.decodeRepeatedMessageField(value: &self.extracts) }()
       case 3: try { try decoder.decodeRepeatedStringField(value: &self.staleBlocks) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.ingesterID) }()
       default: break
       }
     }
@@ -445,12 +450,16 @@ nonisolated extension Kiln_Ingester_V1_SelectHeadResponse: SwiftProtobuf.Message
     if !self.staleBlocks.isEmpty {
       try visitor.visitRepeatedStringField(value: self.staleBlocks, fieldNumber: 3)
     }
+    if !self.ingesterID.isEmpty {
+      try visitor.visitSingularStringField(value: self.ingesterID, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kiln_Ingester_V1_SelectHeadResponse, rhs: Kiln_Ingester_V1_SelectHeadResponse) -> Bool {
     if lhs.extracts != rhs.extracts {return false}
     if lhs.staleBlocks != rhs.staleBlocks {return false}
+    if lhs.ingesterID != rhs.ingesterID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

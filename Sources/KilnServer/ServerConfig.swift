@@ -54,4 +54,12 @@ public struct ServerConfig: Sendable {
     public var ingesters: [String] = []
 
     public init() {}
+
+    /// An ingester's `address` with the password of its user info replaced,
+    /// for logs and error messages.
+    public static func redacted(_ address: String) -> String {
+        guard let at = address.firstIndex(of: "@"), let scheme = address.range(of: "://"),
+              let colon = address[scheme.upperBound..<at].firstIndex(of: ":") else { return address }
+        return String(address[..<address.index(after: colon)]) + "***" + String(address[at...])
+    }
 }

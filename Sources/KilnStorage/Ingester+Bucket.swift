@@ -69,13 +69,16 @@ extension Ingester {
     /// blocks that live only in the bucket, so the query API refuses to answer.
     public var bucketListed: Bool { shipper == nil || bucketSynced.withLock { $0 } }
 
-    /// Opens the bucket's blocks that are not on local disk (released after
-    /// shipping, before a restart) into their tenants' data. Runs until it
+    /// Opens the bucket's blocks this ingester owns (`id`) that are not on
+    /// local disk (released after shipping, before a restart) into their
+    /// tenants' data; other ingesters' blocks are left to them. Runs until it
     /// succeeds once per process: at start, then on each maintenance pass.
+    /// Costs one GET of `meta.json` per block not on local disk.
     ///
-    /// A block another block lists as a source is deleted (a compaction that
-    /// stopped between shipping its block and deleting its sources); a block
-    /// that does not decode is skipped, counted and logged, as at start-up.
+    /// An owned block another owned block lists as a source is deleted (a
+    /// compaction that stopped between shipping its block and deleting its
+    /// sources); a block that does not decode is skipped, counted and
+    /// logged, as at start-up.
     /// - Throws: `ObjectStoreError` when the bucket cannot be listed or read.
     public func syncBucket(logger: Logger? = nil) async throws {
         guard let shipper, !bucketSynced.withLock({ $0 }) else { return }
@@ -84,7 +87,7 @@ extension Ingester {
         for (tenant, ulids) in try await shipper.listBlocks() {
             let head = heads.head(for: tenant)
             let known = Set(head.blocks.map(\.ulid))
-            let opened = try await openBlocks(ulids.filter { !known.contains($0) }, tenant: tenant, from: shipper, logger: logger)
+            let opened = try await openBlocks(ulids.filter { !known.contains($0) }, tenant: tenant, from: shipper, owned: true, logger: logger)
             let superseded = Set((head.blocks + opened).flatMap(\.meta.sources))
             for b in head.blocks + opened where superseded.contains(b.ulid) {
                 try await shipper.delete(tenant: tenant, ulid: b.ulid, files: b.meta.files.map(\.name))
@@ -114,7 +117,7 @@ extension Ingester {
         for (tenant, ulids) in listed {
             let head = heads.head(for: tenant)
             let known = Set(head.blocks.map(\.ulid))
-            let opened = try await openBlocks(ulids.filter { !known.contains($0) }, tenant: tenant, from: shipper, logger: logger)
+            let opened = try await openBlocks(ulids.filter { !known.contains($0) }, tenant: tenant, from: shipper, owned: false, logger: logger)
             let present = Set(ulids)
             let superseded = Set((head.blocks + opened).flatMap(\.meta.sources))
             let gone = head.blocks.map(\.ulid).filter { !present.contains($0) || superseded.contains($0) }
@@ -123,15 +126,19 @@ extension Ingester {
         bucketSynced.withLock { $0 = true }
     }
 
-    /// Opens the bucket's blocks `ulids` of `tenant`. A block deleted since
-    /// it was listed is left out; one that does not decode is skipped,
-    /// counted and logged, as at start-up.
+    /// Opens the bucket's blocks `ulids` of `tenant`: every one, or when
+    /// `owned`, only those this ingester owns (`id`).
+    /// A block deleted since it was listed is left out; one that does not
+    /// decode is skipped, counted and logged, as at start-up.
     /// - Throws: `ObjectStoreError` when the bucket cannot be read.
-    private func openBlocks(_ ulids: [String], tenant: String, from shipper: BlockShipper, logger: Logger?) async throws -> [Block] {
+    private func openBlocks(_ ulids: [String], tenant: String, from shipper: BlockShipper, owned: Bool, logger: Logger?) async throws -> [Block] {
         var opened: [Block] = []
         for ulid in ulids {
             do {
-                opened.append(try await Block(bucket: shipper.store, tenant: tenant, ulid: ulid, cache: cache))
+                let meta = try await shipper.meta(tenant: tenant, ulid: ulid)
+                if owned, meta.ingester != id { continue }
+                let files = BucketBlockFiles(store: shipper.store, tenant: tenant, ulid: ulid, cache: cache)
+                opened.append(try await Block(meta: meta, files: files))
             } catch let e as ObjectStoreError where e.kind == .notFound {
                 continue
             } catch let e as ObjectStoreError {

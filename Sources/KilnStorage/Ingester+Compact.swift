@@ -16,7 +16,9 @@ extension Ingester {
     }
 
     /// Applies retention, then merges blocks as the planner says until it has
-    /// nothing left, for every tenant; returns the blocks written.
+    /// nothing left, for every tenant; returns the blocks written. The heads
+    /// hold only this ingester's own blocks (`syncBucket` adopts no other
+    /// ingester's), so it expires and merges only those.
     ///
     /// A merged block is durable (renamed into place) before it replaces its
     /// sources for queries, and the sources' directories are deleted after
@@ -53,7 +55,7 @@ extension Ingester {
                 try FileIO.makeDirectory(dir)
                 let (local, downloads) = try await localCopies(sources, in: dir)
                 defer { for d in downloads { try? FileManager.default.removeItem(atPath: d) } }
-                let meta = try BlockCompactor.compact(local, tenant: tenant, ulid: ulid, directory: dir)
+                let meta = try BlockCompactor.compact(local, tenant: tenant, ulid: ulid, directory: dir, ingester: id)
                 let merged: Block
                 do {
                     merged = try await Block(path: dir + "/" + meta.ulid)

@@ -69,7 +69,7 @@ extension Ingester {
             for f in head.frozenHeads {
                 let dir = Self.tenantDirectory(blockDirectory, tenant)
                 try FileIO.makeDirectory(dir)
-                let meta = try BlockWriter.write(f.state, tenant: tenant, ulid: f.ulid, directory: dir, codec: .lz4)
+                let meta = try BlockWriter.write(f.state, tenant: tenant, ulid: f.ulid, directory: dir, codec: .lz4, ingester: id)
                 if failAfter == .blockFilesWritten {
                     // As if the process died just before the rename.
                     try FileManager.default.moveItem(atPath: dir + "/" + f.ulid.string, toPath: dir + "/" + f.ulid.string + ".tmp")
@@ -91,19 +91,22 @@ extension Ingester {
 
     /// At a checkpoint during replay: writes each block it names that is not
     /// on disk, from that tenant's head as replayed so far.
-    static func writeMissingBlocks(_ c: CheckpointRecord, from heads: TenantHeads, blockDirectory: String, logger: Logger?) throws {
-        for id in c.blockIDs where !blockExists(blockDirectory, id) {
-            guard let slash = id.lastIndex(of: "/"), let ulid = ULID(String(id[id.index(after: slash)...])) else {
-                throw StorageError("replay", path: blockDirectory, reason: "checkpoint names a malformed block \"\(id)\"")
+    static func writeMissingBlocks(_ c: CheckpointRecord, from heads: TenantHeads, blockDirectory: String, id: String?, logger: Logger?) throws {
+        for name in c.blockIDs where !blockExists(blockDirectory, name) {
+            guard let slash = name.lastIndex(of: "/"), let ulid = ULID(String(name[name.index(after: slash)...])) else {
+                throw StorageError("replay", path: blockDirectory, reason: "checkpoint names a malformed block \"\(name)\"")
             }
-            let tenant = String(id[..<slash])
+            let tenant = String(name[..<slash])
             guard let state = heads.existingHead(for: tenant)?.read({ $0 }), state.profileCount > 0 else { continue }
             let dir = tenantDirectory(blockDirectory, tenant)
             try FileIO.makeDirectory(dir)
-            _ = try BlockWriter.write(state, tenant: tenant, ulid: ulid, directory: dir, codec: .lz4)
-            logger?.warning("WAL: rebuilt a block the last cut did not finish", metadata: ["block": "\(id)"])
+            _ = try BlockWriter.write(state, tenant: tenant, ulid: ulid, directory: dir, codec: .lz4, ingester: id)
+            logger?.warning("WAL: rebuilt a block the last cut did not finish", metadata: ["block": "\(name)"])
         }
     }
+
+    /// An owner as messages name it.
+    static func ownerName(_ id: String?) -> String { id.map { "ingester \"\($0)\"" } ?? "the ingester without --ingester.id" }
 
     static func deleteSegmentsBeforeLastCheckpoint(_ directory: String) throws {
         let segments = try WALSegments.list(directory)
@@ -116,7 +119,9 @@ extension Ingester {
     /// Leftover `.tmp` and `.download` directories (a crash mid-write) are removed; a block
     /// that does not open is skipped with a warning and
     /// `kiln_block_corruptions_total`, and left on disk for inspection.
-    static func openBlocks(_ blockDirectory: String, into heads: TenantHeads, logger: Logger) async throws {
+    /// - Throws: `StorageError` for a block owned by another ingester than
+    ///   `id`: adopting it could merge data its owner merges too.
+    static func openBlocks(_ blockDirectory: String, into heads: TenantHeads, id: String?, logger: Logger) async throws {
         for tenant in try FileIO.list(blockDirectory).sorted() {
             let dir = tenantDirectory(blockDirectory, tenant)
             var blocks: [Block] = []
@@ -127,12 +132,19 @@ extension Ingester {
                     continue
                 }
                 guard ULID(name) != nil else { continue }
+                let block: Block
                 do {
-                    blocks.append(try await Block(path: path))
+                    block = try await Block(path: path)
                 } catch {
                     blockCorruptions.increment()
                     logger.warning("block skipped: it does not open", metadata: ["block": "\(path)", "error": "\(error)"])
+                    continue
                 }
+                guard block.meta.ingester == id else {
+                    throw StorageError("open blocks", path: path, reason: "the block belongs to \(ownerName(block.meta.ingester)), "
+                        + "this is \(ownerName(id)): --ingester.id changed while the data directory was kept; start with the id the blocks were written with")
+                }
+                blocks.append(block)
             }
             // A compaction that crashed after its block was in place but before
             // its sources were deleted: the merged block supersedes them.

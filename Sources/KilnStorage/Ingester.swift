@@ -18,6 +18,12 @@ public final class Ingester: Sendable {
     public let blockDirectory: String?
     /// Where blocks are shipped, when an object store is configured.
     public let shipper: BlockShipper?
+    /// `--ingester.id`: the owner written into this ingester's blocks. It
+    /// adopts, compacts and deletes only the blocks it owns, so ingesters
+    /// sharing a bucket never merge one another's data twice; nil is the
+    /// one ingester of a bucket allowed no id (and the owner of blocks
+    /// written before blocks had owners).
+    public let id: String?
     /// Caches what is read of blocks in the bucket; nil reads straight from it.
     public let cache: ObjectCache?
     /// Whether the blocks in the bucket have been listed into the heads since start.
@@ -45,6 +51,7 @@ public final class Ingester: Sendable {
         self.walDirectory = nil
         self.blockDirectory = nil
         self.shipper = nil
+        self.id = nil
         self.cache = nil
         self.replay = nil
     }
@@ -57,6 +64,7 @@ public final class Ingester: Sendable {
         self.walDirectory = nil
         self.blockDirectory = nil
         self.shipper = BlockShipper(store: store)
+        self.id = nil
         self.cache = cache
         self.replay = nil
     }
@@ -71,18 +79,22 @@ public final class Ingester: Sendable {
     /// - Parameter objectStore: where blocks are shipped (see `shipPending`)
     ///   and read back from; nil keeps them local only.
     /// - Parameter cache: the local cache of what is read from `objectStore`.
+    /// - Parameter id: the owner of the blocks this ingester writes (see `id`).
+    /// - Throws: also `StorageError` when a local block has another owner
+    ///   (`--ingester.id` changed while the data directory was kept).
     public init(walDirectory directory: String, blockDirectory: String? = nil, objectStore: (any ObjectStore)? = nil,
-                cache: ObjectCache? = nil, options: WriteAheadLog.Options = .init(), logger: Logger) async throws {
+                cache: ObjectCache? = nil, id: String? = nil, options: WriteAheadLog.Options = .init(), logger: Logger) async throws {
         try FileIO.makeDirectory(directory)
         let lock = try DirectoryLock(directory: directory)
         let heads = TenantHeads()
         if let blockDirectory { try FileIO.makeDirectory(blockDirectory) }
-        let stats = try Self.replay(directory, into: heads, blockDirectory: blockDirectory, logger: logger)
-        if let blockDirectory { try await Self.openBlocks(blockDirectory, into: heads, logger: logger) }
+        let stats = try Self.replay(directory, into: heads, blockDirectory: blockDirectory, id: id, logger: logger)
+        if let blockDirectory { try await Self.openBlocks(blockDirectory, into: heads, id: id, logger: logger) }
         self.heads = heads
         self.replay = stats
         self.walDirectory = directory
         self.blockDirectory = blockDirectory
+        self.id = id
         self.shipper = objectStore.map { BlockShipper(store: $0) }
         self.cache = cache
         self.wal = WriteAheadLog(directory: directory, firstSegment: stats.nextSegment, lock: lock, options: options)
@@ -150,7 +162,8 @@ public final class Ingester: Sendable {
     /// crash between its checkpoint and its blocks) is redone: replay starts at
     /// the cut before it, and at the checkpoint the missing blocks are written
     /// from the heads as they stand there, under the names the checkpoint gave them.
-    public static func replayLog(_ directory: String, into heads: TenantHeads, blockDirectory: String? = nil,
+    /// - Parameter id: the owner of the blocks rebuilt (the ingester's `id`).
+    public static func replayLog(_ directory: String, into heads: TenantHeads, blockDirectory: String? = nil, id: String? = nil,
                                  logger: Logger? = nil) throws -> ReplayStats {
         let start = Date()
         var stats = ReplayStats()
@@ -180,7 +193,7 @@ public final class Ingester: Sendable {
                 stats.records += 1
                 stats.samples += r.sampleCount
             case .checkpoint(let c):
-                if let blockDirectory { try writeMissingBlocks(c, from: heads, blockDirectory: blockDirectory, logger: logger) }
+                if let blockDirectory { try writeMissingBlocks(c, from: heads, blockDirectory: blockDirectory, id: id, logger: logger) }
                 heads.resetAll { _ in }
                 stats.records += 1
             case .cumulative(let c):
@@ -195,9 +208,9 @@ public final class Ingester: Sendable {
 
     /// Replays the log and cuts off a torn tail (a crash mid-append: that
     /// record was never acknowledged), with a warning and a metric.
-    static func replay(_ directory: String, into heads: TenantHeads, blockDirectory: String?, logger: Logger) throws -> ReplayStats {
+    static func replay(_ directory: String, into heads: TenantHeads, blockDirectory: String?, id: String?, logger: Logger) throws -> ReplayStats {
         let start = Date()
-        var stats = try replayLog(directory, into: heads, blockDirectory: blockDirectory, logger: logger)
+        var stats = try replayLog(directory, into: heads, blockDirectory: blockDirectory, id: id, logger: logger)
         // Segments before the last checkpoint are persisted in blocks (rebuilt
         // above if they were missing); a crash between the cut's blocks and
         // deleting the segments leaves them behind.

@@ -67,7 +67,7 @@ struct BlockShow: ParsableCommand {
 
     func run() throws {
         let meta = try BlockMeta.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: path + "/" + BlockSchema.metaFile))), path: path)
-        print("block \(meta.ulid) tenant=\(meta.tenant) level=\(meta.level) codec=\(meta.codec) version=\(meta.version) sources=\(meta.sources.joined(separator: ","))")
+        print("block \(meta.ulid) tenant=\(meta.tenant) level=\(meta.level) codec=\(meta.codec) version=\(meta.version) sources=\(meta.sources.joined(separator: ","))" + (meta.ingester.map { " ingester=\($0)" } ?? ""))
         print("time \(iso(meta.minTimeNanos)) … \(iso(meta.maxTimeNanos)); \(meta.stats.series) series, \(meta.stats.profiles) profiles, \(meta.stats.samples) samples, \(meta.stats.stacks) stack nodes, \(meta.stats.locations) locations, \(meta.stats.functions) functions, \(meta.stats.strings) strings")
         for file in [BlockSchema.indexFile, BlockSchema.symbolsFile, BlockSchema.profilesFile] {
             let filePath = path + "/" + file
@@ -206,9 +206,11 @@ struct BlockCut: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cut", abstract: "Replay the WAL of a stopped daemon and cut every head into a block now.")
 
     @Argument(help: "The daemon's --storage.path.") var storagePath: String
+    @Option(name: .customLong("ingester.id"), help: "The daemon's --ingester.id, if it runs with one: the owner of its blocks.") var ingesterID: String?
 
     func run() async throws {
-        let ingester = try await Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks", logger: Logger(label: "kiln-inspect"))
+        let ingester = try await Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks", id: ingesterID,
+                                          logger: Logger(label: "kiln-inspect"))
         defer { ingester.close() }
         let metas = try await ingester.cut()
         for m in metas { print("cut \(m.tenant)/\(m.ulid): \(m.stats.series) series, \(m.stats.profiles) profiles, \(m.stats.samples) samples") }
@@ -220,12 +222,14 @@ struct BlockCompact: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "compact", abstract: "Compact the blocks of a stopped daemon now, as its compactor would.")
 
     @Argument(help: "The daemon's --storage.path.") var storagePath: String
+    @Option(name: .customLong("ingester.id"), help: "The daemon's --ingester.id, if it runs with one: the owner of its blocks.") var ingesterID: String?
     @Option(help: "Compaction windows in hours, ascending, comma-separated.") var rangesHours = "2,12,48"
 
     func run() async throws {
         let ranges = rangesHours.split(separator: ",").compactMap { Double($0) }.map { Int64($0 * 3_600_000_000_000) }
         guard !ranges.isEmpty else { throw ValidationError("--ranges-hours: numbers of hours, comma-separated") }
-        let ingester = try await Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks", logger: Logger(label: "kiln-inspect"))
+        let ingester = try await Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks", id: ingesterID,
+                                          logger: Logger(label: "kiln-inspect"))
         defer { ingester.close() }
         let metas = try await ingester.compact(.init(planner: CompactionPlanner(ranges: ranges)))
         for m in metas { print("compacted \(m.tenant)/\(m.ulid) level \(m.level) from \(m.sources.joined(separator: ",")): \(m.stats.profiles) profiles, \(m.stats.samples) samples") }

@@ -60,8 +60,11 @@ struct Kiln: AsyncParsableCommand {
     @Flag(name: .customLong("modules"), help: "List the targets and modules, then exit.")
     var listModules = false
 
-    @Option(name: .customLong("querier.ingesters"), help: "--target=querier: the ingester to ask for its heads on every query, as a base URL (http://host:4040; http://user:password@host:4040 with basic auth). One per bucket for now.")
+    @Option(name: .customLong("querier.ingesters"), help: "--target=querier: the ingesters to ask for their heads on every query, comma-separated base URLs (http://host:4040; http://user:password@host:4040 with basic auth): every ingester shipping to the bucket.")
     var querierIngesters = ""
+
+    @Option(name: .customLong("ingester.id"), help: "This ingester's name among those sharing a bucket (letters, digits, . _ -), written into its blocks as their owner: it adopts, compacts and expires only its own. Keep it with the data directory. One ingester per bucket may run without one (the default).")
+    var ingesterID: String?
 
     @Option(name: .customLong("server.http-listen-address"), help: "Address to listen on.")
     var address = ServerConfig().host
@@ -212,15 +215,19 @@ struct Kiln: AsyncParsableCommand {
             guard storageBackend == "s3" else { throw ValidationError("--target=querier reads the blocks the ingesters ship: it needs --storage.backend=s3") }
             let ingesters = try ingesterAddresses()
             guard !ingesters.isEmpty else { throw ValidationError("--target=querier needs --querier.ingesters: the heads hold the data no block has yet") }
-            guard ingesters.count == 1 else {
-                throw ValidationError("--querier.ingesters: one ingester per bucket for now; ingesters sharing a bucket would each adopt and compact the others' blocks (block ownership comes with the ring)")
-            }
+            guard Set(ingesters).count == ingesters.count else { throw ValidationError("--querier.ingesters: an ingester is listed twice") }
+            guard ingesterID == nil else { throw ValidationError("--ingester.id: this process runs no ingester (--target=\(target))") }
             guard !flushOnShutdown else { throw ValidationError("--ingester.flush-on-shutdown: this process runs no ingester (--target=\(target))") }
         }
         if !modules.contains(.distributor) {
             guard !selfProfiling else { throw ValidationError("--self-profiling.enabled: stores through the distributor, which this process does not run (--target=\(target))") }
             guard try configSection("scrape_configs", ScrapeConfigs.parse)?.isEmpty ?? true else {
                 throw ValidationError("scrape_configs: scraping is the distributor's, which this process does not run (--target=\(target))")
+            }
+        }
+        if let ingesterID {
+            guard Self.isValidIngesterID(ingesterID) else {
+                throw ValidationError("--ingester.id: \"\(ingesterID)\" must be 1 to \(Self.maxIngesterIDLength) letters, digits, '.', '_' or '-'")
             }
         }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log.level: unknown level \"\(logLevel)\"") }
@@ -246,6 +253,15 @@ struct Kiln: AsyncParsableCommand {
         guard try Self.parseDuration(selfProfilingInterval, flag: "--self-profiling.interval") > 0 else {
             throw ValidationError("--self-profiling.interval must be positive")
         }
+    }
+
+    /// Longest `--ingester.id`: a host or pod name fits (DNS labels are at most 63).
+    static let maxIngesterIDLength = 63
+
+    /// An id is a name in logs, `meta.json` and messages: nothing to escape.
+    static func isValidIngesterID(_ id: String) -> Bool {
+        (1...maxIngesterIDLength).contains(id.utf8.count)
+            && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._-".contains($0)) }
     }
 
     func modules() throws -> Set<Module> {
@@ -403,9 +419,9 @@ struct Kiln: AsyncParsableCommand {
             let store = try objectStore()
             let cache = try store.map { _ in try ObjectCache(directory: storagePath + "/cache", options: try cacheOptions()) }
             ingester = try await Ingester(walDirectory: walDirectory, blockDirectory: storagePath + "/blocks", objectStore: store,
-                                          cache: cache, options: walOptions, logger: logger)
+                                          cache: cache, id: ingesterID, options: walOptions, logger: logger)
         } catch {
-            logger.critical("cannot open the WAL in \(walDirectory): \(error)")
+            logger.critical("cannot open the data in \(storagePath): \(error)")
             throw ExitCode(1)
         }
         if let r = ingester.replay {
@@ -482,7 +498,7 @@ struct Kiln: AsyncParsableCommand {
             logger.critical("cannot open the cache in \(storagePath)/cache: \(error)")
             throw ExitCode(1)
         }
-        for address in config.ingesters { logger.info("asking ingester for heads", metadata: ["address": "\(Self.redacted(address))"]) }
+        for address in config.ingesters { logger.info("asking ingester for heads", metadata: ["address": "\(ServerConfig.redacted(address))"]) }
         do { try await reader.refreshBucket(logger: logger) } catch {
             logger.error("cannot list the bucket's blocks; retrying in the background (queries answer 503 until then)", metadata: ["error": "\(error)"])
         }
@@ -501,12 +517,5 @@ struct Kiln: AsyncParsableCommand {
         refresher.cancel()
         await refresher.value
         logger.info("stopped")
-    }
-
-    /// `address` with the password of its user info replaced, for logs.
-    static func redacted(_ address: String) -> String {
-        guard let at = address.firstIndex(of: "@"), let scheme = address.range(of: "://"),
-              let colon = address[scheme.upperBound..<at].firstIndex(of: ":") else { return address }
-        return String(address[..<address.index(after: colon)]) + "***" + String(address[at...])
     }
 }

@@ -151,7 +151,8 @@ import Testing
     }
 
     /// A crash at each step of a cut loses nothing and duplicates nothing:
-    /// after a restart the answers are the same and each cut block exists once.
+    /// after a restart the answers are the same and each cut block exists
+    /// once, owned by the ingester (a rebuilt one too).
     @Test(arguments: Ingester.CutStep.allCases)
     func crashDuringACutLosesNothing(_ step: Ingester.CutStep) async throws {
         let dir = Self.temporaryDirectory()
@@ -161,7 +162,7 @@ import Testing
         let expected = try await Self.answers(Query(sources: [reference]))
         let logger = Logger(label: "test")
 
-        let ingester = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
+        let ingester = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", id: "i-1", logger: logger)
         for p in pushes[..<40] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
         _ = try await ingester.cut()  // an earlier, complete cut
         for p in pushes[40..<90] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
@@ -171,10 +172,10 @@ import Testing
         for p in pushes[90...] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
         ingester.close()
 
-        let reopened = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: logger)
+        let reopened = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", id: "i-1", logger: logger)
         defer { reopened.close() }
         let head = try #require(reopened.heads.existingHead(for: "t"))
-        #expect(head.blocks.count == 2)
+        #expect(head.blocks.count == 2 && head.blocks.allSatisfy { $0.meta.ingester == "i-1" })
         #expect(head.blocks.reduce(0) { $0 + $1.meta.stats.profiles } + head.read { $0.profileCount } == reference.profileCount)
         #expect(try await Self.answers(Query(head)) == expected)
         #expect(try FileIO.list(dir + "/blocks/t").allSatisfy { !$0.hasSuffix(".tmp") })

@@ -188,4 +188,85 @@ import Testing
         #expect(try await BlockTests.answers(Query(ingester.heads.existingHead(for: "t"))) == expected)
         ingester.close()
     }
+
+    /// Two ingesters shipping to one bucket, one without an id and one with
+    /// `b`: each adopts, compacts and expires only its own blocks, so a
+    /// querier reading the bucket counts every profile once; an ingester
+    /// started with another id than its local blocks' refuses to open.
+    @Test func ingestersSharingABucketAdoptCompactAndExpireOnlyTheirOwnBlocks() async throws {
+        let dir = BlockTests.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = MemoryObjectStore()
+        // Each ingester's pushes, and a profile two hours later that closes
+        // their compaction window; b's are of another service, a second later.
+        var fixture = try BlockTests.pushes()
+        var late = try PprofDecoder.decode(fixture[0].bytes)
+        late.timeNanos = BlockTests.start + 2 * 3_600_000_000_000
+        fixture.append((fixture[0].labels, PprofEncoder.encode(late), late.timeNanos))
+        let pushes: [String?: [(labels: [Label], bytes: [UInt8], time: Int64)]] = [
+            nil: fixture,
+            "b": try fixture.map { p in
+                var labels = p.labels
+                labels[1] = Label("service_name", "svc-b")
+                var profile = try PprofDecoder.decode(p.bytes)
+                profile.timeNanos = p.time + 1_000_000_000
+                return (labels, PprofEncoder.encode(profile), profile.timeNanos)
+            },
+        ]
+        let expected = try await BlockTests.answers(Query(sources: [BlockTests.head((pushes[nil]! + pushes["b"]!)[...])]))
+        func open(_ id: String?, directory: String? = nil) async throws -> Ingester {
+            let path = dir + "/" + (directory ?? id ?? "a")
+            let ingester = try await Ingester(walDirectory: path + "/wal", blockDirectory: path + "/blocks",
+                                              objectStore: store, id: id, logger: Logger(label: "test"))
+            try await ingester.syncBucket()
+            return ingester
+        }
+        var own: [String?: Set<String>] = [:]
+        for id in [nil, "b"] as [String?] {
+            let ingester = try await open(id)
+            let p = pushes[id]!
+            for range in [0..<60, 60..<120, 120..<121] {
+                for push in p[range] { try await ingester.push([try BlockTests.ingest(push)], tenant: "t") }
+                let meta = try await ingester.cut()[0]
+                #expect(meta.ingester == id)
+                own[id, default: []].insert(meta.ulid)
+            }
+            #expect(Set(await ingester.shipPending()) == own[id])
+            #expect(Set(await ingester.releaseShipped(grace: .zero)) == own[id])
+            ingester.close()
+        }
+
+        // meta.json names an owner only when there is one: blocks from before owners read as the id-less ingester's.
+        for (id, ulids) in own {
+            let text = String(decoding: try await store.get(BlockShipper.key(tenant: "t", ulid: ulids.first!, file: BlockSchema.metaFile)), as: UTF8.self)
+            #expect(text.contains("\"ingester\"") == (id != nil))
+        }
+
+        // After a restart, each finds only its own blocks in the bucket and merges only those.
+        var merged: [String?: BlockMeta] = [:]
+        for id in [nil, "b"] as [String?] {
+            let ingester = try await open(id)
+            #expect(Set(ingester.heads.existingHead(for: "t")!.blocks.map(\.ulid)) == own[id])
+            let written = try await ingester.compact(.init(planner: CompactionPlanner(ranges: [3_600_000_000_000])), now: Date(timeIntervalSince1970: 2e9))
+            #expect(written.count == 1 && Set(written[0].sources).isSubset(of: own[id]!) && written[0].ingester == id)
+            merged[id] = written.first
+            ingester.close()
+        }
+        let querier = Ingester(readingBucket: store, cache: nil)
+        try await querier.refreshBucket()
+        #expect(querier.heads.existingHead(for: "t")!.blocks.count == 4)
+        #expect(try await BlockTests.answers(Query(querier.heads.existingHead(for: "t"))) == expected)
+
+        // Blocks on local disk are the ingester's own: another id is refused, by name.
+        await #expect { _ = try await open("c", directory: "b") } throws: { error in
+            "\(error)".contains("--ingester.id") && "\(error)".contains(merged["b"]!.ulid)
+        }
+
+        // Retention on one deletes its own blocks and leaves the other's.
+        let b = try await open("b")
+        try await b.compact(.init(retention: .seconds(1)), now: Date(timeIntervalSince1970: 3e9))
+        b.close()
+        let left = try await BlockShipper(store: store).listBlocks()["t"] ?? []
+        #expect(Set(left) == own[nil]!.subtracting(merged[nil]!.sources).union([merged[nil]!.ulid]))
+    }
 }

@@ -32,15 +32,17 @@ import Testing
         return head
     }
 
-    static func cases() -> [(ulid: ULID, codec: PageCodec)] { [(hot, .lz4), (cold, .zstd)] }
+    /// The hot block has no owner (as every block written before owners);
+    /// the cold one is owned by ingester `ingester-1`.
+    static func cases() -> [(ulid: ULID, codec: PageCodec, ingester: String?)] { [(hot, .lz4, nil), (cold, .zstd, "ingester-1")] }
 
     @Test func goldenBlocksAreCurrent() async throws {
         let head = try Self.head()
         let dir = NSTemporaryDirectory() + "kiln-golden-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        for (ulid, codec) in Self.cases() {
-            _ = try BlockWriter.write(head, tenant: "golden", ulid: ulid, directory: dir, codec: codec)
+        for (ulid, codec, ingester) in Self.cases() {
+            _ = try BlockWriter.write(head, tenant: "golden", ulid: ulid, directory: dir, codec: codec, ingester: ingester)
             for name in [BlockSchema.indexFile, BlockSchema.symbolsFile, BlockSchema.profilesFile, BlockSchema.metaFile] {
                 let written = try FileIO.read(dir + "/" + ulid.string + "/" + name)
                 let golden = TestData.url("blocks/" + ulid.string + "/" + name)
@@ -115,9 +117,9 @@ import Testing
 
     @Test func goldenBlocksReadForever() async throws {
         let expected = try await BlockTests.answers(Query(sources: [try Self.head()]))
-        for (ulid, codec) in Self.cases() {
+        for (ulid, codec, ingester) in Self.cases() {
             let block = try await Block(path: TestData.url("blocks/" + ulid.string).path)
-            #expect(block.meta.version == 1 && block.meta.codec == codec.name && block.meta.tenant == "golden")
+            #expect(block.meta.version == 1 && block.meta.codec == codec.name && block.meta.tenant == "golden" && block.meta.ingester == ingester)
             #expect(block.meta.stats.series == 12 && block.meta.stats.profiles == 18 && block.meta.stats.samples == 2916)
             #expect(try await BlockTests.answers(Query(sources: [block])) == expected)
             // Cut into units of a few profiles, merged by parallel tasks: the same answers.

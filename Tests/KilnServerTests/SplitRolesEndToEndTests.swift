@@ -2,14 +2,15 @@ import Foundation
 import KilnTestSupport
 import Testing
 
-/// `--target=ingester` and `--target=querier` as two processes over one moto
-/// bucket answer every query API exactly as one `--target=all` process given
-/// the same pushes: with the data in the ingester's head only, in a block
-/// just shipped (which the querier learns of only through a stale answer:
-/// its own re-listing interval is an hour), in both a block and the head, in
-/// a block shipped and already released to the bucket (grace 0) that the
-/// querier has not listed, and after the ingester compacted a block the
-/// querier had listed.
+/// Two `--target=ingester` processes (one without `--ingester.id`, one with)
+/// and a `--target=querier` over one moto bucket answer every query API
+/// exactly as one `--target=all` process given the same pushes, which the
+/// ingesters share between them: with the data in the ingesters' heads only,
+/// in blocks just shipped (which the querier learns of only through a stale
+/// answer: its own re-listing interval is an hour), in both blocks and the
+/// heads, in blocks shipped and already released to the bucket (grace 0)
+/// that the querier has not listed, and after each ingester compacted a
+/// block the querier had listed.
 @Suite(.serialized) struct SplitRolesEndToEndTests {
     /// 2026-11-22 09:15:30 and 13:00 UTC: the real Go profiles were taken at
     /// 09:15, so the first phase lies in one 2 h window, which the second
@@ -40,28 +41,49 @@ import Testing
         var out = try requests.map { method, body in
             let r = try server.post("/querier.v1.QuerierService/" + method, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
             #expect(r.status == 200, "\(method): \(r.text)")
-            return "\(method): \(r.text)"
+            return "\(method): " + (method == "AnalyzeQuery" ? try logical(r.text) : r.text)
         }
         let render = try server.get("/pyroscope/render?query=\(cpu)%7B%7D&from=1&until=4000000000&groupBy=service_name&format=json")
         out.append("render: \(render.status) \(render.text)")
         return out
     }
 
-    /// The same pushes to both: real Go profiles over Connect, folded stacks at `time` over /ingest.
-    static func push(_ servers: [KilnServerProcess], phase: Int, time: Int64) throws {
-        for server in servers {
-            let client = ConnectClient(server: server)
-            try client.push([([("__name__", "process_cpu"), ("service_name", "svc-1")], [try TestData.bytes("pprof/go-cpu.pb.gz")])])
-            if phase == 1 {
-                try client.push([
+    /// An AnalyzeQuery answer without what depends on how the data is laid
+    /// out (blocks, bytes, overlaps): two ingesters cut twice the blocks one
+    /// process does. The series, profiles and samples read stay.
+    static func logical(_ json: String) throws -> String {
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let physical: Set<String> = ["blockCount", "indexBytes", "profileBytes", "symbolBytes", "totalBytesInTimeRange", "deduplicationNeeded"]
+        object["queryScopes"] = (object["queryScopes"] as? [[String: Any]])?.map { $0.filter { !physical.contains($0.key) } }
+        object["queryImpact"] = (object["queryImpact"] as? [String: Any])?.filter { !physical.contains($0.key) }
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+    }
+
+    /// The same pushes to each side: real Go profiles over Connect, folded
+    /// stacks at `time` over /ingest. Each side's processes take the pushes
+    /// in turn, so ingesters sharing a bucket hold one part each.
+    static func push(_ sides: [[KilnServerProcess]], phase: Int, time: Int64) throws {
+        var parts: [(KilnServerProcess) throws -> Void] = [{ server in
+            try ConnectClient(server: server).push([([("__name__", "process_cpu"), ("service_name", "svc-1")], [try TestData.bytes("pprof/go-cpu.pb.gz")])])
+        }]
+        if phase == 1 {
+            parts.append { server in
+                try ConnectClient(server: server).push([
                     ([("__name__", "memory"), ("service_name", "svc-1")], [try TestData.bytes("pprof/go-heap.pb.gz")]),
                     ([("__name__", "goroutine"), ("service_name", "svc-2")], [try TestData.bytes("pprof/go-goroutine.pb.gz")]),
                 ])
             }
-            let folded = "main;serve;handle \(100 * phase)\nmain;serve;encode 30\nmain;gc \(7 * phase)\n"
-            let r = try server.post("/ingest?name=svc-3.cpu%7Bphase%3D\(phase)%7D&from=\(time)&until=\(time + 10)&format=folded",
-                                    headers: [("Content-Type", "text/plain")], body: Array(folded.utf8))
-            #expect(r.status == 200, "\(r.text)")
+        }
+        for service in ["svc-3", "svc-4"] {
+            parts.append { server in
+                let folded = "main;serve;handle \(100 * phase)\nmain;serve;encode 30\nmain;gc \(7 * phase)\n"
+                let r = try server.post("/ingest?name=\(service).cpu%7Bphase%3D\(phase)%7D&from=\(time)&until=\(time + 10)&format=folded",
+                                        headers: [("Content-Type", "text/plain")], body: Array(folded.utf8))
+                #expect(r.status == 200, "\(r.text)")
+            }
+        }
+        for side in sides {
+            for (i, part) in parts.enumerated() { try part(side[i % side.count]) }
         }
     }
 
@@ -85,13 +107,15 @@ import Testing
         }
         let single = try KilnServerProcess(arguments: s3("single/") + ["--head.check-interval", "1"])
         defer { single.stop() }
-        let ingester = try KilnServerProcess(arguments: s3("split/") + ["--target", "ingester", "--head.check-interval", "1",
-                                                                             "--storage.upload-grace-period", "0"])
-        defer { ingester.stop() }
+        let ingesters = try [[], ["--ingester.id", "b"]].map { id in
+            try KilnServerProcess(arguments: s3("split/") + id + ["--target", "ingester", "--head.check-interval", "1", "--storage.upload-grace-period", "0"])
+        }
+        defer { for i in ingesters { i.stop() } }
         let querier = try KilnServerProcess(arguments: s3("split/") + [
-            "--target", "querier", "--querier.ingesters", ingester.baseURL, "--head.check-interval", "3600",
+            "--target", "querier", "--querier.ingesters", ingesters.map(\.baseURL).joined(separator: ","), "--head.check-interval", "3600",
         ])
         defer { querier.stop() }
+        let ingester = ingesters[0]
 
         // Each process serves its own module's routes only.
         #expect(try querier.post("/push.v1.PusherService/Push", headers: [("Content-Type", "application/json")], body: Array("{}".utf8)).status == 404)
@@ -104,28 +128,34 @@ import Testing
             #expect(want.count == got.count)
         }
 
-        try Self.push([single, ingester], phase: 1, time: Self.phaseOne)
+        try Self.push([[single], ingesters], phase: 1, time: Self.phaseOne)
         try expectSameAnswers("heads only")
 
-        try Self.flush(single)
-        try Self.flush(ingester)
+        for server in [single] + ingesters { try Self.flush(server) }
         try expectSameAnswers("a block just shipped, not yet listed by the querier")
 
-        try Self.push([single, ingester], phase: 2, time: Self.phaseTwo)
+        try Self.push([[single], ingesters], phase: 2, time: Self.phaseTwo)
         try expectSameAnswers("a block and the head")
 
-        try Self.flush(single)
-        try Self.flush(ingester)
-        usleep(2_500_000)  // released by the ingester's next pass: a bucket block only, unknown to the querier
+        for server in [single] + ingesters { try Self.flush(server) }
+        usleep(2_500_000)  // released by the ingesters' next pass: a bucket block only, unknown to the querier
         try expectSameAnswers("a block released to the bucket, not yet listed by the querier")
         let deadline = Date().addingTimeInterval(30)
-        while Date() < deadline, try Self.metric(ingester, "kiln_compactions_total") < 1 || Self.metric(single, "kiln_compactions_total") < 1 {
+        while Date() < deadline, try ([single] + ingesters).contains(where: { try Self.metric($0, "kiln_compactions_total") < 1 }) {
             usleep(200_000)
         }
-        #expect(try Self.metric(ingester, "kiln_compactions_total") >= 1, "\(ingester.log)")
-        try expectSameAnswers("after a compaction replaced a block the querier had listed")
-        // The querier saw no error from the ingester or the bucket on the way.
+        for i in ingesters { #expect(try Self.metric(i, "kiln_compactions_total") >= 1, "\(i.log)") }
+        try expectSameAnswers("after each ingester compacted a block the querier had listed")
+        // The querier saw no error from the ingesters or the bucket on the way.
         #expect(!querier.log.contains("query failed"), "\(querier.log)")
+
+        // Two ingesters without ids would adopt the same blocks: the querier refuses to merge their answers.
+        let twin = try KilnServerProcess(arguments: s3("twin/") + ["--target", "ingester"])
+        defer { twin.stop() }
+        let confused = try KilnServerProcess(arguments: s3("split/") + ["--target", "querier", "--querier.ingesters", "\(ingester.baseURL),\(twin.baseURL)"])
+        defer { confused.stop() }
+        let r = try confused.post("/querier.v1.QuerierService/ProfileTypes", headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
+        #expect(r.status == 500 && r.text.contains("both run with no --ingester.id"), "\(r.status) \(r.text)")
     }
 
     /// Targets that cannot run as given stop the start with the reason.
@@ -140,6 +170,11 @@ import Testing
             (["--target", "querier"], "needs --storage.backend=s3"),
             (["--target", "querier", "--storage.backend", "s3", "--storage.s3.bucket", "b", "--storage.s3.access-key", "a", "--storage.s3.secret-key", "s"], "needs --querier.ingesters"),
             (["--target", "ingester", "--querier.ingesters", "http://127.0.0.1:1"], "only a querier"),
+            (["--target", "querier", "--storage.backend", "s3", "--storage.s3.bucket", "b", "--storage.s3.access-key", "a", "--storage.s3.secret-key", "s",
+              "--querier.ingesters", "http://127.0.0.1:1,http://127.0.0.1:1/"], "listed twice"),
+            (["--target", "querier", "--storage.backend", "s3", "--storage.s3.bucket", "b", "--storage.s3.access-key", "a", "--storage.s3.secret-key", "s",
+              "--querier.ingesters", "http://127.0.0.1:1", "--ingester.id", "a"], "runs no ingester"),
+            (["--ingester.id", "a/b"], "must be 1 to 63 letters"),
         ] {
             let r = try Subprocess.run([binary] + args)
             #expect(r.status == 64, "\(args): \(r.stdout)\(r.stderr)")

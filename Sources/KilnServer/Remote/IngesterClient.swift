@@ -14,8 +14,10 @@ import SwiftProtobuf
 ///
 /// Any ingester that does not answer fails the query: its heads hold the
 /// recent data no block has yet, and an answer without them would be
-/// silently short. Credentials go in the address (`http://user:pass@host:port`);
-/// libcurl sends them as basic auth.
+/// silently short. So do two answers naming the same `--ingester.id`: such
+/// ingesters adopt and merge the same blocks, counting their data twice.
+/// Credentials go in the address (`http://user:pass@host:port`); libcurl
+/// sends them as basic auth; messages show the address without the password.
 struct IngesterClient: RemoteHeads {
     static let path = "/kiln.ingester.v1.IngesterService/SelectHead"
     /// Blocking libcurl calls run here, off the cooperative pool.
@@ -45,7 +47,14 @@ struct IngesterClient: RemoteHeads {
             return out.compactMap { $0 }
         }
         var extracts: [HeadExtract] = []
+        var answered: [String: String] = [:]  // ingester id: address
         for (address, answer) in zip(addresses, answers) {
+            if let other = answered.updateValue(address, forKey: answer.ingesterID) {
+                // Both own the same blocks: each would compact and expire the other's.
+                let id = answer.ingesterID.isEmpty ? "no --ingester.id" : "--ingester.id=\(answer.ingesterID)"
+                throw IngesterError(address: address, code: .failedPrecondition,
+                                    message: "it and \(ServerConfig.redacted(other)) both run with \(id); ingesters sharing a bucket need ids of their own")
+            }
             for e in answer.extracts {
                 do { extracts.append(try HeadExtract(proto: e, detail: request.detail)) } catch {
                     throw IngesterError(address: address, code: .internal, message: "\(error)")
@@ -90,18 +99,21 @@ struct IngesterClient: RemoteHeads {
 /// An ingester that did not answer a querier's head request.
 struct IngesterError: Error, CustomStringConvertible {
     let address: String
-    /// The ingester's Connect code, or `unavailable` when it could not be reached.
+    /// The ingester's Connect code, `unavailable` when it could not be reached,
+    /// or `failedPrecondition` when it shares its `--ingester.id` with another.
     let code: ConnectError.Code
     let message: String
 
-    var description: String { "ingester \(address): \(message)" }
+    var description: String { "ingester \(ServerConfig.redacted(address)): \(message)" }
 
     /// What the querier answers its client: the ingester's verdict on the
-    /// query itself (too large, too long, out of time) is passed on; any
-    /// other failure is the ingester's, so 503.
+    /// query itself (too large, too long, out of time) is passed on; a
+    /// shared id is 500; any other failure is the ingester's, so 503.
     var connectError: ConnectError {
         switch code {
         case .invalidArgument, .deadlineExceeded, .canceled, .resourceExhausted: ConnectError(code, description)
+        // The querier's finding (two ingesters with one id): no retry helps.
+        case .failedPrecondition: ConnectError(.internal, description)
         default: ConnectError(.unavailable, "\(description); the ingester's recent data cannot be read, try again later")
         }
     }

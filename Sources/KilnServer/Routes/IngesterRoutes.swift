@@ -13,7 +13,8 @@ import Logging
 /// named as the source of one it reads (their data is in it), and none
 /// already in the bucket (only the bucket serves those). A shipped block the
 /// querier neither named nor covered is listed in `stale_blocks`: the querier
-/// re-lists the bucket and asks again.
+/// re-lists the bucket and asks again. The answer names the ingester's
+/// `--ingester.id`, so a querier can tell two ingesters sharing one apart.
 struct IngesterRoutes: Sendable {
     let ingester: Ingester
     let connect: ConnectUnary
@@ -45,6 +46,7 @@ struct IngesterRoutes: Sendable {
         var out = Kiln_Ingester_V1_SelectHeadResponse()
         out.extracts = extracts.map(\.proto)
         out.staleBlocks = stale
+        out.ingesterID = ingester.id ?? ""
         return out
     }
 }

@@ -86,7 +86,7 @@ struct QueryRunner: Sendable {
             logger.warning("query failed: a block cannot be read from the object store", metadata: ["error": "\(e)"])
             throw ConnectError(.unavailable, "a block in the object store cannot be read (\(e)); try again later")
         } catch let e as IngesterError {
-            logger.warning("query failed: an ingester did not answer", metadata: ["error": "\(e)"])
+            logger.warning("query failed at an ingester", metadata: ["error": "\(e)"])
             throw e.connectError
         }
     }

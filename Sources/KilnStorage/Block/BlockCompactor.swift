@@ -13,10 +13,11 @@ import KilnModel
 ///   a repeated push produce;
 /// - samples stream out in row groups; the small per-profile table is written last.
 ///
-/// The result is cold (zstd) at level max(sources) + 1 and lists its sources.
+/// The result is cold (zstd) at level max(sources) + 1, lists its sources,
+/// and is owned by `ingester`, the compacting one (the owner of every source).
 public enum BlockCompactor {
     public static func compact(_ sources: [Block], tenant: String, ulid: ULID, directory: String,
-                               codec: PageCodec = .zstd) throws -> BlockMeta {
+                               codec: PageCodec = .zstd, ingester: String? = nil) throws -> BlockMeta {
         let (temporary, final) = try BlockWriter.temporaryDirectory(directory, ulid)
 
         // Symbols.
@@ -127,7 +128,7 @@ public enum BlockCompactor {
         let meta = BlockMeta(ulid: ulid.string, version: BlockMeta.currentVersion, tenant: tenant,
                              minTimeNanos: minTime == .max ? 0 : minTime, maxTimeNanos: maxTime == .min ? 0 : maxTime,
                              level: (sources.map(\.meta.level).max() ?? 0) + 1, codec: codec.name, stats: stats, files: files,
-                             sources: sources.map(\.ulid))
+                             sources: sources.map(\.ulid), ingester: ingester)
         try BlockWriter.finish(meta, temporary: temporary, final: final, directory: directory)
         return meta
     }

@@ -43,11 +43,15 @@ public struct BlockMeta: Codable, Sendable, Equatable {
     public var files: [File]
     /// Blocks this one was compacted from (empty for a cut).
     public var sources: [String]
+    /// The `--ingester.id` of the ingester that owns the block: the only one
+    /// that adopts it from the bucket, compacts it and deletes it. Absent
+    /// (nil) for the ingester without an id, which a bucket may have one of.
+    public var ingester: String?
 
     public init(ulid: String, version: Int, tenant: String, minTimeNanos: Int64, maxTimeNanos: Int64, level: Int, codec: String,
-                stats: Stats, files: [File], sources: [String]) {
+                stats: Stats, files: [File], sources: [String], ingester: String? = nil) {
         (self.ulid, self.version, self.tenant, self.minTimeNanos, self.maxTimeNanos) = (ulid, version, tenant, minTimeNanos, maxTimeNanos)
-        (self.level, self.codec, self.stats, self.files, self.sources) = (level, codec, stats, files, sources)
+        (self.level, self.codec, self.stats, self.files, self.sources, self.ingester) = (level, codec, stats, files, sources, ingester)
     }
 
     public func encoded() throws -> [UInt8] {

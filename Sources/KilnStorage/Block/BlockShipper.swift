@@ -60,6 +60,14 @@ public struct BlockShipper: Sendable {
         return out.mapValues { $0.sorted() }
     }
 
+    /// The `meta.json` of block `ulid` of `tenant` in the bucket (one GET).
+    /// - Throws: `ObjectStoreError` (`.notFound`: no such complete block),
+    ///   `StorageError` for one that does not decode.
+    public func meta(tenant: String, ulid: String) async throws -> BlockMeta {
+        let key = Self.key(tenant: tenant, ulid: ulid, file: BlockSchema.metaFile)
+        return try BlockMeta.decode(try await store.get(key), path: "bucket:" + key)
+    }
+
     /// Deletes a block from the bucket: `meta.json` first, so it stops being
     /// visible before it stops being whole.
     public func delete(tenant: String, ulid: String, files: [String]) async throws {

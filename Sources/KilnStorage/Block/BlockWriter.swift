@@ -9,9 +9,10 @@ import KilnModel
 /// (plus a `.tmp` directory that `BlockDirectory` removes on start).
 ///
 /// Series are ordered by label set, profiles by (series, time, span); symbol and
-/// stack ids are the head's.
+/// stack ids are the head's. `ingester` is the owner recorded in `meta.json`.
 public enum BlockWriter {
-    public static func write(_ head: borrowing HeadState, tenant: String, ulid: ULID, directory: String, codec: PageCodec) throws -> BlockMeta {
+    public static func write(_ head: borrowing HeadState, tenant: String, ulid: ULID, directory: String, codec: PageCodec,
+                             ingester: String? = nil) throws -> BlockMeta {
         let (temporary, final) = try temporaryDirectory(directory, ulid)
 
         let order = head.series.indices.filter { head.series[$0].profileCount > 0 }.sorted { head.series[$0].labels < head.series[$1].labels }
@@ -87,7 +88,7 @@ public enum BlockWriter {
 
         let meta = BlockMeta(ulid: ulid.string, version: BlockMeta.currentVersion, tenant: tenant,
                              minTimeNanos: minTime == .max ? 0 : minTime, maxTimeNanos: maxTime == .min ? 0 : maxTime,
-                             level: 1, codec: codec.name, stats: stats, files: files, sources: [])
+                             level: 1, codec: codec.name, stats: stats, files: files, sources: [], ingester: ingester)
         try finish(meta, temporary: temporary, final: final, directory: directory)
         return meta
     }

@@ -34,10 +34,8 @@ extension Block {
     ///   such complete block), `BlockError` or `StorageError` for a block that
     ///   does not decode.
     public convenience init(bucket store: any ObjectStore, tenant: String, ulid: String, cache: ObjectCache?) async throws {
-        let files = BucketBlockFiles(store: store, tenant: tenant, ulid: ulid, cache: cache)
-        let metaKey = BlockShipper.key(tenant: tenant, ulid: ulid, file: BlockSchema.metaFile)
-        let meta = try BlockMeta.decode(try await store.get(metaKey), path: "bucket:" + metaKey)
-        try await self.init(meta: meta, files: files)
+        let meta = try await BlockShipper(store: store).meta(tenant: tenant, ulid: ulid)
+        try await self.init(meta: meta, files: BucketBlockFiles(store: store, tenant: tenant, ulid: ulid, cache: cache))
     }
 
     /// The same block read from `files` instead (a shipped block whose local
