@@ -39,6 +39,11 @@ let package = Package(
             swiftSettings: fuzzerFlags
         ),
         .executableTarget(
+            name: "FuzzJSONDocuments",
+            dependencies: ["FuzzSupport", .product(name: "KilnStorage", package: "Kiln")],
+            swiftSettings: fuzzerFlags
+        ),
+        .executableTarget(
             name: "FuzzSelectorParse",
             dependencies: ["FuzzSupport", .product(name: "KilnModel", package: "Kiln")],
             swiftSettings: fuzzerFlags

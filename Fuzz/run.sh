@@ -8,7 +8,7 @@ root=$(dirname "$here")
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzWALSegment FuzzColumnarFile FuzzCacheChunk FuzzSelectorParse)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzWALSegment FuzzColumnarFile FuzzCacheChunk FuzzSelectorParse FuzzJSONDocuments)
 
 cd "$here"
 # ld.gold warns once per ASan helper symbol; keep the log, show it on failure.
@@ -35,6 +35,9 @@ for t in "${targets[@]}"; do
       for f in "$root"/testdata/blocks/*/*.kcol; do cp "$f" "$corpus/$(basename "$(dirname "$f")")-$(basename "$f")"; done ;;
     FuzzCacheChunk)
       cp "$root"/testdata/cache/* "$corpus"/ ;;
+    FuzzJSONDocuments)
+      cp "$root"/testdata/ownership/* "$corpus"/
+      for d in "$root"/testdata/blocks/*/; do cp "$d/meta.json" "$corpus/$(basename "$d")-meta.json"; done ;;
     FuzzWALSegment)
       for d in "$root"/testdata/wal/*/; do
         for f in "$d"0*; do cp "$f" "$corpus/$(basename "$d")-$(basename "$f")"; done

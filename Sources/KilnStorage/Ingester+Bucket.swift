@@ -64,6 +64,15 @@ extension Ingester {
         return released
     }
 
+    /// Takes or renews this ingester's lease on its id in the bucket
+    /// (`IngesterLease`); `syncBucket` and `compact` do so first. Nothing to
+    /// do without a bucket.
+    /// - Throws: `IngesterLease.Conflict` while another data directory holds
+    ///   it; `ObjectStoreError` when the bucket fails.
+    public func renewLease() async throws {
+        try await lease?.renew()
+    }
+
     /// Whether queries see every block: true without a bucket, or once
     /// `syncBucket` has listed it. Until then an answer could silently miss
     /// blocks that live only in the bucket, so the query API refuses to answer.
@@ -79,11 +88,14 @@ extension Ingester {
     /// compaction that stopped between shipping its block and deleting its
     /// sources); a block that does not decode is skipped, counted and
     /// logged, as at start-up.
-    /// - Throws: `ObjectStoreError` when the bucket cannot be listed or read.
+    /// - Throws: `ObjectStoreError` when the bucket cannot be listed or read;
+    ///   `IngesterLease.Conflict` (listing nothing) while another process
+    ///   holds this ingester's id.
     public func syncBucket(logger: Logger? = nil) async throws {
         guard let shipper, !bucketSynced.withLock({ $0 }) else { return }
         await cutGate.acquire()
         defer { cutGate.release() }
+        try await renewLease()
         for (tenant, ulids) in try await shipper.listBlocks() {
             let head = heads.head(for: tenant)
             let known = Set(head.blocks.map(\.ulid))

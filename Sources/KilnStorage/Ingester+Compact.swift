@@ -24,12 +24,15 @@ extension Ingester {
     /// sources for queries, and the sources' directories are deleted after
     /// that; a crash in between leaves both, and start-up deletes any block
     /// another lists as a source. Runs under the cut gate: one maintenance
-    /// task at a time.
+    /// task at a time. With a bucket, the ingester's lease is renewed first
+    /// (`IngesterLease`): while another process holds its id, this throws
+    /// `IngesterLease.Conflict` and touches nothing.
     @discardableResult
     public func compact(_ policy: CompactionPolicy, now: Date = Date(), logger: Logger? = nil) async throws -> [BlockMeta] {
         guard let blockDirectory else { return [] }
         await cutGate.acquire()
         defer { cutGate.release() }
+        try await renewLease()
         var written: [BlockMeta] = []
         for (tenant, head) in heads.all {
             let dir = Self.tenantDirectory(blockDirectory, tenant)

@@ -105,9 +105,6 @@ extension Ingester {
         }
     }
 
-    /// An owner as messages name it.
-    static func ownerName(_ id: String?) -> String { id.map { "ingester \"\($0)\"" } ?? "the ingester without --ingester.id" }
-
     static func deleteSegmentsBeforeLastCheckpoint(_ directory: String) throws {
         let segments = try WALSegments.list(directory)
         guard let first = try WALScanner.startSegment(directory, segments: segments) else { return }
@@ -119,9 +116,8 @@ extension Ingester {
     /// Leftover `.tmp` and `.download` directories (a crash mid-write) are removed; a block
     /// that does not open is skipped with a warning and
     /// `kiln_block_corruptions_total`, and left on disk for inspection.
-    /// - Throws: `StorageError` for a block owned by another ingester than
-    ///   `id`: adopting it could merge data its owner merges too.
-    static func openBlocks(_ blockDirectory: String, into heads: TenantHeads, id: String?, logger: Logger) async throws {
+    /// Their owners were checked before replay (`IngesterIdentity.claim`).
+    static func openBlocks(_ blockDirectory: String, into heads: TenantHeads, logger: Logger) async throws {
         for tenant in try FileIO.list(blockDirectory).sorted() {
             let dir = tenantDirectory(blockDirectory, tenant)
             var blocks: [Block] = []
@@ -132,19 +128,12 @@ extension Ingester {
                     continue
                 }
                 guard ULID(name) != nil else { continue }
-                let block: Block
                 do {
-                    block = try await Block(path: path)
+                    blocks.append(try await Block(path: path))
                 } catch {
                     blockCorruptions.increment()
                     logger.warning("block skipped: it does not open", metadata: ["block": "\(path)", "error": "\(error)"])
-                    continue
                 }
-                guard block.meta.ingester == id else {
-                    throw StorageError("open blocks", path: path, reason: "the block belongs to \(ownerName(block.meta.ingester)), "
-                        + "this is \(ownerName(id)): --ingester.id changed while the data directory was kept; start with the id the blocks were written with")
-                }
-                blocks.append(block)
             }
             // A compaction that crashed after its block was in place but before
             // its sources were deleted: the merged block supersedes them.

@@ -18,12 +18,18 @@ public final class Ingester: Sendable {
     public let blockDirectory: String?
     /// Where blocks are shipped, when an object store is configured.
     public let shipper: BlockShipper?
+    /// Whose data directory this is (nil without a WAL): the `--ingester.id`
+    /// and the token of the bucket's lease.
+    public let identity: IngesterIdentity?
+    /// Held while this ingester lists the bucket and compacts; nil without a bucket.
+    let lease: IngesterLease?
+
     /// `--ingester.id`: the owner written into this ingester's blocks. It
     /// adopts, compacts and deletes only the blocks it owns, so ingesters
     /// sharing a bucket never merge one another's data twice; nil is the
     /// one ingester of a bucket allowed no id (and the owner of blocks
     /// written before blocks had owners).
-    public let id: String?
+    public var id: String? { identity?.id }
     /// Caches what is read of blocks in the bucket; nil reads straight from it.
     public let cache: ObjectCache?
     /// Whether the blocks in the bucket have been listed into the heads since start.
@@ -51,7 +57,8 @@ public final class Ingester: Sendable {
         self.walDirectory = nil
         self.blockDirectory = nil
         self.shipper = nil
-        self.id = nil
+        self.identity = nil
+        self.lease = nil
         self.cache = nil
         self.replay = nil
     }
@@ -64,7 +71,8 @@ public final class Ingester: Sendable {
         self.walDirectory = nil
         self.blockDirectory = nil
         self.shipper = BlockShipper(store: store)
-        self.id = nil
+        self.identity = nil
+        self.lease = nil
         self.cache = cache
         self.replay = nil
     }
@@ -80,21 +88,27 @@ public final class Ingester: Sendable {
     ///   and read back from; nil keeps them local only.
     /// - Parameter cache: the local cache of what is read from `objectStore`.
     /// - Parameter id: the owner of the blocks this ingester writes (see `id`).
-    /// - Throws: also `StorageError` when a local block has another owner
-    ///   (`--ingester.id` changed while the data directory was kept).
+    /// - Parameter leaseTimeout: how long the bucket's lease on `id` holds
+    ///   unrenewed (`IngesterLease.timeout(checkInterval:)`).
+    /// - Throws: also `StorageError` when the data directory or a local
+    ///   block has another owner (`--ingester.id` changed while the data
+    ///   directory was kept), before anything is replayed.
     public init(walDirectory directory: String, blockDirectory: String? = nil, objectStore: (any ObjectStore)? = nil,
-                cache: ObjectCache? = nil, id: String? = nil, options: WriteAheadLog.Options = .init(), logger: Logger) async throws {
+                cache: ObjectCache? = nil, id: String? = nil, leaseTimeout: Duration = IngesterLease.minimumTimeout,
+                options: WriteAheadLog.Options = .init(), logger: Logger) async throws {
         try FileIO.makeDirectory(directory)
         let lock = try DirectoryLock(directory: directory)
         let heads = TenantHeads()
         if let blockDirectory { try FileIO.makeDirectory(blockDirectory) }
+        let identity = try IngesterIdentity.claim(walDirectory: directory, blockDirectory: blockDirectory, id: id)
         let stats = try Self.replay(directory, into: heads, blockDirectory: blockDirectory, id: id, logger: logger)
-        if let blockDirectory { try await Self.openBlocks(blockDirectory, into: heads, id: id, logger: logger) }
+        if let blockDirectory { try await Self.openBlocks(blockDirectory, into: heads, logger: logger) }
         self.heads = heads
         self.replay = stats
         self.walDirectory = directory
         self.blockDirectory = blockDirectory
-        self.id = id
+        self.identity = identity
+        self.lease = objectStore.map { IngesterLease(store: $0, identity: identity, timeout: leaseTimeout) }
         self.shipper = objectStore.map { BlockShipper(store: $0) }
         self.cache = cache
         self.wal = WriteAheadLog(directory: directory, firstSegment: stats.nextSegment, lock: lock, options: options)
@@ -176,7 +190,9 @@ public final class Ingester: Sendable {
         if let blockDirectory {
             if let last = cuts.first, !last.record.blockIDs.allSatisfy({ blockExists(blockDirectory, $0) }) {
                 from = cuts.dropFirst().first?.segment ?? segments.first
-                logger?.warning("WAL: blocks of the last cut are missing; rebuilding them from the log", metadata: [
+                // Released to the bucket (then nothing is rebuilt: the segments before
+                // the checkpoint are gone) or lost in a crash (`writeMissingBlocks` warns).
+                logger?.debug("WAL: blocks of the last cut are not on local disk; replaying from the cut before", metadata: [
                     "blocks": "\(last.record.blockIDs)", "from_segment": "\(from ?? 0)",
                 ])
             }

@@ -37,12 +37,12 @@ func bytes(_ n: Int) -> String {
 }
 
 struct BlockList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List blocks: time range, level, codec, series, profiles, samples, size, bytes per sample.")
+    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List blocks: time range, level, codec, series, profiles, samples, size, bytes per sample, owning ingester.")
 
     @Argument(help: "Block, tenant or blocks directory.") var path: String
 
     func run() throws {
-        print("ulid                        tenant       level codec  min time                       max time                       series  profiles    samples        size  B/sample")
+        print("ulid                        tenant       level codec  min time                       max time                       series  profiles    samples        size  B/sample  ingester")
         for dir in try blockDirectories(path) {
             do {
                 let meta = try BlockMeta.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + BlockSchema.metaFile))), path: dir)
@@ -51,7 +51,7 @@ struct BlockList: ParsableCommand {
                 print(meta.ulid + "  " + meta.tenant.padding(toLength: 12, withPad: " ", startingAt: 0) + " " + pad("\(meta.level)", 5) + " "
                       + meta.codec.padding(toLength: 6, withPad: " ", startingAt: 0) + " " + iso(meta.minTimeNanos).padding(toLength: 30, withPad: " ", startingAt: 0)
                       + " " + iso(meta.maxTimeNanos).padding(toLength: 30, withPad: " ", startingAt: 0) + " " + pad("\(meta.stats.series)", 6)
-                      + " " + pad("\(meta.stats.profiles)", 9) + " " + pad("\(meta.stats.samples)", 10) + " " + pad(bytes(size), 11) + " " + pad(perSample, 9))
+                      + " " + pad("\(meta.stats.profiles)", 9) + " " + pad("\(meta.stats.samples)", 10) + " " + pad(bytes(size), 11) + " " + pad(perSample, 9) + "  " + (meta.ingester ?? "-"))
             } catch {
                 print(URL(fileURLWithPath: dir).lastPathComponent + "  ! \(error)")
             }
@@ -206,11 +206,10 @@ struct BlockCut: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "cut", abstract: "Replay the WAL of a stopped daemon and cut every head into a block now.")
 
     @Argument(help: "The daemon's --storage.path.") var storagePath: String
-    @Option(name: .customLong("ingester.id"), help: "The daemon's --ingester.id, if it runs with one: the owner of its blocks.") var ingesterID: String?
 
     func run() async throws {
-        let ingester = try await Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks", id: ingesterID,
-                                          logger: Logger(label: "kiln-inspect"))
+        let ingester = try await Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks",
+                                          id: try IngesterIdentity.stored(in: storagePath + "/wal")?.id, logger: Logger(label: "kiln-inspect"))
         defer { ingester.close() }
         let metas = try await ingester.cut()
         for m in metas { print("cut \(m.tenant)/\(m.ulid): \(m.stats.series) series, \(m.stats.profiles) profiles, \(m.stats.samples) samples") }
@@ -222,14 +221,13 @@ struct BlockCompact: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "compact", abstract: "Compact the blocks of a stopped daemon now, as its compactor would.")
 
     @Argument(help: "The daemon's --storage.path.") var storagePath: String
-    @Option(name: .customLong("ingester.id"), help: "The daemon's --ingester.id, if it runs with one: the owner of its blocks.") var ingesterID: String?
     @Option(help: "Compaction windows in hours, ascending, comma-separated.") var rangesHours = "2,12,48"
 
     func run() async throws {
         let ranges = rangesHours.split(separator: ",").compactMap { Double($0) }.map { Int64($0 * 3_600_000_000_000) }
         guard !ranges.isEmpty else { throw ValidationError("--ranges-hours: numbers of hours, comma-separated") }
-        let ingester = try await Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks", id: ingesterID,
-                                          logger: Logger(label: "kiln-inspect"))
+        let ingester = try await Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks",
+                                          id: try IngesterIdentity.stored(in: storagePath + "/wal")?.id, logger: Logger(label: "kiln-inspect"))
         defer { ingester.close() }
         let metas = try await ingester.compact(.init(planner: CompactionPlanner(ranges: ranges)))
         for m in metas { print("compacted \(m.tenant)/\(m.ulid) level \(m.level) from \(m.sources.joined(separator: ",")): \(m.stats.profiles) profiles, \(m.stats.samples) samples") }

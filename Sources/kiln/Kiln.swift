@@ -419,7 +419,8 @@ struct Kiln: AsyncParsableCommand {
             let store = try objectStore()
             let cache = try store.map { _ in try ObjectCache(directory: storagePath + "/cache", options: try cacheOptions()) }
             ingester = try await Ingester(walDirectory: walDirectory, blockDirectory: storagePath + "/blocks", objectStore: store,
-                                          cache: cache, id: ingesterID, options: walOptions, logger: logger)
+                                          cache: cache, id: ingesterID, leaseTimeout: IngesterLease.timeout(checkInterval: .seconds(headCheckIntervalSeconds)),
+                                          options: walOptions, logger: logger)
         } catch {
             logger.critical("cannot open the data in \(storagePath): \(error)")
             throw ExitCode(1)
@@ -438,7 +439,12 @@ struct Kiln: AsyncParsableCommand {
         let grace = Duration.nanoseconds(try Self.parseDuration(uploadGracePeriod, flag: "--storage.upload-grace-period"))
         // Blocks only in the bucket (released before a restart) are queryable before the server listens;
         // if the bucket cannot be listed now, maintenance retries and they appear once it can.
-        do { try await ingester.syncBucket(logger: logger) } catch {
+        // Another live process with this id refuses the start: both would merge the same blocks.
+        do { try await ingester.syncBucket(logger: logger) } catch let e as IngesterLease.Conflict {
+            logger.critical("\(e)")
+            ingester.close()
+            throw ExitCode(1)
+        } catch {
             logger.error("cannot list the bucket's blocks; retrying in the background (queries miss them until then)", metadata: ["error": "\(error)"])
         }
         ingester.recordGauges()

@@ -257,9 +257,9 @@ import Testing
         #expect(querier.heads.existingHead(for: "t")!.blocks.count == 4)
         #expect(try await BlockTests.answers(Query(querier.heads.existingHead(for: "t"))) == expected)
 
-        // Blocks on local disk are the ingester's own: another id is refused, by name.
+        // A data directory keeps its id: another is refused, by name.
         await #expect { _ = try await open("c", directory: "b") } throws: { error in
-            "\(error)".contains("--ingester.id") && "\(error)".contains(merged["b"]!.ulid)
+            "\(error)".contains(#"ingester "b""#) && "\(error)".contains(#"ingester "c""#)
         }
 
         // Retention on one deletes its own blocks and leaves the other's.

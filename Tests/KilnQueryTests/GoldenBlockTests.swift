@@ -10,7 +10,7 @@ import Logging
 import Testing
 
 /// The golden blocks of testdata/blocks/: one hot (lz4) and one cold (zstd)
-/// block of format version 1, read by this test for as long as Kiln reads
+/// block of format version 1 (and the hot one's data owned by an ingester), read by this test for as long as Kiln reads
 /// version 1. `KILN_REGENERATE_GOLDEN=1 swift test --filter GoldenBlockTests`
 /// rewrites them (only when the writer's output legitimately changes).
 @Suite struct GoldenBlockTests {
@@ -32,9 +32,11 @@ import Testing
         return head
     }
 
-    /// The hot block has no owner (as every block written before owners);
-    /// the cold one is owned by ingester `ingester-1`.
-    static func cases() -> [(ulid: ULID, codec: PageCodec, ingester: String?)] { [(hot, .lz4, nil), (cold, .zstd, "ingester-1")] }
+    /// Written since blocks have owners: the hot block's data, owned by ingester `ingester-1`.
+    static let owned = ULID(milliseconds: 1_700_001_080_000, random: (0x0A11_CE00_0000_0001, 0x1111))
+
+    /// The hot and cold blocks have no owner (written before owners existed).
+    static func cases() -> [(ulid: ULID, codec: PageCodec, ingester: String?)] { [(hot, .lz4, nil), (cold, .zstd, nil), (owned, .lz4, "ingester-1")] }
 
     @Test func goldenBlocksAreCurrent() async throws {
         let head = try Self.head()

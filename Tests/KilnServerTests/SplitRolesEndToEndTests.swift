@@ -107,9 +107,10 @@ import Testing
         }
         let single = try KilnServerProcess(arguments: s3("single/") + ["--head.check-interval", "1"])
         defer { single.stop() }
-        let ingesters = try [[], ["--ingester.id", "b"]].map { id in
-            try KilnServerProcess(arguments: s3("split/") + id + ["--target", "ingester", "--head.check-interval", "1", "--storage.upload-grace-period", "0"])
+        let ingesterArguments = [[], ["--ingester.id", "b"]].map { id in
+            s3("split/") + id + ["--target", "ingester", "--head.check-interval", "1", "--storage.upload-grace-period", "0"]
         }
+        var ingesters = try ingesterArguments.map { try KilnServerProcess(arguments: $0) }
         defer { for i in ingesters { i.stop() } }
         let querier = try KilnServerProcess(arguments: s3("split/") + [
             "--target", "querier", "--querier.ingesters", ingesters.map(\.baseURL).joined(separator: ","), "--head.check-interval", "3600",
@@ -149,13 +150,31 @@ import Testing
         // The querier saw no error from the ingesters or the bucket on the way.
         #expect(!querier.log.contains("query failed"), "\(querier.log)")
 
+        // Restarted (SIGTERM, same data directory and address), ingester b takes its lease back
+        // and adopts its own blocks from the bucket, and no other's.
+        let ownBlocks = try Self.metric(ingesters[1], "kiln_blocks")
+        ingesters[1].stop()
+        let restarted = try KilnServerProcess(arguments: ingesterArguments[1], dataDirectory: ingesters[1].dataDirectory, port: ingesters[1].port)
+        ingesters.append(restarted)
+        #expect(try Self.metric(restarted, "kiln_blocks") == ownBlocks && ownBlocks > 0, "\(restarted.log)")
+        try expectSameAnswers("after ingester b restarted")
+
+        // A second live process with id b, from another data directory, is refused at start.
+        let impostorPath = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-impostor-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: impostorPath) }
+        let impostor = try Subprocess.run([KilnServerProcess.binaryURL.path, "--server.http-listen-address", "127.0.0.1",
+                                           "--server.http-listen-port", "\(try FreePort.find())", "--storage.path", impostorPath]
+                                          + ingesterArguments[1], timeoutSeconds: 60)
+        #expect(impostor.status == 1 && (impostor.stdout + impostor.stderr).contains(#"ingester "b" is running from another data directory"#),
+                "\(impostor.status): \(impostor.stdout)\(impostor.stderr)")
+
         // Two ingesters without ids would adopt the same blocks: the querier refuses to merge their answers.
         let twin = try KilnServerProcess(arguments: s3("twin/") + ["--target", "ingester"])
         defer { twin.stop() }
         let confused = try KilnServerProcess(arguments: s3("split/") + ["--target", "querier", "--querier.ingesters", "\(ingester.baseURL),\(twin.baseURL)"])
         defer { confused.stop() }
         let r = try confused.post("/querier.v1.QuerierService/ProfileTypes", headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
-        #expect(r.status == 500 && r.text.contains("both run with no --ingester.id"), "\(r.status) \(r.text)")
+        #expect(r.status == 500 && r.text.contains("both run with no --ingester.id") && confused.log.contains("two ingesters answered with one id"), "\(r.status) \(r.text)")
     }
 
     /// Targets that cannot run as given stop the start with the reason.

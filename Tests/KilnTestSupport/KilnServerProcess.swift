@@ -23,8 +23,10 @@ public final class KilnServerProcess: @unchecked Sendable {
     /// Starts `kiln` with `arguments` and waits until `/ready` answers.
     /// - Parameter dataDirectory: the storage path to use (and keep); a fresh
     ///   temporary one, removed when the server is released, when nil.
-    public init(arguments: [String] = [], dataDirectory: URL? = nil) throws {
-        let port = try FreePort.find()
+    /// - Parameter port: the port to listen on (a restart at the same
+    ///   address); a free one when nil.
+    public init(arguments: [String] = [], dataDirectory: URL? = nil, port: Int? = nil) throws {
+        let port = try port ?? FreePort.find()
         self.port = port
         if let dataDirectory {
             self.dataDirectory = dataDirectory

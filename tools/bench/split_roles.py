@@ -1,10 +1,12 @@
 """Query latency of a split deployment against one process, same machine, same run.
 
-Usage: python3 tools/bench/split_roles.py [PATH/TO/kiln] [SERVICES] [PUSHES]
+Usage: python3 tools/bench/split_roles.py [PATH/TO/kiln] [SERVICES] [PUSHES] [INGESTERS]
 
-Starts moto_server, one `--target=all` process and an `--target=ingester` +
-`--target=querier` pair over the same bucket (different prefixes), pushes
-the same real Go CPU profiles to both (SERVICES services × PUSHES pushes),
+Starts moto_server, one `--target=all` process and INGESTERS (default 1)
+`--target=ingester` processes (each with its own --ingester.id) + one
+`--target=querier` over the same bucket (different prefixes), pushes
+the same real Go CPU profiles to both sides (SERVICES services × PUSHES
+pushes; on the split side each service goes to one ingester, in turn),
 then times each query API against both: first with everything in the heads
 (the querier gets it all through the internal head API), then after a flush
 (blocks in the bucket: the querier reads them through its cache, the single
@@ -27,6 +29,7 @@ root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(root, ".build/release/kiln")
 services = int(sys.argv[2]) if len(sys.argv) > 2 else 200
 pushes = int(sys.argv[3]) if len(sys.argv) > 3 else 20
+ingester_count = int(sys.argv[4]) if len(sys.argv) > 4 else 1
 cpu = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
 
 
@@ -82,18 +85,20 @@ try:
         return port
 
     single = start("single", "--storage.s3.prefix", "single/")
-    ingester = start("ingester", "--storage.s3.prefix", "split/", "--target", "ingester")
+    ingesters = [start(f"ingester-{i}", "--storage.s3.prefix", "split/", "--target", "ingester", "--ingester.id", f"ingester-{i}")
+                 for i in range(ingester_count)]
     querier = start("querier", "--storage.s3.prefix", "split/", "--target", "querier",
-                    "--querier.ingesters", f"http://127.0.0.1:{ingester}")
+                    "--querier.ingesters", ",".join(f"http://127.0.0.1:{p}" for p in ingesters))
 
     profile = base64.b64encode(open(os.path.join(root, "testdata/pprof/go-cpu.pb.gz"), "rb").read()).decode()
     t = time.time()
-    for port in (single, ingester):
+    for side in ([single], ingesters):
         for _ in range(pushes):
-            series = [{"labels": [{"name": "__name__", "value": "process_cpu"}, {"name": "service_name", "value": f"svc-{s}"}],
-                       "samples": [{"rawProfile": profile}]} for s in range(services)]
-            post(port, "/push.v1.PusherService/Push", json.dumps({"series": series}))
-    print(f"pushed {services * pushes} profiles to each in {time.time() - t:.1f} s")
+            for i, port in enumerate(side):
+                series = [{"labels": [{"name": "__name__", "value": "process_cpu"}, {"name": "service_name", "value": f"svc-{s}"}],
+                           "samples": [{"rawProfile": profile}]} for s in range(i, services, len(side))]
+                post(port, "/push.v1.PusherService/Push", json.dumps({"series": series}))
+    print(f"pushed {services * pushes} profiles to each side ({ingester_count} ingester(s) on the split side) in {time.time() - t:.1f} s")
 
     rng = '"start":1,"end":4000000000000'
     queries = [
@@ -125,7 +130,7 @@ try:
                   f"{times['split'][0] / times['all'][0]:9.2f}x{same}")
 
     measure("heads only (the querier gets everything through the head API)")
-    for port in (single, ingester):
+    for port in [single] + ingesters:
         post(port, "/ingester/flush", b"")
     measure("after a flush (blocks in the bucket)")
 finally:

@@ -50,10 +50,7 @@ struct IngesterClient: RemoteHeads {
         var answered: [String: String] = [:]  // ingester id: address
         for (address, answer) in zip(addresses, answers) {
             if let other = answered.updateValue(address, forKey: answer.ingesterID) {
-                // Both own the same blocks: each would compact and expire the other's.
-                let id = answer.ingesterID.isEmpty ? "no --ingester.id" : "--ingester.id=\(answer.ingesterID)"
-                throw IngesterError(address: address, code: .failedPrecondition,
-                                    message: "it and \(ServerConfig.redacted(other)) both run with \(id); ingesters sharing a bucket need ids of their own")
+                throw SharedIngesterID(addresses: [other, address], id: answer.ingesterID)
             }
             for e in answer.extracts {
                 do { extracts.append(try HeadExtract(proto: e, detail: request.detail)) } catch {
@@ -99,22 +96,33 @@ struct IngesterClient: RemoteHeads {
 /// An ingester that did not answer a querier's head request.
 struct IngesterError: Error, CustomStringConvertible {
     let address: String
-    /// The ingester's Connect code, `unavailable` when it could not be reached,
-    /// or `failedPrecondition` when it shares its `--ingester.id` with another.
+    /// The ingester's Connect code, or `unavailable` when it could not be reached.
     let code: ConnectError.Code
     let message: String
 
     var description: String { "ingester \(ServerConfig.redacted(address)): \(message)" }
 
     /// What the querier answers its client: the ingester's verdict on the
-    /// query itself (too large, too long, out of time) is passed on; a
-    /// shared id is 500; any other failure is the ingester's, so 503.
+    /// query itself (too large, too long, out of time) is passed on; any
+    /// other failure is the ingester's, so 503.
     var connectError: ConnectError {
         switch code {
         case .invalidArgument, .deadlineExceeded, .canceled, .resourceExhausted: ConnectError(code, description)
-        // The querier's finding (two ingesters with one id): no retry helps.
-        case .failedPrecondition: ConnectError(.internal, description)
         default: ConnectError(.unavailable, "\(description); the ingester's recent data cannot be read, try again later")
         }
+    }
+}
+
+/// Two of a querier's ingesters answered with one `--ingester.id`: they
+/// adopt and merge the same blocks (or one ingester is listed under two
+/// addresses). No retry helps, so the query fails with 500.
+struct SharedIngesterID: Error, CustomStringConvertible {
+    let addresses: [String]
+    let id: String
+
+    var description: String {
+        let name = id.isEmpty ? "no --ingester.id" : "--ingester.id=\(id)"
+        return "ingesters \(addresses.map(ServerConfig.redacted).joined(separator: " and ")) both run with \(name): "
+            + "ingesters sharing a bucket need ids of their own, and --querier.ingesters lists each once"
     }
 }

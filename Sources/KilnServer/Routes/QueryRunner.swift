@@ -85,6 +85,9 @@ struct QueryRunner: Sendable {
             // A block the bucket cannot serve now: fail rather than answer without it.
             logger.warning("query failed: a block cannot be read from the object store", metadata: ["error": "\(e)"])
             throw ConnectError(.unavailable, "a block in the object store cannot be read (\(e)); try again later")
+        } catch let e as SharedIngesterID {
+            logger.error("query failed: two ingesters answered with one id", metadata: ["error": "\(e)"])
+            throw ConnectError(.internal, "\(e)")
         } catch let e as IngesterError {
             logger.warning("query failed at an ingester", metadata: ["error": "\(e)"])
             throw e.connectError
