@@ -64,11 +64,19 @@ extension Ingester {
         return released
     }
 
-    /// Takes or renews this ingester's lease on its id in the bucket
-    /// (`IngesterLease`); `syncBucket` and `compact` do so first. Nothing to
-    /// do without a bucket.
-    /// - Throws: `IngesterLease.Conflict` while another data directory holds
+    /// Takes this ingester's lease on its id in the bucket at start
+    /// (`IngesterLease.acquire`: may wait up to its timeout for a silent
+    /// holder). Nothing to do without a bucket.
+    /// - Throws: `IngesterLease.Conflict` when another live process holds
     ///   it; `ObjectStoreError` when the bucket fails.
+    public func acquireLease(logger: Logger? = nil) async throws {
+        try await lease?.acquire(logger: logger)
+    }
+
+    /// Renews this ingester's lease (`IngesterLease.renew`); `syncBucket`
+    /// and `compact` do so first. Nothing to do without a bucket.
+    /// - Throws: `IngesterLease.Conflict` when another data directory holds
+    ///   it: the caller must stop touching the bucket's blocks.
     public func renewLease() async throws {
         try await lease?.renew()
     }

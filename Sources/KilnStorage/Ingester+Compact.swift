@@ -24,9 +24,10 @@ extension Ingester {
     /// sources for queries, and the sources' directories are deleted after
     /// that; a crash in between leaves both, and start-up deletes any block
     /// another lists as a source. Runs under the cut gate: one maintenance
-    /// task at a time. With a bucket, the ingester's lease is renewed first
-    /// (`IngesterLease`): while another process holds its id, this throws
-    /// `IngesterLease.Conflict` and touches nothing.
+    /// task at a time. With a bucket, the ingester's lease is renewed first,
+    /// before each merge and again before a merged block is published
+    /// (`IngesterLease`): once another process holds its id, this throws
+    /// `IngesterLease.Conflict` and touches nothing more.
     @discardableResult
     public func compact(_ policy: CompactionPolicy, now: Date = Date(), logger: Logger? = nil) async throws -> [BlockMeta] {
         guard let blockDirectory else { return [] }
@@ -52,6 +53,7 @@ extension Ingester {
                 }
             }
             while let group = policy.planner.plan(head.blocks.map(\.meta)) {
+                try await renewLease()
                 let sources = head.blocks.filter { b in group.contains { $0.ulid == b.ulid } }
                 let ulid = ULID.make(milliseconds: UInt64(max(now.timeIntervalSince1970, 0) * 1000))
                 let started = ContinuousClock.now
@@ -62,6 +64,8 @@ extension Ingester {
                 let merged: Block
                 do {
                     merged = try await Block(path: dir + "/" + meta.ulid)
+                    // Still this id's only process after a long merge?
+                    try await renewLease()
                     // In the bucket, the merged block is complete before its sources go.
                     try await shipper?.ship(meta, from: dir + "/" + meta.ulid)
                 } catch {

@@ -64,6 +64,11 @@ public struct IngesterIdentity: Codable, Sendable, Equatable {
             }
             return stored
         }
+        // Written before identities, by an ingester without an id: its blocks in the bucket have no owner.
+        if id != nil, !(try WALSegments.list(walDirectory)).isEmpty {
+            throw StorageError("open", path: walDirectory, reason: "this data directory predates ingester ids, so it is "
+                + "\(ownerName(nil))'s (its blocks in the bucket have no owner), and this process was started as \(ownerName(id)); start it without --ingester.id")
+        }
         let identity = IngesterIdentity(id: id, token: UUID().uuidString.lowercased())
         // Whole or absent after a crash: written aside, synced, renamed into place.
         let path = walDirectory + "/" + fileName

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Metrics
 
 /// An ingester's hold on its id in the bucket: the object `key` naming the
@@ -6,26 +7,30 @@ import Metrics
 ///
 /// Blocks are adopted, compacted and deleted by their owner only; two live
 /// processes with one id (a shared config file with `ingester.id` in it)
-/// would each merge the same blocks and count their data twice. So the
-/// ingester renews its lease before it lists the bucket and before each
-/// compaction, and does neither while another data directory holds a lease
-/// renewed within `timeout`. The same data directory (a restart, even after
-/// `kill -9`) takes its lease back at once; another takes it over only once
-/// it has gone unrenewed for `timeout` (a disk replaced).
+/// would each merge the same blocks and count their data twice. So an
+/// ingester `acquire`s its lease at start, and `renew`s it before it lists
+/// the bucket, before each merge and again before publishing one; a renewal
+/// that finds another data directory's token throws, and the daemon stops.
 ///
-/// Read, then write: two processes starting within one round trip of each
-/// other can both write; the next renewal of the one overwritten sees the
-/// other's token and stops, before it has compacted anything.
+/// No clocks are compared across machines. At start, a lease naming this
+/// data directory (a restart, even after `kill -9`) or none is taken at once;
+/// one naming another is watched: if it is rewritten, its holder is alive
+/// and the start fails; if it stays unchanged for `timeout` (measured on
+/// this process's monotonic clock), its holder is gone and it is taken over.
+///
+/// Read, then write: two processes starting within one round trip can both
+/// write. Each renews before its first merge, when the one overwritten finds
+/// the other's token and stops.
 public struct IngesterLease: Sendable {
     public let store: any ObjectStore
     public let identity: IngesterIdentity
-    /// How long a lease holds unrenewed. Renewals come every maintenance
-    /// pass, so this must be several passes (see `timeout(checkInterval:)`).
+    /// How long a lease must stay unchanged before another data directory
+    /// takes it over. Renewals come every maintenance pass, so this must be
+    /// several passes (see `timeout(checkInterval:)`).
     public let timeout: Duration
 
-    /// The shortest lease: longer than a compaction of large blocks (the
-    /// lease is renewed before one, not during it), so a process that takes
-    /// an expired id over cannot start merging while the old one still is.
+    /// The shortest takeover wait: several passes of a holder whose own
+    /// check interval is longer than ours, and a long merge between renewals.
     public static let minimumTimeout: Duration = .seconds(300)
 
     /// The lease for maintenance passes `checkInterval` apart: four missed
@@ -47,7 +52,8 @@ public struct IngesterLease: Sendable {
     public struct Record: Codable, Sendable, Equatable {
         public var id: String?
         public var token: String
-        /// When the holder last renewed it, Unix milliseconds of its clock.
+        /// When the holder last renewed it, Unix milliseconds of its clock:
+        /// for people; takeover compares records, not clocks.
         public var renewedAtMillis: Int64
 
         public init(id: String?, token: String, renewedAtMillis: Int64) {
@@ -70,32 +76,63 @@ public struct IngesterLease: Sendable {
     public struct Conflict: Error, CustomStringConvertible {
         public let id: String?
         public let key: String
-        public let renewedSecondsAgo: Double
-        public let timeout: Duration
+        /// What showed the holder alive.
+        public let evidence: String
 
         public var description: String {
-            "\(IngesterIdentity.ownerName(id)) is running from another data directory (its lease \(key) was renewed "
-                + "\(Int(renewedSecondsAgo.rounded())) s ago): give each ingester sharing a bucket its own --ingester.id "
-                + "(an ingester that is gone for good is taken over \(timeout.components.seconds) s after its last renewal)"
+            "\(IngesterIdentity.ownerName(id)) is running from another data directory (its lease \(key) \(evidence)): "
+                + "give each ingester sharing a bucket its own --ingester.id"
         }
     }
 
-    /// Takes or renews the lease as of `now`.
-    /// - Throws: `Conflict` (writing nothing) while another token's lease is
-    ///   younger than `timeout`; `ObjectStoreError` when the bucket fails.
-    public func renew(now: Date = Date()) async throws {
-        let nowMillis = Int64(now.timeIntervalSince1970 * 1000)
-        let existing: [UInt8]?
-        do { existing = try await store.get(key) } catch let e as ObjectStoreError where e.kind == .notFound { existing = nil }
-        // Absent (free) or not a lease Kiln wrote whole: taken.
-        if let held = existing.flatMap(Record.decode), held.token != identity.token {
-            let ageMillis = nowMillis - held.renewedAtMillis
-            let timeoutMillis = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-            if ageMillis < timeoutMillis {
-                Self.conflicts.increment()
-                throw Conflict(id: identity.id, key: key, renewedSecondsAgo: Double(ageMillis) / 1000, timeout: timeout)
+    /// Takes the lease at start: at once when it is free or this data
+    /// directory's; after `timeout` when another's stays unchanged that long
+    /// (polled every `timeout / 20`, at most 5 s).
+    /// - Throws: `Conflict` as soon as another's lease is rewritten (writing
+    ///   nothing); `ObjectStoreError` when the bucket fails.
+    public func acquire(logger: Logger? = nil) async throws {
+        let poll = min(timeout / 20, .seconds(5))
+        var watched: (record: Record, since: ContinuousClock.Instant)?
+        while true {
+            guard let held = try await read(), held.token != identity.token else { return try await write() }
+            if let w = watched {
+                guard w.record == held else {
+                    Self.conflicts.increment()
+                    throw Conflict(id: identity.id, key: key, evidence: "was renewed while this process waited to take it over")
+                }
+                if ContinuousClock.now - w.since >= timeout {
+                    logger?.warning("took over an ingester lease its holder stopped renewing", metadata: ["lease": "\(key)", "timeout": "\(timeout)"])
+                    return try await write()
+                }
+            } else {
+                watched = (held, .now)
+                logger?.warning("another data directory holds this ingester's lease; waiting to see whether it is alive", metadata: [
+                    "lease": "\(key)", "takeover_after": "\(timeout)",
+                ])
             }
+            try await Task.sleep(for: poll)
         }
-        try await store.put(key, try Record(id: identity.id, token: identity.token, renewedAtMillis: nowMillis).encoded())
+    }
+
+    /// Renews the lease held since `acquire`.
+    /// - Throws: `Conflict` (writing nothing) when it names another data
+    ///   directory: another process took this id; `ObjectStoreError` when
+    ///   the bucket fails.
+    public func renew() async throws {
+        if let held = try await read(), held.token != identity.token {
+            Self.conflicts.increment()
+            throw Conflict(id: identity.id, key: key, evidence: "now names another data directory")
+        }
+        try await write()
+    }
+
+    /// The lease as stored; nil when absent or not a lease Kiln wrote whole (free).
+    private func read() async throws -> Record? {
+        do { return Record.decode(try await store.get(key)) } catch let e as ObjectStoreError where e.kind == .notFound { return nil }
+    }
+
+    private func write() async throws {
+        let record = Record(id: identity.id, token: identity.token, renewedAtMillis: Int64(Date().timeIntervalSince1970 * 1000))
+        try await store.put(key, try record.encoded())
     }
 }

@@ -437,10 +437,13 @@ struct Kiln: AsyncParsableCommand {
         let compaction = Ingester.CompactionPolicy(planner: CompactionPlanner(ranges: try ranges()),
                                                    retention: retentionNanos > 0 ? .nanoseconds(retentionNanos) : nil)
         let grace = Duration.nanoseconds(try Self.parseDuration(uploadGracePeriod, flag: "--storage.upload-grace-period"))
+        // Another live process with this id refuses the start: both would merge the same blocks.
         // Blocks only in the bucket (released before a restart) are queryable before the server listens;
         // if the bucket cannot be listed now, maintenance retries and they appear once it can.
-        // Another live process with this id refuses the start: both would merge the same blocks.
-        do { try await ingester.syncBucket(logger: logger) } catch let e as IngesterLease.Conflict {
+        do {
+            try await ingester.acquireLease(logger: logger)
+            try await ingester.syncBucket(logger: logger)
+        } catch let e as IngesterLease.Conflict {
             logger.critical("\(e)")
             ingester.close()
             throw ExitCode(1)
@@ -448,7 +451,15 @@ struct Kiln: AsyncParsableCommand {
             logger.error("cannot list the bucket's blocks; retrying in the background (queries miss them until then)", metadata: ["error": "\(error)"])
         }
         ingester.recordGauges()
-        let cutter = Task { [headCheckIntervalSeconds] in
+        /// Ends true when another process took this ingester's id: the server is then stopped (SIGTERM to itself, so
+        /// requests drain and the WAL syncs as on any shutdown) and exits 1, touching the bucket's blocks no more.
+        let cutter = Task { [headCheckIntervalSeconds, logger] () -> Bool in
+            let leaseLost: @Sendable (any Error) -> Bool = { error in
+                guard let conflict = error as? IngesterLease.Conflict else { return false }
+                logger.critical("stopping: \(conflict)")
+                kill(getpid(), SIGTERM)
+                return true
+            }
             // Uploads a crash interrupted resume at once.
             await ingester.shipPending(logger: logger)
             while !Task.isCancelled {
@@ -464,21 +475,24 @@ struct Kiln: AsyncParsableCommand {
                 do {
                     try await ingester.compact(compaction, logger: logger)
                 } catch {
+                    if leaseLost(error) { return true }
                     logger.error("compaction failed; the source blocks stay in place", metadata: ["error": "\(error)"])
                 }
                 await ingester.shipPending(logger: logger)
                 await ingester.releaseShipped(grace: grace, logger: logger)
                 do { try await ingester.syncBucket(logger: logger) } catch {
+                    if leaseLost(error) { return true }
                     logger.error("cannot list the bucket's blocks; will retry", metadata: ["error": "\(error)"])
                 }
             }
+            return false
         }
         // Returns on SIGTERM or SIGINT once the server has stopped accepting
         // connections and answered the requests in flight.
         try await app.runService()
         logger.info("shutting down: requests drained")
         cutter.cancel()
-        await cutter.value  // a cut, compaction or upload under way finishes first
+        let lostLease = await cutter.value  // a cut, compaction or upload under way finishes first
         if flushOnShutdown {
             do {
                 let metas = try await ingester.cut()
@@ -490,6 +504,7 @@ struct Kiln: AsyncParsableCommand {
         }
         ingester.close()  // the last records synced
         logger.info("stopped: the WAL is synced")
+        if lostLease { throw ExitCode(1) }
     }
 
     /// A querier: no WAL, no blocks of its own; the bucket's blocks listed

@@ -1,4 +1,5 @@
 import Foundation
+import KilnStorage
 import KilnTestSupport
 import Testing
 
@@ -98,7 +99,7 @@ import Testing
         return text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.split(separator: " ")[1]) } ?? 0
     }
 
-    @Test(.enabled(if: MotoServer.available)) func ingesterAndQuerierAnswerAsOneProcess() throws {
+    @Test(.enabled(if: MotoServer.available)) func ingesterAndQuerierAnswerAsOneProcess() async throws {
         let moto = try MotoServer(checkSignatures: false)
         defer { moto.stop() }
         func s3(_ prefix: String) -> [String] {
@@ -167,6 +168,15 @@ import Testing
                                           + ingesterArguments[1], timeoutSeconds: 60)
         #expect(impostor.status == 1 && (impostor.stdout + impostor.stderr).contains(#"ingester "b" is running from another data directory"#),
                 "\(impostor.status): \(impostor.stdout)\(impostor.stderr)")
+
+        // Another data directory takes the id over (its lease written over b's): b stops at its next renewal, exit 1.
+        let bucket = S3ObjectStore(S3Config(endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket, prefix: "split/",
+                                            accessKey: moto.accessKey, secretKey: moto.secretKey))
+        let usurper = IngesterLease.Record(id: "b", token: "another-data-directory", renewedAtMillis: 0)
+        try await bucket.put(IngesterLease(store: bucket, identity: IngesterIdentity(id: "b", token: ""), timeout: .zero).key, try usurper.encoded())
+        let stopBy = Date().addingTimeInterval(30)
+        while Date() < stopBy, restarted.isRunning { usleep(100_000) }
+        #expect(restarted.exitStatus == 1 && restarted.log.contains("stopping:"), "\(restarted.log)")
 
         // Two ingesters without ids would adopt the same blocks: the querier refuses to merge their answers.
         let twin = try KilnServerProcess(arguments: s3("twin/") + ["--target", "ingester"])

@@ -70,11 +70,15 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = try await Self.open(dir, "a")
         try await first.push([try Self.profile()], tenant: "t")
-        #expect(try await first.cut().map(\.ingester) == ["a"])
-        try await first.push([try Self.profile()], tenant: "t")
         first.close()
         #expect(try IngesterIdentity.stored(in: dir + "/wal")?.id == "a")
+        // Only the WAL so far: the identity alone refuses.
+        try await Self.expectRefused(dir, "b", naming: [#"ingester "a""#, #"ingester "b""#])
 
+        let second = try await Self.open(dir, "a")
+        #expect(try await second.cut().map(\.ingester) == ["a"])
+        try await second.push([try Self.profile()], tenant: "t")
+        second.close()
         try await Self.expectRefused(dir, "b", naming: [#"ingester "a""#, #"ingester "b""#])
         try await Self.expectRefused(dir, nil, naming: [#"ingester "a""#, "without --ingester.id"])
         let again = try await Self.open(dir, "a")
@@ -82,9 +86,11 @@ import Testing
         again.close()
     }
 
-    /// A data directory from before identities: its blocks have no owner,
-    /// so it may start only without an id, and is then stamped as such.
-    @Test func blocksFromBeforeIdentitiesPinTheID() async throws {
+    /// A data directory from before identities was an ingester's without an
+    /// id: its blocks (local, or in the bucket) have no owner, so it may
+    /// start only without an id, and is then stamped as such.
+    @Test func dataDirectoriesFromBeforeIdentitiesStayWithoutAnID() async throws {
+        // Blocks on local disk.
         let dir = Self.tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/blocks/t", withIntermediateDirectories: true)
@@ -92,7 +98,6 @@ import Testing
         head.append(try Self.profile())
         let old = try BlockWriter.write(head, tenant: "t", ulid: .make(milliseconds: 1), directory: dir + "/blocks/t", codec: .lz4)
         #expect(old.ingester == nil)
-
         await #expect { _ = try await Self.open(dir, "b") } throws: { error in
             "\(error)".contains(old.ulid) && "\(error)".contains(#"ingester "b""#) && "\(error)".contains("without --ingester.id")
         }
@@ -102,40 +107,74 @@ import Testing
         ingester.close()
         let stamped = try #require(try IngesterIdentity.stored(in: dir + "/wal"))
         #expect(stamped.id == nil && !stamped.token.isEmpty)
+
+        // Only a WAL (its blocks released to the bucket).
+        let walOnly = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: walOnly) }
+        let before = try await Self.open(walOnly, nil)
+        try await before.push([try Self.profile()], tenant: "t")
+        before.close()
+        try FileManager.default.removeItem(atPath: walOnly + "/wal/" + IngesterIdentity.fileName)
+        try await Self.expectRefused(walOnly, "b", naming: ["predates ingester ids", #"ingester "b""#])
+        let after = try await Self.open(walOnly, nil)
+        #expect(after.heads.existingHead(for: "t")?.read { $0.profileCount } == 1)
+        after.close()
     }
 
     /// Two data directories started with one id over one bucket: the second
-    /// lists and compacts nothing while the first's lease is live; the
-    /// first takes its lease back at once after a restart; an expired lease
-    /// is taken over, and the old holder then stops.
+    /// lists and compacts nothing, and cannot acquire the lease while the
+    /// first renews it; once the first falls silent for the timeout, the
+    /// second takes it over and the first stops; a restart from the same
+    /// data directory takes its lease back at once.
     @Test func oneLiveProcessPerIDInABucket() async throws {
         let dirs = [Self.tempDir(), Self.tempDir(), Self.tempDir()]
         defer { for d in dirs { try? FileManager.default.removeItem(atPath: d) } }
         let store = MemoryObjectStore()
         let timeout = Duration.seconds(1)
-        var first = try await Self.open(dirs[0], "b", store: store, leaseTimeout: timeout)
+        let first = try await Self.open(dirs[0], "b", store: store, leaseTimeout: timeout)
+        defer { first.close() }
+        try await first.acquireLease()
         try await first.syncBucket()
         #expect(first.bucketListed)
 
-        let second = try await Self.open(dirs[1], "b", store: store, leaseTimeout: timeout)
-        defer { second.close() }
+        var second = try await Self.open(dirs[1], "b", store: store, leaseTimeout: timeout)
+        try await second.push([try Self.profile()], tenant: "t")
+        try await second.cut()
+        let bucket = try await store.listAll(prefix: "")
         await #expect(throws: IngesterLease.Conflict.self) { try await second.syncBucket() }
-        await #expect(throws: IngesterLease.Conflict.self) { try await second.compact(.init()) }
-        #expect(!second.bucketListed)
+        await #expect(throws: IngesterLease.Conflict.self) { try await second.compact(.init(retention: .seconds(1))) }
+        #expect(!second.bucketListed && second.heads.existingHead(for: "t")?.blocks.count == 1)
+        #expect(try await store.listAll(prefix: "") == bucket, "a conflicting ingester changes nothing in the bucket")
+
+        // While the first renews, the second's acquisition fails as soon as it sees a renewal.
+        let renewing = Task {
+            while !Task.isCancelled {
+                try await first.renewLease()
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        await #expect(throws: IngesterLease.Conflict.self) { try await second.acquireLease() }
+        renewing.cancel()
+        _ = await renewing.result
 
         let other = try await Self.open(dirs[2], "c", store: store, leaseTimeout: timeout)
+        try await other.acquireLease()
         try await other.syncBucket()
         other.close()
 
-        first.close()
-        first = try await Self.open(dirs[0], "b", store: store, leaseTimeout: timeout)
-        defer { first.close() }
-        try await first.syncBucket()  // the same data directory: at once
-
-        try await Task.sleep(for: .milliseconds(1300))
-        try await second.compact(.init())  // expired: taken over
+        // The first falls silent: after the timeout the second takes over, and the first stops.
+        try await second.acquireLease()
+        try await second.syncBucket()
         await #expect(throws: IngesterLease.Conflict.self) { try await first.compact(.init()) }
-        let text = try await store.get("_ingesters/id/b.json")
-        #expect(String(decoding: text, as: UTF8.self).contains(try #require(second.identity).token))
+        let text = String(decoding: try await store.get("_ingesters/id/b.json"), as: UTF8.self)
+        #expect(text.contains(try #require(second.identity).token))
+
+        // The second restarts (after kill -9, say) from its data directory: its lease, at once.
+        second.close()
+        second = try await Self.open(dirs[1], "b", store: store, leaseTimeout: .seconds(30))
+        defer { second.close() }
+        let started = ContinuousClock.now
+        try await second.acquireLease()
+        #expect(ContinuousClock.now - started < .seconds(10), "took its own lease back without waiting out the 30 s")
     }
 }
