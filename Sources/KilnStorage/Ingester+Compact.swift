@@ -24,10 +24,10 @@ extension Ingester {
     /// sources for queries, and the sources' directories are deleted after
     /// that; a crash in between leaves both, and start-up deletes any block
     /// another lists as a source. Runs under the cut gate: one maintenance
-    /// task at a time. With a bucket, the ingester's lease is renewed first,
-    /// before each merge and again before a merged block is published
-    /// (`IngesterLease`): once another process holds its id, this throws
-    /// `IngesterLease.Conflict` and touches nothing more.
+    /// task at a time. With a bucket, the ingester's lease is renewed first
+    /// (every pass: the lease's heartbeat) and again before each merged block
+    /// is published (`IngesterLease`): once another process holds its id,
+    /// this throws `IngesterLease.Conflict` and touches nothing more.
     @discardableResult
     public func compact(_ policy: CompactionPolicy, now: Date = Date(), logger: Logger? = nil) async throws -> [BlockMeta] {
         guard let blockDirectory else { return [] }
@@ -53,7 +53,6 @@ extension Ingester {
                 }
             }
             while let group = policy.planner.plan(head.blocks.map(\.meta)) {
-                try await renewLease()
                 let sources = head.blocks.filter { b in group.contains { $0.ulid == b.ulid } }
                 let ulid = ULID.make(milliseconds: UInt64(max(now.timeIntervalSince1970, 0) * 1000))
                 let started = ContinuousClock.now

@@ -9,8 +9,9 @@ import Metrics
 /// processes with one id (a shared config file with `ingester.id` in it)
 /// would each merge the same blocks and count their data twice. So an
 /// ingester `acquire`s its lease at start, and `renew`s it before it lists
-/// the bucket, before each merge and again before publishing one; a renewal
-/// that finds another data directory's token throws, and the daemon stops.
+/// the bucket, at each compaction pass and again before publishing a merged
+/// block; a renewal that finds another data directory's token throws, and
+/// the daemon stops.
 ///
 /// No clocks are compared across machines. At start, a lease naming this
 /// data directory (a restart, even after `kill -9`) or none is taken at once;
