@@ -70,13 +70,8 @@ public struct IngesterIdentity: Codable, Sendable, Equatable {
                 + "\(ownerName(nil))'s (its blocks in the bucket have no owner), and this process was started as \(ownerName(id)); start it without --ingester.id")
         }
         let identity = IngesterIdentity(id: id, token: UUID().uuidString.lowercased())
-        // Whole or absent after a crash: written aside, synced, renamed into place.
         let path = walDirectory + "/" + fileName
-        let sink = try FileSink(path: path + ".tmp")
-        try sink.write(try identity.encoded())
-        try sink.close()
-        try FileIO.rename(path + ".tmp", path)
-        try FileIO.syncDirectory(walDirectory)
+        try FileIO.writeDurably(path, try identity.encoded(), temporary: path + ".tmp")
         return identity
     }
 

@@ -20,8 +20,8 @@ import Metrics
 /// this process's monotonic clock), its holder is gone and it is taken over.
 ///
 /// Read, then write: two processes starting within one round trip can both
-/// write. Each renews before its first merge, when the one overwritten finds
-/// the other's token and stops.
+/// write. Each renews at its first compaction pass, before any merge or
+/// deletion, when the one overwritten finds the other's token and stops.
 public struct IngesterLease: Sendable {
     public let store: any ObjectStore
     public let identity: IngesterIdentity

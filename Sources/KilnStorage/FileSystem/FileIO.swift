@@ -50,6 +50,28 @@ enum FileIO {
         try writeAll(fd, bytes, path: path)
     }
 
+    /// Replaces `path` with `bytes`, whole or not at all after a crash:
+    /// written to `temporary` (created or truncated), synced, renamed over
+    /// `path`, and `path`'s directory synced. A failure removes `temporary`.
+    static func writeDurably(_ path: String, _ bytes: [UInt8], temporary: String) throws {
+        let fd = try open(temporary, O_WRONLY | O_CREAT | O_TRUNC)
+        do {
+            try writeAll(fd, bytes, path: temporary)
+            try sync(fd, path: temporary)
+            close(fd)
+        } catch {
+            close(fd)
+            try? remove(temporary)
+            throw error
+        }
+        do { try rename(temporary, path) } catch {
+            try? remove(temporary)
+            throw error
+        }
+        let slash = path.lastIndex(of: "/")
+        try syncDirectory(slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? ".")
+    }
+
     static func rename(_ from: String, _ to: String) throws {
         guard Glibc.rename(from, to) == 0 else { throw StorageError.errno("rename", path: from) }
     }

@@ -61,22 +61,7 @@ public final class FileSystemObjectStore: ObjectStore {
         let temporary = path + Self.temporaryMarker + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         try io(key) {
             try FileIO.makeDirectory(directory)
-            let fd = try FileIO.open(temporary, O_WRONLY | O_CREAT | O_EXCL)
-            do {
-                try FileIO.writeAll(fd, bytes, path: temporary)
-                try FileIO.sync(fd, path: temporary)
-                close(fd)
-            } catch {
-                close(fd)
-                try? FileIO.remove(temporary)
-                throw error
-            }
-            guard rename(temporary, path) == 0 else {
-                let e = StorageError.errno("rename", path: temporary)
-                try? FileIO.remove(temporary)
-                throw e
-            }
-            try FileIO.syncDirectory(directory)
+            try FileIO.writeDurably(path, bytes, temporary: temporary)
         }
     }
 
