@@ -1,38 +1,79 @@
 #!/usr/bin/env bash
-# Installs what Kiln's build and tests need on a Debian machine with Swift,
-# skipping whatever is already there (safe to run any number of times).
+# Installs what Kiln's build, tests and tools need on a Debian machine with
+# Swift, skipping whatever is already there (safe to run any number of times).
 #
-#   apt: the C libraries Kiln links (zstd, lz4, libdeflate for gzip, curl) and Go (the pprof
-#        reader the tests check Kiln's output with)
-#   pip: the real Pyroscope agent the end-to-end tests run against the server,
-#        and moto[server] (with boto3): the S3-compatible server the object-store tests start
+#   apt: the C libraries Kiln links (zstd, lz4, libdeflate for gzip, curl), Go (the
+#        pprof target and reader the tests use), Python's venv module, shellcheck
+#   pip: tools/python/requirements.txt (every package pinned), installed into the
+#        project's own virtual environment, $KILN_VENV (default .venv), which is
+#        created when missing and rebuilt when the requirements or the
+#        interpreter change. The tests and tools run its interpreter only, so
+#        nothing depends on what the machine's own Python has installed.
+#
+# Environment: KILN_VENV (the virtual environment), KILN_PYTHON_BASE (the
+# interpreter it is made from; default python3).
 set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
 
-apt_packages=(libzstd-dev liblz4-dev libdeflate-dev libcurl4-openssl-dev pkg-config golang-go)
-pip_packages=(pyroscope-io==1.4.0 requests "moto[server]")
+apt_packages=(
+  libzstd-dev liblz4-dev libdeflate-dev libcurl4-openssl-dev pkg-config
+  golang-go
+  python3 python3-venv
+  shellcheck
+)
 
-missing=()
-for p in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
+die() {
+  echo "setup: $*" >&2
+  exit 1
+}
+
+installed() {
+  dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+
+install_apt() {
+  local missing=() p sudo_cmd=() failed=()
+  for p in "${apt_packages[@]}"; do
+    installed "$p" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
   echo "setup: installing apt packages: ${missing[*]}"
-  sudo_cmd=""
-  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq || die "apt-get update failed; cannot install ${missing[*]}"
+  if ! DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null; then
+    # Name the package that fails, not just the batch.
+    for p in "${missing[@]}"; do
+      DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "$p" >/dev/null 2>&1 || failed+=("$p")
+    done
+    die "apt-get install failed for: ${failed[*]:-${missing[*]}}"
+  fi
+  for p in "${missing[@]}"; do
+    installed "$p" || die "apt package $p is still not installed after apt-get install"
+  done
+}
 
-python=${PYTHON:-python3}
-missing=()
-for p in "${pip_packages[@]}"; do
-  name=${p%%==*}
-  name=${name%%[*}
-  want=${p#*==}; [ "$want" = "$p" ] && want=""
-  have=$("$python" -m pip show "$name" 2>/dev/null | sed -n 's/^Version: //p')
-  if [ -z "$have" ] || { [ -n "$want" ] && [ "$have" != "$want" ]; }; then missing+=("$p"); fi
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "setup: installing pip packages: ${missing[*]}"
-  "$python" -m pip install -q --disable-pip-version-check "${missing[@]}"
-fi
+# The virtual environment is current when its stamp names these requirements
+# and this interpreter.
+install_python() {
+  local venv=${KILN_VENV:-$root/.venv}
+  local base=${KILN_PYTHON_BASE:-python3}
+  local requirements=$root/tools/python/requirements.txt
+  local stamp=$venv/.kiln-requirements
+  command -v "$base" >/dev/null || die "no $base to make the virtual environment with"
+  local want
+  want="$(sha256sum "$requirements" | cut -d' ' -f1) $("$base" -c 'import sys; print(sys.version.split()[0])')"
+  if [ -x "$venv/bin/python" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    return 0
+  fi
+  local start=$SECONDS
+  echo "setup: building the Python environment $venv from tools/python/requirements.txt"
+  rm -rf "$venv"
+  "$base" -m venv "$venv" || die "$base -m venv $venv failed (Debian: apt-get install python3-venv)"
+  "$venv/bin/python" -m pip install -q --disable-pip-version-check --require-virtualenv -r "$requirements" ||
+    die "pip install -r tools/python/requirements.txt into $venv failed"
+  echo "$want" >"$stamp"
+  echo "setup: Python environment ready in $((SECONDS - start)) s"
+}
+
+install_apt
+install_python

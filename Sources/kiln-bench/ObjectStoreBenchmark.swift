@@ -53,7 +53,9 @@ struct ObjectStoreBenchmark: AsyncParsableCommand {
     }
 
     /// The bucket `kiln-bench` at `endpoint`, or on a moto_server started on a
-    /// free 127.0.0.1 port (returned, for the caller to kill).
+    /// free 127.0.0.1 port (returned, for the caller to kill): the one in the
+    /// project's Python environment (`$KILN_VENV`, else `.venv` in the working
+    /// directory, which tools/setup.sh builds).
     static func bucket(_ endpoint: String?) async throws -> (S3ObjectStore, Process?) {
         var moto: Process?
         let url: String
@@ -62,8 +64,9 @@ struct ObjectStoreBenchmark: AsyncParsableCommand {
         } else {
             let port = try Self.freePort()
             let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            p.arguments = ["moto_server", "-H", "127.0.0.1", "-p", "\(port)"]
+            let venv = ProcessInfo.processInfo.environment["KILN_VENV"].flatMap { $0.isEmpty ? nil : $0 } ?? ".venv"
+            p.executableURL = URL(fileURLWithPath: venv + "/bin/moto_server")
+            p.arguments = ["-H", "127.0.0.1", "-p", "\(port)"]
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()

@@ -35,7 +35,7 @@ import Testing
                 out["extra"] = False
             print(json.dumps(out))
             """
-        let r = try Subprocess.run(["python3", "-c", script, path])
+        let r = try Subprocess.run([PythonEnvironment.python, "-c", script, path])
         #expect(r.status == 0, "pyarrow: \(r.stderr)")
         let out = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(out["types"] as? [String: String] == [

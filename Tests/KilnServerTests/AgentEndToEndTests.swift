@@ -10,7 +10,7 @@ import Testing
     func pyroscopeIOAgentPushesCPUProfiles() throws {
         let server = try KilnServerProcess()
         let script = TestData.root.appendingPathComponent("tools/e2e/pyroscope_agent.py").path
-        let run = try Subprocess.run(["python3", script, "--server", server.baseURL, "--seconds", "3", "--tenant", "agent-tenant"], timeoutSeconds: 90)
+        let run = try Subprocess.run([PythonEnvironment.python, script, "--server", server.baseURL, "--seconds", "3", "--tenant", "agent-tenant"], timeoutSeconds: 90)
         #expect(run.status == 0, "agent failed: \(run.stderr)")
 
         let client = ConnectClient(server: server, tenant: "agent-tenant")

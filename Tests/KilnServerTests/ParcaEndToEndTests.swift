@@ -103,7 +103,7 @@ import Testing
             print(json.dumps({"types": t, "root": cumulative[0], "rootName": names[0], "sha": self_of.get("crypto/sha256.block"),
                               "valuesNulls": batch.column("children").values.null_count}))
             """
-        let r = try Subprocess.run(["python3", "-c", script, path])
+        let r = try Subprocess.run([PythonEnvironment.python, "-c", script, path])
         #expect(r.status == 0, "pyarrow: \(r.stderr)")
         let out = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let t2 = try #require(out["types"] as? [String: String])

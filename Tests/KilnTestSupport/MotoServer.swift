@@ -1,6 +1,6 @@
 import Foundation
 
-/// A `moto_server` (pip `moto[server]`) on 127.0.0.1 for S3 tests, started
+/// A `moto_server` (pip `moto[server]`, from the project's Python environment) on 127.0.0.1 for S3 tests, started
 /// per test and stopped with it. `checkSignatures` turns on moto's SigV4
 /// checking with an IAM user and key made by tools/e2e/moto_s3.py, so a
 /// request signed wrongly gets 403.
@@ -13,14 +13,12 @@ public final class MotoServer: @unchecked Sendable {
     public let secretKey: String
     private let process: Process
 
-    public static var available: Bool { Subprocess.available("moto_server") }
-
     public init(checkSignatures: Bool) throws {
         port = try FreePort.find()
         endpoint = "http://127.0.0.1:\(port)"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["moto_server", "-H", "127.0.0.1", "-p", "\(port)"]
+        p.arguments = [PythonEnvironment.program("moto_server"), "-H", "127.0.0.1", "-p", "\(port)"]
         var env = ProcessInfo.processInfo.environment
         if checkSignatures { env["INITIAL_NO_AUTH_ACTION_COUNT"] = "3" }
         p.environment = env
@@ -34,7 +32,7 @@ public final class MotoServer: @unchecked Sendable {
             throw SubprocessError(message: "moto_server did not start on port \(port)")
         }
         let script = TestData.root.appendingPathComponent("tools/e2e/moto_s3.py").path
-        let setup = try Subprocess.run(["python3", script, endpoint, checkSignatures ? "1" : "0", bucket], timeoutSeconds: 60)
+        let setup = try Subprocess.run([PythonEnvironment.python, script, endpoint, checkSignatures ? "1" : "0", bucket], timeoutSeconds: 60)
         let keys = setup.stdout.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         guard setup.status == 0, keys.count == 2 else {
             kill(p.processIdentifier, SIGKILL)

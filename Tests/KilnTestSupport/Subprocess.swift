@@ -46,11 +46,6 @@ public enum Subprocess {
                       stdout: String(decoding: outData.value ?? Data(), as: UTF8.self),
                       stderr: String(decoding: errData.value ?? Data(), as: UTF8.self))
     }
-
-    /// Whether `command` is on PATH.
-    public static func available(_ command: String) -> Bool {
-        (try? run(["sh", "-c", "command -v \(command)"]).status) == 0
-    }
 }
 
 public struct SubprocessError: Error, CustomStringConvertible {

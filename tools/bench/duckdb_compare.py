@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """Kiln against DuckDB on the same rows, in the same run.
 
-Usage: tools/bench/duckdb_compare.py --directory D [--hours 24] [--runs 10]
+Usage: .venv/bin/python tools/bench/duckdb_compare.py --directory D [--hours 24] [--runs 10]
 
 1. Builds kiln-bench (release) and runs `kiln-bench query` over the reference
    blocks in D/blocks (written on the first run), which prints and saves its
@@ -25,22 +24,12 @@ import time
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def ensure(module, package):
-    try:
-        __import__(module)
-    except ImportError:
-        subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", package])
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--directory", required=True)
     ap.add_argument("--hours", type=int, default=24)
     ap.add_argument("--runs", type=int, default=10)
     args = ap.parse_args()
-    ensure("duckdb", "duckdb")
-    ensure("pyarrow", "pyarrow")
-    ensure("numpy", "numpy")
     import duckdb
     import numpy as np
     import pyarrow as pa

@@ -1,6 +1,6 @@
 """Push throughput of the kiln daemon with self-profiling off, CPU only, and CPU + heap.
 
-Usage: python3 tools/bench/self_profiling_cost.py [PATH/TO/kiln]   (release build)
+Usage: .venv/bin/python tools/bench/self_profiling_cost.py [PATH/TO/kiln]   (release build)
 
 Each configuration runs three times, interleaved, on a fresh data directory:
 12 000 real Go CPU profiles pushed over Connect JSON in batches of 20 (WAL in

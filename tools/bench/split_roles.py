@@ -1,6 +1,6 @@
 """Query latency of a split deployment against one process, same machine, same run.
 
-Usage: python3 tools/bench/split_roles.py [PATH/TO/kiln] [SERVICES] [PUSHES] [INGESTERS]
+Usage: .venv/bin/python tools/bench/split_roles.py [PATH/TO/kiln] [SERVICES] [PUSHES] [INGESTERS]
 
 Starts moto_server, one `--target=all` process and INGESTERS (default 1)
 `--target=ingester` processes (each with its own --ingester.id) + one
@@ -67,10 +67,10 @@ work = tempfile.mkdtemp(prefix="kiln-split-bench-")
 procs = []
 try:
     moto_port = free_port()
-    procs.append(subprocess.Popen(["moto_server", "-H", "127.0.0.1", "-p", str(moto_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    procs.append(subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     wait(moto_port, "/moto-api/")
     endpoint = f"http://127.0.0.1:{moto_port}"
-    access, secret = subprocess.check_output(["python3", os.path.join(root, "tools/e2e/moto_s3.py"), endpoint, "0", "bench"], text=True).split()
+    access, secret = subprocess.check_output([sys.executable, os.path.join(root, "tools/e2e/moto_s3.py"), endpoint, "0", "bench"], text=True).split()
 
     def start(name, *args):
         port = free_port()

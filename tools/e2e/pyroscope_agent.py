@@ -1,7 +1,7 @@
 """Runs the real pyroscope-io Python agent against a server, burning CPU in
 known functions, then flushes and exits. Used by Kiln's end-to-end tests.
 
-    python3 tools/e2e/pyroscope_agent.py --server http://127.0.0.1:4040 --seconds 3
+    .venv/bin/python tools/e2e/pyroscope_agent.py --server http://127.0.0.1:4040 --seconds 3
 """
 import argparse
 import hashlib
