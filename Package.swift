@@ -2,10 +2,15 @@
 //
 // Kiln — a continuous-profiling database.
 //
+// Linux only: the storage, kernel and sampler code calls Glibc directly.
+//
 // Layering (see docs/ARCHITECTURE.md): the pure modules at the bottom do no
-// I/O (model, codecs, pprof, ingest normalisation, the in-memory head and the
-// query kernels over it); KilnCurl is the only HTTP client; KilnServer alone
-// imports Hummingbird; the executables sit on top.
+// I/O (model, compression codecs, pprof, the on-disk formats, ingest
+// normalisation, Arrow); above them the I/O modules (KilnCurl, the only HTTP
+// client; KilnStorage: WAL, head, blocks, object stores; KilnQuery, the query
+// engine over it; KilnServer, the HTTP APIs on Hummingbird); the executables
+// on top. tools/check-imports.py keeps every target's imports and declared
+// dependencies equal.
 
 import PackageDescription
 
@@ -15,7 +20,6 @@ let swiftSettings: [SwiftSetting] = [
 
 let package = Package(
     name: "Kiln",
-    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "kiln", targets: ["kiln"]),
         .executable(name: "kiln-bench", targets: ["kiln-bench"]),
@@ -59,10 +63,16 @@ let package = Package(
         ),
         // Kernels needing CPU instructions Swift cannot name (hardware CRC32C).
         .target(name: "CKilnKernels"),
-        // The SIGPROF sampler of Kiln's self-profiling (signal handler, ring of slots).
-        .target(name: "CKilnSampler"),
         .target(name: "KilnFormat", dependencies: ["KilnModel", "KilnCompression", "CKilnKernels"], swiftSettings: swiftSettings),
         .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof", "KilnFormat"], swiftSettings: swiftSettings),
+        // Arrow IPC stream writer (Parca's flame graph payload).
+        .target(name: "KilnArrow", swiftSettings: swiftSettings),
+
+        // MARK: - I/O libraries
+
+        .target(name: "KilnCurl", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        // The SIGPROF sampler and heap sampler of Kiln's self-profiling (signal handler, malloc interposition).
+        .target(name: "CKilnSampler"),
         .target(
             name: "KilnStorage",
             dependencies: [
@@ -72,13 +82,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "KilnQuery", dependencies: ["KilnModel", "KilnPprof", "KilnStorage"], swiftSettings: swiftSettings),
-        // Arrow IPC stream writer (Parca's flame graph payload); pure.
-        .target(name: "KilnArrow", swiftSettings: swiftSettings),
-
-        // MARK: - I/O libraries
-
-        .target(name: "KilnCurl", dependencies: ["CCurl"], swiftSettings: swiftSettings),
+        .target(name: "KilnQuery", dependencies: ["KilnModel", "KilnPprof", "KilnFormat", "KilnStorage"], swiftSettings: swiftSettings),
         .target(
             name: "KilnServer",
             dependencies: [
@@ -91,6 +95,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings
@@ -102,6 +107,7 @@ let package = Package(
             name: "kiln",
             dependencies: [
                 "KilnServer", "KilnStorage", "KilnIngest", "KilnModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -138,7 +144,7 @@ let package = Package(
 
         .target(
             name: "KilnTestSupport",
-            dependencies: ["KilnCurl", "KilnPprof", "KilnCompression", "KilnStorage"],
+            dependencies: ["KilnCurl", "KilnPprof", "KilnStorage"],
             path: "Tests/KilnTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -149,23 +155,40 @@ let package = Package(
         .testTarget(
             name: "KilnPprofTests",
             dependencies: [
-                "KilnPprof", "KilnProto", "KilnTestSupport",
+                "KilnPprof", "KilnProto", "KilnCompression", "KilnTestSupport",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "KilnIngestTests", dependencies: ["KilnIngest", "KilnTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "KilnStorageTests", dependencies: ["KilnStorage", "KilnIngest", "KilnTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KilnIngestTests", dependencies: ["KilnIngest", "KilnModel", "KilnPprof", "KilnFormat", "KilnTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KilnStorageTests",
+            dependencies: [
+                "KilnStorage", "KilnIngest", "KilnModel", "KilnPprof", "KilnFormat", "KilnTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "KilnArrowTests", dependencies: ["KilnArrow", "KilnTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "KilnQueryTests", dependencies: ["KilnQuery", "KilnStorage", "KilnIngest", "KilnTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KilnQueryTests",
+            dependencies: [
+                "KilnQuery", "KilnStorage", "KilnIngest", "KilnModel", "KilnPprof", "KilnFormat", "KilnTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "KilnServerTests",
             dependencies: [
-                "KilnProto", "KilnTestSupport", "KilnPprof", "KilnModel", "KilnCompression", "KilnCurl", "KilnStorage",
+                "KilnProto", "KilnTestSupport", "KilnPprof", "KilnModel", "KilnCompression", "KilnCurl", "KilnStorage", "KilnIngest",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ],
             swiftSettings: swiftSettings
         ),
+        // The daemon's command line and config file (`@testable import kiln`).
+        .testTarget(name: "kilnTests", dependencies: ["kiln", "KilnTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -73,6 +73,14 @@ extension Ingester {
         try await lease?.acquire(logger: logger)
     }
 
+    /// Gives this ingester's lease up at a drained shutdown
+    /// (`IngesterLease.release`), after the last cut, upload and compaction.
+    /// - Returns: whether a lease of this data directory was freed.
+    @discardableResult
+    public func releaseLease() async throws -> Bool {
+        try await lease?.release() ?? false
+    }
+
     /// Renews this ingester's lease (`IngesterLease.renew`); `syncBucket`
     /// and `compact` do so first. Nothing to do without a bucket.
     /// - Throws: `IngesterLease.Conflict` when another data directory holds

@@ -19,6 +19,10 @@ import Metrics
 /// and the start fails; if it stays unchanged for `timeout` (measured on
 /// this process's monotonic clock), its holder is gone and it is taken over.
 ///
+/// A drained shutdown `release`s the lease, so a successor on another data
+/// directory (a pod rescheduled without its disk) starts at once; only a
+/// crash leaves the lease to time out.
+///
 /// Read, then write: two processes starting within one round trip can both
 /// write. Each renews at its first compaction pass, before any merge or
 /// deletion, when the one overwritten finds the other's token and stops.
@@ -125,6 +129,19 @@ public struct IngesterLease: Sendable {
             throw Conflict(id: identity.id, key: key, evidence: "now names another data directory")
         }
         try await write()
+    }
+
+    /// Gives the lease up at a drained shutdown: deletes it while it still
+    /// names this data directory, and leaves one another process took alone.
+    /// Nothing may touch the bucket's blocks for this id afterwards.
+    /// - Returns: whether the lease was this data directory's and is now free.
+    /// - Throws: `ObjectStoreError` when the bucket fails (the lease then
+    ///   times out as after a crash).
+    @discardableResult
+    public func release() async throws -> Bool {
+        guard let held = try await read(), held.token == identity.token else { return false }
+        try await store.delete(key)
+        return true
     }
 
     /// The lease as stored; nil when absent or not a lease Kiln wrote whole (free).

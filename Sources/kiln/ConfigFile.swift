@@ -1,21 +1,25 @@
 import Foundation
 import Yams
 
-/// The YAML config file (`--config.file`), read as flags: every key path
-/// names the flag of the same name, with `_` for `-` (`storage.s3.bucket`
-/// is `--storage.s3.bucket`, `server.http_listen_port` is
-/// `--server.http-listen-port`). File flags come first on the command line,
-/// so a flag given on the command line overrides the file.
+/// The YAML config file (`--config.file`), read as flag settings: every key
+/// path names the flag of the same name, with `-` for `_`
+/// (`storage.s3.bucket` is `--storage.s3.bucket`, `server.http_listen_port`
+/// is `--server.http-listen-port`); Pyroscope's keys whose flag is named
+/// otherwise are mapped by `PyroscopeFlags.fileKeys`. `FlagResolver` puts
+/// the file's settings before the command line's, so a flag given on the
+/// command line overrides the file.
 ///
-/// Scalars become the flag's value; `true` turns a switch on (`false` leaves
-/// it off); a list becomes a comma-separated value (`compactor.ranges: [2h, 12h]`).
+/// Scalars become the flag's value (`true`/`false` for a switch); a list
+/// becomes a comma-separated value (`compactor.ranges: [2h, 12h]`). With
+/// `-config.expand-env` (Pyroscope's flag), `${VAR}`, `${VAR:-default}` and
+/// `$VAR` are replaced by the environment's values before the YAML is read.
 ///
 /// The top-level sections of `structuredKeys` are not flags: they are kept
 /// as YAML (`sections`) for their own readers (`LimitOverrides`, `ScrapeConfigs`).
 struct ConfigFile {
     let path: String
-    /// (key path, flag arguments) in file order.
-    let entries: [(key: String, arguments: [String])]
+    /// One setting per key, in file order.
+    let settings: [FlagSetting]
     /// The structured top-level sections present, by key.
     let sections: [String: Node]
 
@@ -26,22 +30,24 @@ struct ConfigFile {
         let description: String
     }
 
-    /// The flag that names the config file.
-    static let flag = "--config.file"
+    /// The flag that names the file, and the one that expands the environment in it.
+    static let flag = "config.file"
+    static let expandFlag = "config.expand-env"
 
-    init(path: String) throws {
+    init(path: String, expandEnvironment: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.path = path
-        let text: String
+        var text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw Invalid(description: "config file \(path): cannot be read: \(error.localizedDescription)")
         }
+        if expandEnvironment { text = Self.expand(text, environment) }
         let root: Node?
         do { root = try Yams.compose(yaml: text) } catch {
             throw Invalid(description: "config file \(path): not valid YAML: \(error)")
         }
-        var entries: [(String, [String])] = []
+        var settings: [FlagSetting] = []
         guard let root else {
-            self.entries = []
+            self.settings = []
             self.sections = [:]
             return
         }
@@ -55,12 +61,12 @@ struct ConfigFile {
                 flags.append((k, v))
             }
         }
-        try Self.flatten(.mapping(Node.Mapping(flags)), prefix: "", path: path, into: &entries)
-        self.entries = entries
+        try Self.flatten(.mapping(Node.Mapping(flags)), prefix: "", path: path, into: &settings)
+        self.settings = settings
         self.sections = sections
     }
 
-    private static func flatten(_ node: Node, prefix: String, path: String, into out: inout [(String, [String])]) throws {
+    private static func flatten(_ node: Node, prefix: String, path: String, into out: inout [FlagSetting]) throws {
         switch node {
         case .mapping(let m):
             for (k, v) in m {
@@ -71,60 +77,42 @@ struct ConfigFile {
             }
         case .scalar(let s):
             let key = String(prefix.dropLast())
-            let flag = "--" + key.replacingOccurrences(of: "_", with: "-")
-            switch s.string {
-            case "true": out.append((key, [flag]))
-            case "false": out.append((key, []))
-            default: out.append((key, [flag, s.string]))
-            }
+            out.append(FlagSetting(name: PyroscopeFlags.flagName(forKey: key), value: s.string, origin: .file(path: path, key: key)))
         case .sequence(let items):
             let key = String(prefix.dropLast())
             let values = try items.map { item -> String in
                 guard case .scalar(let s) = item else { throw Invalid(description: "config file \(path): key \(key): a list of plain values only") }
                 return s.string
             }
-            out.append((key, ["--" + key.replacingOccurrences(of: "_", with: "-"), values.joined(separator: ",")]))
+            out.append(FlagSetting(name: PyroscopeFlags.flagName(forKey: key), value: values.joined(separator: ","), origin: .file(path: path, key: key)))
         case .alias:
             throw Invalid(description: "config file \(path): key \(prefix.dropLast()): YAML aliases are not supported")
         }
     }
 
-    /// The command line with the file's flags (if `--config.file` names one)
-    /// before the given ones, and the file.
-    static func expand(_ arguments: [String]) throws -> (arguments: [String], file: ConfigFile?) {
-        var rest: [String] = []
-        var path: String?
-        var i = 0
-        while i < arguments.count {
-            let a = arguments[i]
-            if a == flag {
-                guard i + 1 < arguments.count else { throw Invalid(description: "\(flag) needs a path") }
-                path = arguments[i + 1]
-                i += 2
-                continue
-            }
-            if a.hasPrefix(flag + "=") {
-                path = String(a.dropFirst(flag.count + 1))
+    /// `${VAR}`, `${VAR:-default}` and `$VAR` replaced by `environment`'s
+    /// values (empty when unset), as Pyroscope's `-config.expand-env` does.
+    static func expand(_ text: String, _ environment: [String: String]) -> String {
+        var out = ""
+        var rest = Substring(text)
+        func isName(_ c: Character) -> Bool { c == "_" || (c.isASCII && (c.isLetter || c.isNumber)) }
+        while let dollar = rest.firstIndex(of: "$") {
+            out += rest[..<dollar]
+            rest = rest[rest.index(after: dollar)...]
+            if rest.hasPrefix("{"), let close = rest.firstIndex(of: "}") {
+                let body = rest[rest.index(after: rest.startIndex)..<close]
+                let (name, fallback) = body.range(of: ":-").map { (body[..<$0.lowerBound], String(body[$0.upperBound...])) } ?? (body, nil)
+                let value = environment[String(name)].flatMap { $0.isEmpty ? nil : $0 }
+                out += value ?? fallback ?? ""
+                rest = rest[rest.index(after: close)...]
+            } else if let first = rest.first, isName(first), !first.isNumber {
+                let name = rest.prefix(while: isName)
+                out += environment[String(name)] ?? ""
+                rest = rest[name.endIndex...]
             } else {
-                rest.append(a)
-            }
-            i += 1
-        }
-        guard let path else { return (arguments, nil) }
-        let file = try ConfigFile(path: path)
-        // The path stays on the command line: `run` reads the structured sections.
-        return (file.entries.flatMap(\.arguments) + [flag, path] + rest, file)
-    }
-
-    /// Checks every key against the flags `help` lists (the command's full
-    /// help text), so an unknown key is reported as a key of this file.
-    func validateKeys(against help: String) throws {
-        let tokens = Set(help.split { !($0.isLetter || $0.isNumber || "-._".contains($0)) }.map(String.init))
-        for (key, _) in entries {
-            let flag = "--" + key.replacingOccurrences(of: "_", with: "-")
-            guard tokens.contains(flag) else {
-                throw Invalid(description: "config file \(path): unknown key \(key) (there is no flag \(flag); see kiln --help)")
+                out += "$"
             }
         }
+        return out + rest
     }
 }

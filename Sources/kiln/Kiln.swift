@@ -9,36 +9,6 @@ import Metrics
 import Prometheus
 import Yams
 
-/// Reads `--config.file` into flags (`ConfigFile`), then runs `Kiln`.
-@main
-enum KilnMain {
-    static func main() async {
-        var file: ConfigFile?
-        var command: Kiln
-        do {
-            let expanded = try ConfigFile.expand(Array(CommandLine.arguments.dropFirst()))
-            file = expanded.file
-            try file?.validateKeys(against: Kiln.helpMessage(includeHidden: true, columns: 10_000))
-            // Checked before parsing, so a bad section is reported even with --help.
-            _ = try LimitOverrides.parse(file?.sections["overrides"], defaults: Limits(), path: file?.path ?? "")
-            _ = try ScrapeConfigs.parse(file?.sections["scrape_configs"], path: file?.path ?? "")
-            command = try Kiln.parseAsRoot(expanded.arguments) as? Kiln ?? { throw CleanExit.helpRequest() }()
-        } catch let e as ConfigFile.Invalid {
-            FileHandle.standardError.write(Data("Error: \(e)\n".utf8))
-            Kiln.exit(withError: ExitCode.validationFailure)
-        } catch {
-            // A bad value from the file: name the file and the key.
-            let message = Kiln.message(for: error)
-            if let file, Kiln.exitCode(for: error) != .success, let key = file.entries.first(where: { e in e.arguments.first.map { message.contains($0 + " ") || message.contains($0 + ":") } ?? false })?.key {
-                FileHandle.standardError.write(Data("Error: config file \(file.path), key \(key): \(message)\n".utf8))
-                Kiln.exit(withError: ExitCode.validationFailure)
-            }
-            Kiln.exit(withError: error)
-        }
-        do { try await command.run() } catch { Kiln.exit(withError: error) }
-    }
-}
-
 /// The `kiln` daemon: every module in one process (`--target=all`), or the
 /// ingest side (`--target=ingester`) and the query side (`--target=querier`)
 /// in processes of their own, serving Pyroscope's ingest and query APIs over HTTP.
@@ -66,7 +36,7 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("ingester.id"), help: "This ingester's name among those sharing a bucket (letters, digits, . _ -), written into its blocks as their owner: it adopts, compacts and expires only its own. Keep it with the data directory. One ingester per bucket may run without one (the default).")
     var ingesterID: String?
 
-    @Option(name: .customLong("server.http-listen-address"), help: "Address to listen on.")
+    @Option(name: .customLong("server.http-listen-address"), help: "Address to listen on; empty: every interface (0.0.0.0).")
     var address = ServerConfig().host
 
     @Option(name: .customLong("server.http-listen-port"), help: "Port to listen on.")
@@ -138,16 +108,25 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("log.level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
-    @Option(name: .customLong("config.file"), help: "YAML config file; each key names the flag of the same name (storage.s3.bucket: --storage.s3.bucket). Flags given here override it. See docs/configuration.md.")
+    @Option(name: .customLong("config.file"), help: "YAML config file; each key names the flag of the same name (storage.s3.bucket: --storage.s3.bucket), Pyroscope's keys included. Flags given here override it. See docs/configuration.md.")
     var configFile: String?
+
+    @Flag(name: .customLong("config.expand-env"), help: "Replace ${VAR}, ${VAR:-default} and $VAR in the config file with the environment's values (as Pyroscope does).")
+    var configExpandEnv = false
+
+    /// What `FlagResolver` ignored of the Pyroscope flags and keys given, logged at start.
+    var warnings: [String] = []
 
     @Option(name: .customLong("storage.path"), help: "Directory for Kiln's data: the WAL in <path>/wal, blocks in <path>/blocks/<tenant>/<ULID>.")
     var storagePath = "./data"
 
-    @Option(name: .customLong("storage.backend"), help: "filesystem: blocks stay under --storage.path (default). s3: blocks are also shipped to the bucket below.")
+    @Option(name: .customLong("storage.backend"), help: "filesystem: blocks stay under --storage.path (default), or are shipped to --storage.filesystem.dir when given. s3: blocks are also shipped to the bucket below.")
     var storageBackend = "filesystem"
 
-    @Option(name: .customLong("storage.s3.endpoint"), help: "S3 endpoint URL (default https://s3.<region>.amazonaws.com).")
+    @Option(name: .customLong("storage.filesystem.dir"), help: "With --storage.backend=filesystem: a directory used as the bucket (a shared volume, as Pyroscope's): blocks are shipped there and read back from it, as from S3. Default: none, blocks stay under --storage.path.")
+    var filesystemDirectory: String?
+
+    @Option(name: .customLong("storage.s3.endpoint"), help: "S3 endpoint: a URL, or host[:port] as Pyroscope takes it (https, or http with --storage.s3.insecure). Default https://s3.<region>.amazonaws.com.")
     var s3Endpoint: String?
 
     @Option(name: .customLong("storage.s3.region"), help: "S3 region (default $AWS_REGION, $AWS_DEFAULT_REGION or us-east-1).")
@@ -165,8 +144,14 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("storage.s3.secret-key"), help: "Secret access key (default $AWS_SECRET_ACCESS_KEY).")
     var s3SecretKey: String?
 
-    @Flag(name: .customLong("storage.s3.force-path-style"), help: "Address the bucket as <endpoint>/<bucket>/… (MinIO, moto) rather than <bucket>.<endpoint>/….")
+    @Flag(name: .customLong("storage.s3.insecure"), help: "With an endpoint given as host[:port]: plain http instead of https.")
+    var s3Insecure = false
+
+    @Flag(name: .customLong("storage.s3.force-path-style"), help: "Address the bucket as <endpoint>/<bucket>/… (MinIO, moto) rather than <bucket>.<endpoint>/…: --storage.s3.bucket-lookup-type=path-style.")
     var s3ForcePathStyle = false
+
+    @Option(name: .customLong("storage.s3.bucket-lookup-type"), help: "auto: <bucket>.<endpoint>/… on AWS, <endpoint>/<bucket>/… elsewhere (MinIO, moto); path-style; virtual-hosted-style.")
+    var s3BucketLookup = "auto"
 
     @Option(name: .customLong("storage.cache.size"), help: "Local disk cache of what queries read from the bucket, in <storage.path>/cache: at most this many bytes (KiB, MiB, GiB suffixes).")
     var cacheSize = "1GiB"
@@ -212,7 +197,9 @@ struct Kiln: AsyncParsableCommand {
                 throw ValidationError("--querier.ingesters: only a querier without an ingester of its own asks ingesters (--target=querier)")
             }
         } else {
-            guard storageBackend == "s3" else { throw ValidationError("--target=querier reads the blocks the ingesters ship: it needs --storage.backend=s3") }
+            guard try objectStore() != nil else {
+                throw ValidationError("--target=querier reads the blocks the ingesters ship: it needs --storage.backend=s3 (or a shared --storage.filesystem.dir)")
+            }
             let ingesters = try ingesterAddresses()
             guard !ingesters.isEmpty else { throw ValidationError("--target=querier needs --querier.ingesters: the heads hold the data no block has yet") }
             guard Set(ingesters).count == ingesters.count else { throw ValidationError("--querier.ingesters: an ingester is listed twice") }
@@ -230,7 +217,7 @@ struct Kiln: AsyncParsableCommand {
                 throw ValidationError("--ingester.id: \"\(ingesterID)\" must be 1 to \(Self.maxIngesterIDLength) letters, digits, '.', '_' or '-'")
             }
         }
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log.level: unknown level \"\(logLevel)\"") }
+        guard Self.logLevel(logLevel) != nil else { throw ValidationError("--log.level: unknown level \"\(logLevel)\"") }
         guard (0...65535).contains(port) else { throw ValidationError("--server.http-listen-port: \(port) is not a TCP port") }
         guard maxRequestBodyBytes > 0, maxDecompressedBytes > 0 else { throw ValidationError("body limits must be positive") }
         guard ["group", "interval"].contains(walSync) else { throw ValidationError("--wal.sync: want group or interval, got \"\(walSync)\"") }
@@ -307,7 +294,7 @@ struct Kiln: AsyncParsableCommand {
     /// file's path, for errors); nil without a config file.
     func configSection<T>(_ key: String, _ parse: (Node?, String) throws -> T) throws -> T? {
         guard let path = configFile else { return nil }
-        do { return try parse(try ConfigFile(path: path).sections[key], path) } catch { throw ValidationError("\(error)") }
+        do { return try parse(try ConfigFile(path: path, expandEnvironment: configExpandEnv).sections[key], path) } catch { throw ValidationError("\(error)") }
     }
 
     /// The basic-auth users of `--auth.basic.htpasswd-file`, none without it.
@@ -338,15 +325,32 @@ struct Kiln: AsyncParsableCommand {
                             memoryBytes: try Self.parseBytes(cacheMemory, flag: "--storage.cache.memory"))
     }
 
-    /// "90s", "15m", "2h", "30d" → nanoseconds.
+    /// A duration → nanoseconds: "90s", "15m", "2h", "30d", "0", and Go's and
+    /// Prometheus' forms as Pyroscope writes them ("1h30m", "500ms", "0s", "1w", "1y").
     static func parseDuration(_ text: String, flag: String) throws -> Int64 {
-        let units: [Character: Int64] = ["s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000, "d": 86_400_000_000_000]
-        let t = text.trimmingCharacters(in: .whitespaces)
-        if t == "0" { return 0 }
-        guard let unit = t.last.flatMap({ units[$0] }), let n = Int64(t.dropLast()), n > 0, n <= Int64.max / unit else {
-            throw ValidationError("\(flag): \"\(text)\" is not a duration such as 90s, 15m, 2h or 30d")
+        // "ms" before "m": the first unit that prefixes the rest is taken.
+        let units: [(String, Int64)] = [
+            ("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000), ("d", 86_400_000_000_000),
+            ("w", 7 * 86_400_000_000_000), ("y", 365 * 86_400_000_000_000),
+        ]
+        let invalid = ValidationError("\(flag): \"\(text)\" is not a duration such as 90s, 15m, 2h, 1h30m or 30d")
+        var rest = Substring(text.trimmingCharacters(in: .whitespaces))
+        if rest == "0" { return 0 }
+        guard !rest.isEmpty else { throw invalid }
+        var total: Int64 = 0
+        while !rest.isEmpty {
+            let digits = rest.prefix(while: \.isASCII).prefix(while: \.isNumber)
+            rest = rest.dropFirst(digits.count)
+            guard let n = Int64(digits), let (unit, size) = units.first(where: { rest.hasPrefix($0.0) }) else {
+                throw invalid
+            }
+            rest = rest.dropFirst(unit.count)
+            let (product, overflow) = n.multipliedReportingOverflow(by: size)
+            let (sum, overflowSum) = total.addingReportingOverflow(product)
+            guard !overflow, !overflowSum else { throw invalid }
+            total = sum
         }
-        return n * unit
+        return total
     }
 
     func ranges() throws -> [Int64] {
@@ -357,22 +361,62 @@ struct Kiln: AsyncParsableCommand {
 
     func retentionNanos() throws -> Int64 { try Self.parseDuration(retention, flag: "--retention") }
 
-    /// The bucket blocks are shipped to, or nil for the filesystem backend.
+    /// The bucket blocks are shipped to: S3, a directory (`--storage.filesystem.dir`),
+    /// or nil for blocks kept under --storage.path only.
     func objectStore() throws -> (any ObjectStore)? {
         switch storageBackend {
-        case "filesystem": return nil
+        case "filesystem":
+            guard let directory = filesystemDirectory, !directory.isEmpty else { return nil }
+            do { return try FileSystemObjectStore(root: directory) } catch { throw ValidationError("--storage.filesystem.dir: \(error)") }
         case "s3":
             let env = S3Config.credentialsFromEnvironment()
-            let region = s3Region ?? env.region ?? "us-east-1"
+            let region = s3Region.flatMap { $0.isEmpty ? nil : $0 } ?? env.region ?? "us-east-1"
             guard let bucket = s3Bucket, !bucket.isEmpty else { throw ValidationError("--storage.s3.bucket is required with --storage.backend=s3") }
-            guard let access = s3AccessKey ?? env.accessKey, let secret = s3SecretKey ?? env.secretKey else {
+            guard let access = s3AccessKey.flatMap({ $0.isEmpty ? nil : $0 }) ?? env.accessKey,
+                let secret = s3SecretKey.flatMap({ $0.isEmpty ? nil : $0 }) ?? env.secretKey
+            else {
                 throw ValidationError("S3 credentials: --storage.s3.access-key and --storage.s3.secret-key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
             }
-            return S3ObjectStore(S3Config(endpoint: s3Endpoint ?? "https://s3.\(region).amazonaws.com", region: region, bucket: bucket,
-                                          prefix: s3Prefix, accessKey: access, secretKey: secret, pathStyle: s3ForcePathStyle))
+            let endpoint = try s3EndpointURL(region: region)
+            return S3ObjectStore(S3Config(endpoint: endpoint, region: region, bucket: bucket, prefix: s3Prefix, accessKey: access, secretKey: secret,
+                                          pathStyle: try s3PathStyle(endpoint: endpoint)))
+        case "gcs", "azure", "swift", "cos":
+            throw ValidationError("--storage.backend: Kiln stores blocks in S3 (or any S3-compatible store) or a directory, not \(storageBackend)")
         default:
             throw ValidationError("--storage.backend: want filesystem or s3, got \"\(storageBackend)\"")
         }
+    }
+
+    /// `--storage.s3.endpoint` as a URL: Kiln's form (a URL) as it is, Pyroscope's (host[:port]) with https, or http under
+    /// --storage.s3.insecure.
+    func s3EndpointURL(region: String) throws -> String {
+        guard let endpoint = s3Endpoint, !endpoint.isEmpty else { return "https://s3.\(region).amazonaws.com" }
+        if endpoint.hasPrefix("http://") || endpoint.hasPrefix("https://") { return endpoint }
+        guard !endpoint.contains("://"), !endpoint.contains("/") else {
+            throw ValidationError("--storage.s3.endpoint: want http(s)://host[:port] or host[:port], got \"\(endpoint)\"")
+        }
+        return (s3Insecure ? "http://" : "https://") + endpoint
+    }
+
+    /// Whether the bucket is addressed as <endpoint>/<bucket>/…: path-style, or auto off AWS (as Pyroscope's S3 client
+    /// decides: only AWS's endpoints are known to serve <bucket>.<endpoint>).
+    func s3PathStyle(endpoint: String) throws -> Bool {
+        switch s3BucketLookup {
+        case "path-style": return true
+        case "virtual-hosted-style":
+            guard !s3ForcePathStyle else { throw ValidationError("--storage.s3.force-path-style contradicts --storage.s3.bucket-lookup-type=virtual-hosted-style") }
+            return false
+        case "auto":
+            let host = URLComponents(string: endpoint)?.host ?? ""
+            return s3ForcePathStyle || !(host == "amazonaws.com" || host.hasSuffix(".amazonaws.com"))
+        default:
+            throw ValidationError("--storage.s3.bucket-lookup-type: want auto, path-style or virtual-hosted-style, got \"\(s3BucketLookup)\"")
+        }
+    }
+
+    /// swift-log's level for `--log.level`; Pyroscope's `warn` is `warning`.
+    static func logLevel(_ name: String) -> Logger.Level? {
+        name == "warn" ? .warning : Logger.Level(rawValue: name)
     }
 
     func run() async throws {
@@ -381,11 +425,12 @@ struct Kiln: AsyncParsableCommand {
             return
         }
         var logger = Logger(label: "kiln")
-        logger.logLevel = Logger.Level(rawValue: logLevel)!
+        logger.logLevel = Self.logLevel(logLevel)!
+        for warning in warnings { logger.warning("\(warning)") }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         var config = ServerConfig()
-        config.host = address
+        config.host = address.isEmpty ? "0.0.0.0" : address
         config.port = port
         config.maxRequestBodyBytes = maxRequestBodyBytes
         config.maxDecompressedBytes = maxDecompressedBytes
@@ -503,6 +548,14 @@ struct Kiln: AsyncParsableCommand {
             }
         }
         ingester.close()  // the last records synced
+        if !lostLease {
+            // A successor on another data directory need not wait out the lease.
+            do {
+                if try await ingester.releaseLease() { logger.info("released the ingester's lease") }
+            } catch {
+                logger.error("cannot release the ingester's lease; a successor on another data directory waits it out", metadata: ["error": "\(error)"])
+            }
+        }
         logger.info("stopped: the WAL is synced")
         if lostLease { throw ExitCode(1) }
     }
@@ -511,7 +564,7 @@ struct Kiln: AsyncParsableCommand {
     /// at start (queries answer 503 until then) and again every
     /// --head.check-interval, the heads asked of --querier.ingesters per query.
     func runQuerier(config: ServerConfig, registry: PrometheusCollectorRegistry, logger: Logger) async throws {
-        guard let store = try objectStore() else { throw ValidationError("--target=querier needs --storage.backend=s3") }
+        guard let store = try objectStore() else { throw ValidationError("--target=querier needs a bucket: --storage.backend=s3 or --storage.filesystem.dir") }
         let reader: Ingester
         do {
             reader = Ingester(readingBucket: store, cache: try ObjectCache(directory: storagePath + "/cache", options: try cacheOptions()))

@@ -176,5 +176,19 @@ import Testing
         let started = ContinuousClock.now
         try await second.acquireLease()
         #expect(ContinuousClock.now - started < .seconds(10), "took its own lease back without waiting out the 30 s")
+
+        // A drained shutdown releases it: a new data directory takes it at once. Releasing
+        // another's lease (the first's, long taken over) deletes nothing.
+        #expect(try await !first.releaseLease())
+        #expect(try await store.size("_ingesters/id/b.json") != nil)
+        #expect(try await second.releaseLease())
+        #expect(try await store.size("_ingesters/id/b.json") == nil)
+        let successorDirectory = Self.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: successorDirectory) }
+        let successor = try await Self.open(successorDirectory, "b", store: store, leaseTimeout: .seconds(30))
+        defer { successor.close() }
+        let handedOver = ContinuousClock.now
+        try await successor.acquireLease()
+        #expect(ContinuousClock.now - handedOver < .seconds(10), "took a released lease without waiting out the 30 s")
     }
 }

@@ -25,7 +25,9 @@ public final class KilnServerProcess: @unchecked Sendable {
     ///   temporary one, removed when the server is released, when nil.
     /// - Parameter port: the port to listen on (a restart at the same
     ///   address); a free one when nil.
-    public init(arguments: [String] = [], dataDirectory: URL? = nil, port: Int? = nil) throws {
+    /// - Parameter waitUntilReady: false returns once the process runs (for
+    ///   a start that is expected to wait).
+    public init(arguments: [String] = [], dataDirectory: URL? = nil, port: Int? = nil, waitUntilReady: Bool = true) throws {
         let port = try port ?? FreePort.find()
         self.port = port
         if let dataDirectory {
@@ -46,6 +48,7 @@ public final class KilnServerProcess: @unchecked Sendable {
         process.standardOutput = log
         process.standardError = log
         try process.run()
+        guard waitUntilReady else { return }
         let deadline = Date().addingTimeInterval(30)
         while Date() < deadline {
             if !process.isRunning { throw SubprocessError(message: "kiln exited at start-up:\n\(self.log)") }

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import KilnFormat
 
 /// Where an opened block's files are read from: a local directory

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 import KilnFormat
 
 /// A new file written front to back through a buffer, with the CRC32C of

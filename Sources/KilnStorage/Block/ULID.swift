@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A ULID (github.com/ulid/spec): 48-bit millisecond time and 80 random bits,
 /// as 26 Crockford base-32 characters. Sorts by creation time, as block

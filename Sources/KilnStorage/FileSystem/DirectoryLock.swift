@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#else
-import Darwin
-#endif
 import Synchronization
 
 /// An exclusive `flock(2)` on `<dir>/LOCK`, held for the life of the object

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#else
-import Darwin
-#endif
 
 /// Thin, throwing wrappers over the POSIX calls the storage layer needs.
 /// Each error names the operation and the path.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#else
-import Darwin
-#endif
 
 /// A failed file-system operation: what, on which path, and the OS's reason.
 public struct StorageError: Error, Sendable, CustomStringConvertible {

@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// A value behind a plain `pthread_mutex_t`.
 ///

@@ -2,9 +2,7 @@ import Foundation
 import KilnFormat
 import Metrics
 
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The WAL writer: appends framed records to segment files from one writer
 /// thread, with group commit.
