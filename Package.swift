@@ -15,7 +15,7 @@
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -161,7 +161,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "KilnIngestTests", dependencies: ["KilnIngest", "KilnModel", "KilnPprof", "KilnFormat", "KilnTestSupport"], swiftSettings: swiftSettings),
+            name: "KilnIngestTests", dependencies: ["KilnIngest", "KilnModel", "KilnPprof", "KilnFormat", "KilnTestSupport"],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "KilnStorageTests",
             dependencies: [

@@ -63,6 +63,7 @@ scripts=(tools/*.sh tools/python/*.sh Fuzz/*.sh .ci/run)
 check "bash -n" parses "${scripts[@]}"
 check shellcheck shellcheck "${scripts[@]}"
 check "swift format lint" swift format lint --strict --parallel --recursive Sources Tests Fuzz Package.swift
+check "imports match Package.swift" "$python" tools/check-imports.py
 check "set-up into an empty environment" tools/test-setup.sh
 
 swift build --build-tests

@@ -29,8 +29,17 @@ public enum ArrowStreamWriter {
 
     // Arrow's FlatBuffer enums.
     static let metadataV5: Int16 = 4
-    enum Header: UInt8 { case schema = 1, dictionaryBatch = 2, recordBatch = 3 }
-    enum TypeID: UInt8 { case int = 2, binary = 4, bool = 6, list = 12 }
+    enum Header: UInt8 {
+        case schema = 1
+        case dictionaryBatch = 2
+        case recordBatch = 3
+    }
+    enum TypeID: UInt8 {
+        case int = 2
+        case binary = 4
+        case bool = 6
+        case list = 12
+    }
 
     /// The stream of `columns`, all `rows` long.
     public static func stream(_ columns: [Column], rows: Int) -> [UInt8] {

@@ -52,11 +52,13 @@ public enum Gzip {
                 let room = limit - output.count
                 var attempt = min(capacity, room)
                 while true {
-                    var code = LIBDEFLATE_SUCCESS, usedIn = 0
+                    var code = LIBDEFLATE_SUCCESS
+                    var usedIn = 0
                     let member = [UInt8](unsafeUninitializedCapacity: attempt) { out, count in
                         var usedOut = 0
-                        code = libdeflate_gzip_decompress_ex(decompressor, inBuf.baseAddress! + consumed, inBuf.count - consumed,
-                                                             out.baseAddress, out.count, &usedIn, &usedOut)
+                        code = libdeflate_gzip_decompress_ex(
+                            decompressor, inBuf.baseAddress! + consumed, inBuf.count - consumed,
+                            out.baseAddress, out.count, &usedIn, &usedOut)
                         count = code == LIBDEFLATE_SUCCESS ? usedOut : 0
                     }
                     if code == LIBDEFLATE_SUCCESS {

@@ -45,10 +45,12 @@ public enum LZ4 {
         }
         if output.isEmpty && input.isEmpty { return }
         guard let src = input.baseAddress, let dst = output.baseAddress else { throw CompressionError(.lz4, "malformed block at input offset 0") }
-        let got = LZ4_decompress_safe(src.assumingMemoryBound(to: CChar.self), dst.assumingMemoryBound(to: CChar.self),
-                                      Int32(input.count), Int32(output.count))
+        let got = LZ4_decompress_safe(
+            src.assumingMemoryBound(to: CChar.self), dst.assumingMemoryBound(to: CChar.self),
+            Int32(input.count), Int32(output.count))
         guard got == Int32(output.count) else {
-            throw CompressionError(.lz4, got < 0 ? "malformed block at input offset \(-got)" : "block inflated to \(got) bytes, expected \(output.count)")
+            throw CompressionError(
+                .lz4, got < 0 ? "malformed block at input offset \(-got)" : "block inflated to \(got) bytes, expected \(output.count)")
         }
     }
 }

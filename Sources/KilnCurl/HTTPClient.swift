@@ -96,7 +96,10 @@ public enum HTTPClient {
             if let body {
                 return try body.withUnsafeBytes { raw in
                     try Curl.check(kiln_curl_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(raw.count)), "set body size")
-                    try Curl.check(kiln_curl_setopt_pointer(handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)), "set body")
+                    try Curl.check(
+                        kiln_curl_setopt_pointer(
+                            handle, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)),
+                        "set body")
                     return curl_easy_perform(handle)
                 }
             }

@@ -73,7 +73,8 @@ public struct CumulativeBaselines: Sendable, Equatable {
             let key = target.labels.fingerprint
             let time = ingest.timeNanos
             guard var base = series[key],
-                  !zip(stacks, totals).contains(where: { k, v in v < base.values[k, default: 0] }) else {
+                !zip(stacks, totals).contains(where: { k, v in v < base.values[k, default: 0] })
+            else {
                 // First profile of the series, or a reset: it becomes the baseline, nothing is stored.
                 let kept = zip(stacks, totals).filter { $0.1 > 0 }
                 series[key] = Baseline(values: Dictionary(uniqueKeysWithValues: kept), timeNanos: time)

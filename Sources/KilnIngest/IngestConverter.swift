@@ -63,7 +63,8 @@ public enum IngestConverter {
     }
 
     /// - Parameter sizeBytes: the uploaded text's size.
-    static func stacks(_ request: IngestRequest, _ stacks: [FoldedStack], limits: IngestLimits, sizeBytes: Int) throws(IngestError) -> [IngestProfile] {
+    static func stacks(_ request: IngestRequest, _ stacks: [FoldedStack], limits: IngestLimits, sizeBytes: Int) throws(IngestError) -> [IngestProfile]
+    {
         // The app name's last `.suffix` names the profile type; none means cpu.
         var app = request.appName
         var suffix = "cpu"
@@ -109,14 +110,18 @@ public enum IngestConverter {
 
     // MARK: - pprof
 
-    static func multipart(_ request: IngestRequest, contentType: String, body: [UInt8], maxProfileBytes: Int, limits: IngestLimits) throws(IngestError) -> IngestProfile {
+    static func multipart(_ request: IngestRequest, contentType: String, body: [UInt8], maxProfileBytes: Int, limits: IngestLimits)
+        throws(IngestError) -> IngestProfile
+    {
         guard let boundary = Multipart.boundary(contentType: contentType) else {
             throw IngestError(.invalidArgument, "multipart/form-data Content-Type without a boundary")
         }
         // Only file parts count; plain form values are ignored.
         let files = try Multipart.parse(body, boundary: boundary).filter { $0.filename != nil }
         if files.contains(where: { $0.name == "prev_profile" }) {
-            throw IngestError(.unsupported, "unsupported client version: prev_profile (server-side delta of cumulative profiles) is no longer accepted; upgrade the client")
+            throw IngestError(
+                .unsupported,
+                "unsupported client version: prev_profile (server-side delta of cumulative profiles) is no longer accepted; upgrade the client")
         }
         guard let profilePart = files.first(where: { $0.name == "profile" }) else {
             throw IngestError(.unprocessable, "multipart upload has no \"profile\" file part")
@@ -127,8 +132,10 @@ public enum IngestConverter {
         return try pprof(request, profileBytes: profilePart.body, sampleTypeConfig: config, maxProfileBytes: maxProfileBytes, limits: limits)
     }
 
-    static func pprof(_ request: IngestRequest, profileBytes: [UInt8], sampleTypeConfig: [String: String]?, maxProfileBytes: Int,
-                      limits: IngestLimits) throws(IngestError) -> IngestProfile {
+    static func pprof(
+        _ request: IngestRequest, profileBytes: [UInt8], sampleTypeConfig: [String: String]?, maxProfileBytes: Int,
+        limits: IngestLimits
+    ) throws(IngestError) -> IngestProfile {
         let decoded = try ProfileDecoding.decode(profileBytes, maxBytes: maxProfileBytes, limits: limits, context: "")
         var profile = decoded.0
         let size = decoded.size
@@ -193,8 +200,10 @@ public enum IngestConverter {
         }
     }
 
-    static func ingestProfile(_ labels: [Label], _ profile: Profile, _ request: IngestRequest, limits: IngestLimits,
-                              sizeBytes: Int) throws(IngestError) -> IngestProfile {
+    static func ingestProfile(
+        _ labels: [Label], _ profile: Profile, _ request: IngestRequest, limits: IngestLimits,
+        sizeBytes: Int
+    ) throws(IngestError) -> IngestProfile {
         let (targets, spans) = try SeriesLabels.series(pushed: labels, profile: profile, deltas: true, limits: limits)
         return IngestProfile(
             profile: profile,

@@ -32,7 +32,10 @@ public struct IngestLimits: Sendable, Equatable {
     /// - Complexity: O(total stack depth) when a stack is truncated, O(samples) otherwise.
     public func apply(to p: inout Profile, context: String) throws(IngestError) {
         if maxProfileSamples > 0, p.sampleCount > maxProfileSamples {
-            throw IngestError(.invalidArgument, "\(context.isEmpty ? "" : context + ": ")profile has \(p.sampleCount) samples, more than max_profile_stacktrace_samples (\(maxProfileSamples))")
+            throw IngestError(
+                .invalidArgument,
+                "\(context.isEmpty ? "" : context + ": ")profile has \(p.sampleCount) samples, more than max_profile_stacktrace_samples (\(maxProfileSamples))"
+            )
         }
         guard maxStackDepth > 0 else { return }
         let offsets = p.sampleLocationOffsets

@@ -42,8 +42,10 @@ public struct IngestProfile: Sendable {
     /// or the folded text): what ingestion rate limits count.
     public var sizeBytes: Int
 
-    public init(profile: Profile, series: [Target], timeNanos: Int64, durationNanos: Int64, id: String = "", sampleSpans: [UInt64] = [],
-                sizeBytes: Int = 0) {
+    public init(
+        profile: Profile, series: [Target], timeNanos: Int64, durationNanos: Int64, id: String = "", sampleSpans: [UInt64] = [],
+        sizeBytes: Int = 0
+    ) {
         self.profile = profile
         self.series = series
         self.timeNanos = timeNanos

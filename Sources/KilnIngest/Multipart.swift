@@ -16,7 +16,7 @@ public enum Multipart {
     public static func boundary(contentType: String) -> String? {
         for param in contentType.split(separator: ";").dropFirst() {
             let kv = param.split(separator: "=", maxSplits: 1)
-            guard kv.count == 2, kv[0].trimmingCharacters() .lowercased() == "boundary" else { continue }
+            guard kv.count == 2, kv[0].trimmingCharacters().lowercased() == "boundary" else { continue }
             var v = kv[1].trimmingCharacters()
             if v.hasPrefix("\""), v.hasSuffix("\""), v.count >= 2 { v = String(v.dropFirst().dropLast()) }
             return v.isEmpty ? nil : v

@@ -18,11 +18,12 @@ enum ProfileDecoding {
             size = raw.count
             profile = try PprofDecoder.decodeRaw(raw)
         } catch {
-            let where_ = context.isEmpty ? "" : "\(context): "
+            let prefix = context.isEmpty ? "" : "\(context): "
             if error.tooLarge && tenantBound {
-                throw IngestError(.tooLarge, "\(where_)profile is larger than max_profile_size_bytes (\(limits.maxProfileSizeBytes) bytes, uncompressed)")
+                throw IngestError(
+                    .tooLarge, "\(prefix)profile is larger than max_profile_size_bytes (\(limits.maxProfileSizeBytes) bytes, uncompressed)")
             }
-            throw IngestError(error.tooLarge ? .tooLarge : .unprocessable, "\(where_)\(error)")
+            throw IngestError(error.tooLarge ? .tooLarge : .unprocessable, "\(prefix)\(error)")
         }
         try limits.apply(to: &profile, context: context)
         try checkValues(profile)

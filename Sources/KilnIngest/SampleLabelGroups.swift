@@ -38,11 +38,12 @@ public struct SampleLabelGroups: Sendable {
         var keyKind: [Int64: Kind] = [:]
         func kind(_ key: Int64) -> Kind {
             if let k = keyKind[key] { return k }
-            let k: Kind = switch s[key] {
-            case Self.spanIDLabel, Self.profileIDLabel: .span
-            case Self.traceIDLabel, "": .dropped
-            default: .splits
-            }
+            let k: Kind =
+                switch s[key] {
+                case Self.spanIDLabel, Self.profileIDLabel: .span
+                case Self.traceIDLabel, "": .dropped
+                default: .splits
+                }
             keyKind[key] = k
             return k
         }

@@ -13,7 +13,9 @@ public enum SeriesLabels {
     /// - Returns: the normalised set, the profile name (`__name__`), and
     ///   whether the profile may be cumulative: not when `__delta__="false"`
     ///   says it is a delta already, nor when it came from `godeltaprof`.
-    public static func normalise(_ pushed: [Label], limits: IngestLimits = IngestLimits()) throws(IngestError) -> (labels: LabelSet, name: String, mayBeCumulative: Bool) {
+    public static func normalise(_ pushed: [Label], limits: IngestLimits = IngestLimits()) throws(IngestError) -> (
+        labels: LabelSet, name: String, mayBeCumulative: Bool
+    ) {
         var labels: [Label] = []
         labels.reserveCapacity(pushed.count + 1)
         for l in pushed {
@@ -22,10 +24,13 @@ public enum SeriesLabels {
                 throw IngestError(.invalidArgument, "invalid label name \"\(l.name)\"")
             }
             guard name.utf8.count <= limits.maxLabelNameLength else {
-                throw IngestError(.invalidArgument, "label name \"\(name.prefix(64))…\" is longer than max_label_name_length (\(limits.maxLabelNameLength) bytes)")
+                throw IngestError(
+                    .invalidArgument, "label name \"\(name.prefix(64))…\" is longer than max_label_name_length (\(limits.maxLabelNameLength) bytes)")
             }
             guard l.value.utf8.count <= limits.maxLabelValueLength else {
-                throw IngestError(.invalidArgument, "value of label \"\(name.prefix(64))\" is longer than max_label_value_length (\(limits.maxLabelValueLength) bytes)")
+                throw IngestError(
+                    .invalidArgument,
+                    "value of label \"\(name.prefix(64))\" is longer than max_label_value_length (\(limits.maxLabelValueLength) bytes)")
             }
             labels.append(Label(name, l.value))
         }
@@ -48,7 +53,8 @@ public enum SeriesLabels {
         }
         for hint in ReservedLabels.ingestHints { set = set.removing(hint) }
         guard set.count <= limits.maxLabelNamesPerSeries else {
-            throw IngestError(.invalidArgument, "series has \(set.count) labels, more than max_label_names_per_series (\(limits.maxLabelNamesPerSeries))")
+            throw IngestError(
+                .invalidArgument, "series has \(set.count) labels, more than max_label_names_per_series (\(limits.maxLabelNamesPerSeries))")
         }
         return (set, name, mayBeCumulative)
     }
@@ -73,8 +79,10 @@ public enum SeriesLabels {
     ///   already (`/ingest`, as in Pyroscope); otherwise cumulative types are
     ///   marked so unless the labels say they are deltas.
     /// - Throws: `IngestError.invalidArgument` when the labels of a group are invalid.
-    public static func series(pushed: [Label], profile: Profile, deltas: Bool = false,
-                              limits: IngestLimits = IngestLimits()) throws(IngestError) -> (targets: [IngestProfile.Target], spans: [UInt64]) {
+    public static func series(
+        pushed: [Label], profile: Profile, deltas: Bool = false,
+        limits: IngestLimits = IngestLimits()
+    ) throws(IngestError) -> (targets: [IngestProfile.Target], spans: [UInt64]) {
         let groups = SampleLabelGroups(profile)
         guard !groups.groups.isEmpty else {
             let (base, name, cumulative) = try normalise(pushed, limits: limits)
@@ -92,8 +100,10 @@ public enum SeriesLabels {
     /// The series of a profile, one per sample type, each labelled with the
     /// profile type parts (§4.2); `samples` restricts them to those samples.
     /// With `cumulative`, the types `isCumulative` names are marked so.
-    public static func targets(base: LabelSet, name: String, profile: Profile, samples: [Int32]? = nil,
-                               cumulative: Bool = false) -> [IngestProfile.Target] {
+    public static func targets(
+        base: LabelSet, name: String, profile: Profile, samples: [Int32]? = nil,
+        cumulative: Bool = false
+    ) -> [IngestProfile.Target] {
         let s = profile.strings
         let periodType = profile.periodType.map { s[$0.type] } ?? ""
         let periodUnit = profile.periodType.map { s[$0.unit] } ?? ""
@@ -106,12 +116,14 @@ public enum SeriesLabels {
             // Relabel rule: wall-clock profiles whose sample type is cpu are CPU profiles.
             let seriesName = (name == "wall" && sampleType == "cpu") ? "process_cpu" : name
             let id = ProfileTypeID(name: seriesName, sampleType: sampleType, sampleUnit: s[t.unit], periodType: periodType, periodUnit: periodUnit)
-            let labels = base.setting(common + [
-                (ReservedLabels.name, seriesName), (ReservedLabels.profileType, id.id),
-                (ReservedLabels.type, id.sampleType), (ReservedLabels.unit, id.sampleUnit),
-            ])
-            return IngestProfile.Target(labels: labels, profileType: id, sampleType: i, samples: samples,
-                                        cumulative: cumulative && isCumulative(name: seriesName, sampleType: sampleType))
+            let labels = base.setting(
+                common + [
+                    (ReservedLabels.name, seriesName), (ReservedLabels.profileType, id.id),
+                    (ReservedLabels.type, id.sampleType), (ReservedLabels.unit, id.sampleUnit),
+                ])
+            return IngestProfile.Target(
+                labels: labels, profileType: id, sampleType: i, samples: samples,
+                cumulative: cumulative && isCumulative(name: seriesName, sampleType: sampleType))
         }
     }
 

@@ -35,7 +35,8 @@ extension LabelSelector {
 
     static func intersect(_ a: [UInt32], _ b: [UInt32]) -> [UInt32] {
         var out: [UInt32] = []
-        var i = 0, j = 0
+        var i = 0
+        var j = 0
         while i < a.count && j < b.count {
             if a[i] == b[j] {
                 out.append(a[i])

@@ -109,7 +109,10 @@ struct SelectorParser {
 
     private mutating func readWhile(_ pred: (Unicode.Scalar) -> Bool) -> String {
         var s = String.UnicodeScalarView()
-        while let c = peek, pred(c) { s.append(c); pos += 1 }
+        while let c = peek, pred(c) {
+            s.append(c)
+            pos += 1
+        }
         return String(s)
     }
 
@@ -133,10 +136,18 @@ struct SelectorParser {
 
     private mutating func readOp() throws(SelectorParseError) -> LabelMatcher.Op {
         switch (peek, pos + 1 < scalars.count ? scalars[pos + 1] : nil) {
-        case ("=", "~"): pos += 2; return .regexMatch
-        case ("!", "~"): pos += 2; return .regexNoMatch
-        case ("!", "="): pos += 2; return .notEqual
-        case ("=", _): pos += 1; return .equal
+        case ("=", "~"):
+            pos += 2
+            return .regexMatch
+        case ("!", "~"):
+            pos += 2
+            return .regexNoMatch
+        case ("!", "="):
+            pos += 2
+            return .notEqual
+        case ("=", _):
+            pos += 1
+            return .equal
         case (nil, _): throw fail("unexpected end of selector, expected one of '=', '!=', '=~', '!~'")
         case (let c?, _): throw fail("unexpected \(describe(c)), expected one of '=', '!=', '=~', '!~'")
         }
@@ -203,7 +214,10 @@ struct SelectorParser {
         case "v": value = 11
         case "\\": value = 92
         case "\"", "'":
-            guard c == quote else { pos = escStart; throw fail("invalid escape sequence \\\(c)") }
+            guard c == quote else {
+                pos = escStart
+                throw fail("invalid escape sequence \\\(c)")
+            }
             value = c.value
         case "x": return .byte(UInt8(try hex(2)))
         case "u": value = try hex(4)
@@ -211,17 +225,26 @@ struct SelectorParser {
         case "0"..."7":
             var v = c.value - 48
             for _ in 0..<2 {
-                guard let d = peek, ("0"..."7").contains(d) else { pos = escStart; throw fail("invalid octal escape") }
+                guard let d = peek, ("0"..."7").contains(d) else {
+                    pos = escStart
+                    throw fail("invalid octal escape")
+                }
                 v = v * 8 + (d.value - 48)
                 pos += 1
             }
-            guard v <= 255 else { pos = escStart; throw fail("octal escape above \\377") }
+            guard v <= 255 else {
+                pos = escStart
+                throw fail("octal escape above \\377")
+            }
             return .byte(UInt8(v))
         default:
             pos = escStart
             throw fail("invalid escape sequence \\\(c)")
         }
-        guard let scalar = Unicode.Scalar(value) else { pos = escStart; throw fail("escape sequence is not a valid code point") }
+        guard let scalar = Unicode.Scalar(value) else {
+            pos = escStart
+            throw fail("escape sequence is not a valid code point")
+        }
         return .scalar(scalar)
     }
 

@@ -32,7 +32,8 @@ public struct LabelSet: Hashable, Comparable, Sendable, CustomStringConvertible 
     /// The value of `name`, or nil when absent.
     /// - Complexity: O(log n).
     public subscript(name: String) -> String? {
-        var lo = 0, hi = labels.count
+        var lo = 0
+        var hi = labels.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if labels[mid].name < name { lo = mid + 1 } else { hi = mid }

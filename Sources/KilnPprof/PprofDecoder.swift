@@ -98,18 +98,30 @@ private struct DecodeState {
                 try r.expect(wire, .lengthDelimited, field: field)
                 let s = try r.lengthDelimited()
                 p.strings.append(utf8: UnsafeBufferPointer(start: r.base + s.lowerBound, count: s.count))
-            case 7: try r.expect(wire, .varint, field: field); p.dropFrames = try r.int64()
-            case 8: try r.expect(wire, .varint, field: field); p.keepFrames = try r.int64()
-            case 9: try r.expect(wire, .varint, field: field); p.timeNanos = try r.int64()
-            case 10: try r.expect(wire, .varint, field: field); p.durationNanos = try r.int64()
+            case 7:
+                try r.expect(wire, .varint, field: field)
+                p.dropFrames = try r.int64()
+            case 8:
+                try r.expect(wire, .varint, field: field)
+                p.keepFrames = try r.int64()
+            case 9:
+                try r.expect(wire, .varint, field: field)
+                p.timeNanos = try r.int64()
+            case 10:
+                try r.expect(wire, .varint, field: field)
+                p.durationNanos = try r.int64()
             case 11:
                 try r.expect(wire, .lengthDelimited, field: field)
                 var m = r.sub(try r.lengthDelimited())
                 p.periodType = try decodeValueType(&m)
-            case 12: try r.expect(wire, .varint, field: field); p.period = try r.int64()
+            case 12:
+                try r.expect(wire, .varint, field: field)
+                p.period = try r.int64()
             case 13:
                 try r.repeatedVarint(wire, field: field) { p.comments.append(Int64(bitPattern: $0)) }
-            case 14: try r.expect(wire, .varint, field: field); p.defaultSampleType = try r.int64()
+            case 14:
+                try r.expect(wire, .varint, field: field)
+                p.defaultSampleType = try r.int64()
             default:
                 try r.skip(wire, field: field)
             }
@@ -121,8 +133,12 @@ private struct DecodeState {
         while !r.atEnd {
             let (field, wire) = try r.tag()
             switch field {
-            case 1: try r.expect(wire, .varint, field: field); v.type = try r.int64()
-            case 2: try r.expect(wire, .varint, field: field); v.unit = try r.int64()
+            case 1:
+                try r.expect(wire, .varint, field: field)
+                v.type = try r.int64()
+            case 2:
+                try r.expect(wire, .varint, field: field)
+                v.unit = try r.int64()
             default: try r.skip(wire, field: field)
             }
         }
@@ -143,10 +159,18 @@ private struct DecodeState {
                 while !m.atEnd {
                     let (f, w) = try m.tag()
                     switch f {
-                    case 1: try m.expect(w, .varint, field: f); label.key = try m.int64()
-                    case 2: try m.expect(w, .varint, field: f); label.str = try m.int64()
-                    case 3: try m.expect(w, .varint, field: f); label.num = try m.int64()
-                    case 4: try m.expect(w, .varint, field: f); label.numUnit = try m.int64()
+                    case 1:
+                        try m.expect(w, .varint, field: f)
+                        label.key = try m.int64()
+                    case 2:
+                        try m.expect(w, .varint, field: f)
+                        label.str = try m.int64()
+                    case 3:
+                        try m.expect(w, .varint, field: f)
+                        label.num = try m.int64()
+                    case 4:
+                        try m.expect(w, .varint, field: f)
+                        label.numUnit = try m.int64()
                     default: try m.skip(w, field: f)
                     }
                 }
@@ -192,9 +216,15 @@ private struct DecodeState {
         while !r.atEnd {
             let (field, wire) = try r.tag()
             switch field {
-            case 1: try r.expect(wire, .varint, field: field); loc.id = try r.varint()
-            case 2: try r.expect(wire, .varint, field: field); mappingID = try r.varint()
-            case 3: try r.expect(wire, .varint, field: field); loc.address = try r.varint()
+            case 1:
+                try r.expect(wire, .varint, field: field)
+                loc.id = try r.varint()
+            case 2:
+                try r.expect(wire, .varint, field: field)
+                mappingID = try r.varint()
+            case 3:
+                try r.expect(wire, .varint, field: field)
+                loc.address = try r.varint()
             case 4:
                 try r.expect(wire, .lengthDelimited, field: field)
                 var m = r.sub(try r.lengthDelimited())
@@ -203,14 +233,20 @@ private struct DecodeState {
                 while !m.atEnd {
                     let (f, w) = try m.tag()
                     switch f {
-                    case 1: try m.expect(w, .varint, field: f); functionID = try m.varint()
-                    case 2: try m.expect(w, .varint, field: f); line = try m.int64()
+                    case 1:
+                        try m.expect(w, .varint, field: f)
+                        functionID = try m.varint()
+                    case 2:
+                        try m.expect(w, .varint, field: f)
+                        line = try m.int64()
                     default: try m.skip(w, field: f)
                     }
                 }
                 p.lines.append(Line(functionIndex: 0, line: line))
                 lineFunctionIDs.append(functionID)
-            case 5: try r.expect(wire, .varint, field: field); loc.isFolded = try r.bool()
+            case 5:
+                try r.expect(wire, .varint, field: field)
+                loc.isFolded = try r.bool()
             default: try r.skip(wire, field: field)
             }
         }

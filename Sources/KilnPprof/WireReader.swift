@@ -7,7 +7,12 @@
 struct WireReader {
     /// Protobuf wire types (protobuf encoding spec).
     enum WireType: UInt64 {
-        case varint = 0, fixed64 = 1, lengthDelimited = 2, startGroup = 3, endGroup = 4, fixed32 = 5
+        case varint = 0
+        case fixed64 = 1
+        case lengthDelimited = 2
+        case startGroup = 3
+        case endGroup = 4
+        case fixed32 = 5
     }
 
     let base: UnsafePointer<UInt8>

@@ -25,7 +25,9 @@ public struct CallSiteFilter: Sendable, Equatable {
             var m = matched[Int(symbols.stackParents[s])]
             if m >= 0 && m < k {
                 let loc = symbols.locations[Int(symbols.stackLocations[s])]
-                let frames = loc.lines.isEmpty ? ["0x" + String(loc.address, radix: 16)]
+                let frames =
+                    loc.lines.isEmpty
+                    ? ["0x" + String(loc.address, radix: 16)]
                     : loc.lines.reversed().map { symbols.strings[Int(symbols.functions[Int($0.function)].name)] }
                 for f in frames where m >= 0 && m < k {
                     m = f == prefix[m] ? m + 1 : -1

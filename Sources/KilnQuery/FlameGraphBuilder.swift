@@ -130,7 +130,12 @@ struct FlameGraphBuilder {
         // Depth-first, right to left (children pushed in ascending order, last
         // popped first), so each level is filled in descending x and reversed.
         var out = Output(names: names)
-        struct Item { var node: Int32; var x: Int64; var depth: Int; var otherTotal: Int64 }
+        struct Item {
+            var node: Int32
+            var x: Int64
+            var depth: Int
+            var otherTotal: Int64
+        }
         var stack = [Item(node: 0, x: 0, depth: 0, otherTotal: 0)]
         while let item = stack.popLast() {
             if item.node < 0 {
@@ -174,7 +179,8 @@ struct FlameGraphBuilder {
     func renderDiff(maxNodes: Int64) -> FlameGraphDiff {
         let count = parent.count
         let rightSelf = self.rightSelf + [Int64](repeating: 0, count: count - self.rightSelf.count)
-        var left = selfValue, right = rightSelf
+        var left = selfValue
+        var right = rightSelf
         for n in stride(from: count - 1, to: 0, by: -1) {
             left[Int(parent[n])] &+= left[n]
             right[Int(parent[n])] &+= right[n]
@@ -201,7 +207,14 @@ struct FlameGraphBuilder {
             levels[depth] += node
             maxSelf = max(maxSelf, node[2], node[5])
         }
-        struct Item { var node: Int32; var xl: Int64; var xr: Int64; var depth: Int; var otherLeft: Int64; var otherRight: Int64 }
+        struct Item {
+            var node: Int32
+            var xl: Int64
+            var xr: Int64
+            var depth: Int
+            var otherLeft: Int64
+            var otherRight: Int64
+        }
         var stack = [Item(node: 0, xl: 0, xr: 0, depth: 0, otherLeft: 0, otherRight: 0)]
         while let item = stack.popLast() {
             if item.node < 0 {
@@ -210,8 +223,10 @@ struct FlameGraphBuilder {
             }
             let n = Int(item.node)
             emit(item.depth, [item.xl, left[n], selfValue[n], item.xr, right[n], rightSelf[n], index(names[Int(name[n])])])
-            var xl = item.xl &+ selfValue[n], xr = item.xr &+ rightSelf[n]
-            var otherLeft: Int64 = 0, otherRight: Int64 = 0
+            var xl = item.xl &+ selfValue[n]
+            var xr = item.xr &+ rightSelf[n]
+            var otherLeft: Int64 = 0
+            var otherRight: Int64 = 0
             for c in children[childStart[n]..<childStart[n + 1]] {
                 let ci = Int(c)
                 if left[ci] &+ right[ci] >= minValue && names[Int(name[ci])] != FlameGraph.otherName {
@@ -231,7 +246,8 @@ struct FlameGraphBuilder {
         let encoded = levels.map { level -> [Int64] in
             let n = level.count / 7
             var l = [Int64](repeating: 0, count: level.count)
-            var endLeft: Int64 = 0, endRight: Int64 = 0
+            var endLeft: Int64 = 0
+            var endRight: Int64 = 0
             for i in 0..<n {
                 let src = (n - 1 - i) * 7
                 for k in 0..<7 { l[i * 7 + k] = level[src + k] }
@@ -242,7 +258,8 @@ struct FlameGraphBuilder {
             }
             return l
         }
-        return FlameGraphDiff(names: outNames, levels: encoded, total: left[0] &+ right[0], maxSelf: maxSelf, leftTicks: left[0], rightTicks: right[0])
+        return FlameGraphDiff(
+            names: outNames, levels: encoded, total: left[0] &+ right[0], maxSelf: maxSelf, leftTicks: left[0], rightTicks: right[0])
     }
 
     /// Collects levels and the names in first-visit order.

@@ -61,8 +61,9 @@ struct PprofMerger {
                     mapping = m
                 } else {
                     let s = symbols.mappings[Int(loc.mapping)]
-                    let key = MappingSymbol(memoryStart: s.memoryStart, memoryLimit: s.memoryLimit, fileOffset: s.fileOffset,
-                                            filename: UInt32(str(s.filename)), buildID: UInt32(str(s.buildID)), flags: s.flags)
+                    let key = MappingSymbol(
+                        memoryStart: s.memoryStart, memoryLimit: s.memoryLimit, fileOffset: s.fileOffset,
+                        filename: UInt32(str(s.filename)), buildID: UInt32(str(s.buildID)), flags: s.flags)
                     if let known = mappingIndex[key] {
                         mapping = known
                     } else {

@@ -23,8 +23,10 @@ public struct HeatmapQuery: Sendable {
     /// finer buckets would not show).
     public static let buckets = 20
 
-    public init(profileType: ProfileTypeID, selector: LabelSelector, startMs: Int64, endMs: Int64, stepMs: Int64,
-                groupBy: [String] = [], unit: Unit = .profile, limit: Int? = nil) {
+    public init(
+        profileType: ProfileTypeID, selector: LabelSelector, startMs: Int64, endMs: Int64, stepMs: Int64,
+        groupBy: [String] = [], unit: Unit = .profile, limit: Int? = nil
+    ) {
         self.profileType = profileType
         self.selector = selector
         self.startMs = startMs
@@ -95,8 +97,10 @@ extension Query {
                 s.forEachProfile(of: ref, in: range) { time, total, span in
                     if q.unit == .span && span == 0 { return }
                     guard let edge = Self.bucketEdge(timeNanos: time, startMs: q.startMs, endMs: q.endMs, stepMs: q.stepMs) else { return }
-                    let key = q.unit == .span ? ValueKey(edge: edge, span: span, source: 0, ref: 0, time: 0)
-                                              : ValueKey(edge: edge, span: 0, source: source, ref: ref, time: time)
+                    let key =
+                        q.unit == .span
+                        ? ValueKey(edge: edge, span: span, source: 0, ref: 0, time: 0)
+                        : ValueKey(edge: edge, span: 0, source: source, ref: ref, time: time)
                     values[key, default: 0] += total
                 }
                 if !values.isEmpty { groups[labels] = values }
@@ -116,8 +120,9 @@ extension Query {
                 for v in vs { counts[bucket(v.value)] += 1 }
                 let used = counts.indices.filter { counts[$0] > 0 }
                 let top = vs.max { ($0.value, $1.span) < ($1.value, $0.span) }!
-                return Heatmap.Slot(timestampMs: edge, yMin: used.map { Double(lo) + Double($0) * width },
-                                    counts: used.map { counts[$0] }, top: top)
+                return Heatmap.Slot(
+                    timestampMs: edge, yMin: used.map { Double(lo) + Double($0) * width },
+                    counts: used.map { counts[$0] }, top: top)
             }
             return (Heatmap(labels: labels, slots: slots), values.values.reduce(0, +))
         }

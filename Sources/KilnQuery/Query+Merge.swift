@@ -33,9 +33,11 @@ extension Query {
     /// counts) and between pages (`QueryError.deadlineExceeded`, cancellation).
     /// `callSite` masks each source's totals before they are combined;
     /// `spans` keeps only the profiles of those spans.
-    func mergeTotals(of selector: LabelSelector, in range: TimeRange, spans: SpanSelector? = nil,
-                     callSite: CallSiteFilter = CallSiteFilter(),
-                     combine: (StackTotals, SymbolView) -> Void) async throws {
+    func mergeTotals(
+        of selector: LabelSelector, in range: TimeRange, spans: SpanSelector? = nil,
+        callSite: CallSiteFilter = CallSiteFilter(),
+        combine: (StackTotals, SymbolView) -> Void
+    ) async throws {
         func combineFiltered(_ totals: StackTotals, _ symbols: SymbolView) {
             var totals = totals
             callSite.apply(&totals, symbols: symbols)
@@ -72,7 +74,8 @@ extension Query {
                 unitsLeft[i] = 1
                 continue
             }
-            var piece: [Int] = [], pieceSamples = 0
+            var piece: [Int] = []
+            var pieceSamples = 0
             for row in block.profileRows(of: block.select(selector), in: range, spans: spans) {
                 piece.append(row)
                 pieceSamples += block.sampleCount(ofProfile: row)
@@ -116,7 +119,8 @@ extension Query {
         try await withThrowingTaskGroup(of: (Unit, Outcome).self) { group in
             var next = 0
             func start() {
-                let unit = units[next], source = sources[unit.source]
+                let unit = units[next]
+                let source = sources[unit.source]
                 next += 1
                 group.addTask {
                     var totals = StackTotals(stackCount: source.symbolView.stackCount)

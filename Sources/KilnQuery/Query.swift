@@ -59,8 +59,9 @@ public struct Query {
     func remoteSources(_ request: HeadRequest) async throws -> (extracts: [HeadExtract], blocks: [Block]?) {
         guard let remote else { return ([], nil) }
         func ask(_ blocks: [Block]) async throws -> RemoteAnswer {
-            try await remote.extracts(request, knownBlocks: blocks.map(\.ulid), coveredBlocks: Array(Set(blocks.flatMap(\.meta.sources))).sorted(),
-                                      budget: budget)
+            try await remote.extracts(
+                request, knownBlocks: blocks.map(\.ulid), coveredBlocks: Array(Set(blocks.flatMap(\.meta.sources))).sorted(),
+                budget: budget)
         }
         var blocks = head?.blocks ?? []
         var answer = try await ask(blocks)
@@ -75,7 +76,8 @@ public struct Query {
     /// Distinct profile types with data in `range`, sorted by ID.
     public func profileTypes(range: TimeRange) async throws -> [ProfileTypeID] {
         var seen = Set<ProfileTypeID>()
-        try await forEachSource(HeadRequest(selector: LabelSelector(), range: range, detail: .labels, labelNames: [ReservedLabels.profileType])) { s in
+        try await forEachSource(HeadRequest(selector: LabelSelector(), range: range, detail: .labels, labelNames: [ReservedLabels.profileType])) {
+            s in
             for ref in s.select(LabelSelector()) where s.hasProfiles(ref, in: range.closed) {
                 if let id = s.labels(of: ref)[ReservedLabels.profileType].flatMap({ try? ProfileTypeID(parsing: $0) }) { seen.insert(id) }
             }
@@ -125,8 +127,10 @@ public struct Query {
     /// - Throws: the error of a block that cannot be read (see the type's doc).
     /// - Parameter callSite: keep only stacks under this root-first prefix.
     /// - Parameter spans: keep only the samples of these spans (`SelectMergeSpanProfile`).
-    public func mergeStacktraces(profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange, maxNodes: Int64,
-                                 callSite: CallSiteFilter = CallSiteFilter(), spans: SpanSelector? = nil) async throws -> FlameGraph {
+    public func mergeStacktraces(
+        profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange, maxNodes: Int64,
+        callSite: CallSiteFilter = CallSiteFilter(), spans: SpanSelector? = nil
+    ) async throws -> FlameGraph {
         let typed = Self.typed(selector, profileType)
         var builder = FlameGraphBuilder()
         var any = false
@@ -149,8 +153,10 @@ public struct Query {
     /// The diff of two merged flame graphs (`Diff`): `left` and `right` select
     /// the same profile type; their trees are aligned by name paths.
     /// - Throws: the error of a block that cannot be read.
-    public func diff(profileType: ProfileTypeID, left: (selector: LabelSelector, range: TimeRange, callSite: CallSiteFilter),
-                     right: (selector: LabelSelector, range: TimeRange, callSite: CallSiteFilter), maxNodes: Int64) async throws -> FlameGraphDiff {
+    public func diff(
+        profileType: ProfileTypeID, left: (selector: LabelSelector, range: TimeRange, callSite: CallSiteFilter),
+        right: (selector: LabelSelector, range: TimeRange, callSite: CallSiteFilter), maxNodes: Int64
+    ) async throws -> FlameGraphDiff {
         var builder = FlameGraphBuilder()
         try await mergeTotals(of: Self.typed(left.selector, profileType), in: left.range, callSite: left.callSite) { totals, symbols in
             builder.add(totals.values, symbols: symbols)
@@ -166,8 +172,10 @@ public struct Query {
     /// sample type, every distinct stack with its summed value, symbols with
     /// mappings, files and lines. Empty when nothing matches.
     /// - Throws: the error of a block that cannot be read (see the type's doc).
-    public func mergeProfile(profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange,
-                             callSite: CallSiteFilter = CallSiteFilter()) async throws -> Profile {
+    public func mergeProfile(
+        profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange,
+        callSite: CallSiteFilter = CallSiteFilter()
+    ) async throws -> Profile {
         var merger = PprofMerger()
         var any = false
         try await mergeTotals(of: Self.typed(selector, profileType), in: range, callSite: callSite) { totals, symbols in
@@ -223,7 +231,8 @@ public struct Query {
 
     /// Whether the tenant ever ingested data, and the oldest and newest profile times (ms).
     public func stats() async throws -> (ingested: Bool, oldestMs: Int64, newestMs: Int64) {
-        var lo = Int64.max, hi = Int64.min
+        var lo = Int64.max
+        var hi = Int64.min
         try await forEachSource(HeadRequest(selector: LabelSelector(), range: .all, detail: .bounds)) { s in
             guard let b = s.timeBounds else { return }
             lo = min(lo, b.lowerBound)

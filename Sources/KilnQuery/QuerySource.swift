@@ -66,7 +66,8 @@ extension HeadState: QuerySource {
     }
 
     public var timeBounds: ClosedRange<Int64>? {
-        var lo = Int64.max, hi = Int64.min
+        var lo = Int64.max
+        var hi = Int64.min
         for s in series where s.profileCount > 0 {
             lo = min(lo, s.minTime)
             hi = max(hi, s.maxTime)

@@ -36,8 +36,10 @@ public struct TimeSeriesQuery: Sendable {
     /// Keep only the top N series by total; nil or ≤ 0 keeps all.
     public var limit: Int?
 
-    public init(profileType: ProfileTypeID, selector: LabelSelector, startMs: Int64, endMs: Int64, stepMs: Int64,
-                groupBy: [String] = [], aggregation: Aggregation = .sum, limit: Int? = nil) {
+    public init(
+        profileType: ProfileTypeID, selector: LabelSelector, startMs: Int64, endMs: Int64, stepMs: Int64,
+        groupBy: [String] = [], aggregation: Aggregation = .sum, limit: Int? = nil
+    ) {
         self.profileType = profileType
         self.selector = selector
         self.startMs = startMs

@@ -31,9 +31,10 @@ struct BasicAuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         if Self.openPaths.contains(request.uri.path) { return try await next(request, context) }
         guard let header = request.headers[.authorization], verify(header) else {
-            return Response(status: .unauthorized,
-                            headers: [.wwwAuthenticate: "Basic realm=\"kiln\", charset=\"UTF-8\"", .contentType: "text/plain; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(string: "unauthorized\n")))
+            return Response(
+                status: .unauthorized,
+                headers: [.wwwAuthenticate: "Basic realm=\"kiln\", charset=\"UTF-8\"", .contentType: "text/plain; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: "unauthorized\n")))
         }
         return try await next(request, context)
     }
@@ -41,8 +42,9 @@ struct BasicAuthMiddleware: RouterMiddleware {
     func verify(_ header: String) -> Bool {
         if accepted.values.withLock({ $0.contains(header) }) { return true }
         guard header.hasPrefix("Basic "), let decoded = Data(base64Encoded: String(header.dropFirst(6))),
-              let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":"),
-              let hash = users[String(text[..<colon])] else { return false }
+            let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":"),
+            let hash = users[String(text[..<colon])]
+        else { return false }
         guard Bcrypt.verify(String(text[text.index(after: colon)...]), hash: hash) else { return false }
         accepted.values.withLock { set in
             if set.count >= Self.cacheLimit { set.removeAll() }

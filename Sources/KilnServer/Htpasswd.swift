@@ -20,7 +20,8 @@ public enum Htpasswd {
             guard let colon = line.firstIndex(of: ":"), colon != line.startIndex else {
                 throw Invalid(path: path, line: i + 1, reason: "want name:hash")
             }
-            let name = String(line[..<colon]), hash = String(line[line.index(after: colon)...])
+            let name = String(line[..<colon])
+            let hash = String(line[line.index(after: colon)...])
             guard ["$2a$", "$2b$", "$2y$"].contains(where: hash.hasPrefix), hash.utf8.count == 60 else {
                 throw Invalid(path: path, line: i + 1, reason: "the hash of \(name) is not bcrypt (create it with htpasswd -B)")
             }

@@ -24,7 +24,8 @@ final class IngestionRateLimiter: Sendable {
     /// Takes `bytes` from `tenant`'s bucket; false (nothing taken) when it holds fewer.
     /// - Parameter now: seconds on a monotonic clock.
     func allow(tenant: String, bytes: Int, limits: Limits, now: Double) -> Bool {
-        let rate = limits.ingestionRateBytesPerSecond, burst = limits.ingestionBurstBytes
+        let rate = limits.ingestionRateBytesPerSecond
+        let burst = limits.ingestionBurstBytes
         guard rate > 0 else { return true }
         return buckets.withLock { state in
             var b = state.map[tenant] ?? Bucket(tokens: burst, updated: now, fullAt: now)
@@ -45,7 +46,8 @@ final class IngestionRateLimiter: Sendable {
     /// Gives back what `allow` took for a push refused afterwards (series
     /// limit, WAL failure): a refused push costs its tenant nothing.
     func refund(tenant: String, bytes: Int, limits: Limits) {
-        let rate = limits.ingestionRateBytesPerSecond, burst = limits.ingestionBurstBytes
+        let rate = limits.ingestionRateBytesPerSecond
+        let burst = limits.ingestionBurstBytes
         buckets.withLock { state in
             guard var b = state.map[tenant], rate > 0 else { return }
             b.tokens = min(burst, b.tokens + Double(bytes))

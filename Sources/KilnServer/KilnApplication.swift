@@ -19,8 +19,10 @@ import ServiceLifecycle
 ///
 /// With users configured, every route but `/ready` needs basic auth.
 public enum KilnApplication {
-    public static func build(config: ServerConfig, logger: Logger, ingester: Ingester,
-                             metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) -> some ApplicationProtocol {
+    public static func build(
+        config: ServerConfig, logger: Logger, ingester: Ingester,
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+    ) -> some ApplicationProtocol {
         let router = Router(context: KilnRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
         if !config.users.isEmpty { router.add(middleware: BasicAuthMiddleware(users: config.users)) }
@@ -54,8 +56,10 @@ public enum KilnApplication {
             guard config.modules.contains(.distributor) else { return out }
             if !config.scrapes.isEmpty { out.append(Scraper(configs: config.scrapes, push: push, logger: logger)) }
             if let tenant = config.selfProfilingTenant {
-                out.append(SelfProfiler(push: push, tenant: tenant, hz: config.selfProfilingHz, interval: config.selfProfilingInterval,
-                                        heapRate: config.selfProfilingHeapRate, logger: logger))
+                out.append(
+                    SelfProfiler(
+                        push: push, tenant: tenant, hz: config.selfProfilingHz, interval: config.selfProfilingInterval,
+                        heapRate: config.selfProfilingHeapRate, logger: logger))
             }
             return out
         }

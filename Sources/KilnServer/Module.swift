@@ -26,7 +26,10 @@ public enum Module: String, Sendable, CaseIterable, Comparable {
     /// What each `--target` runs; the modules not listed here run only as part of one.
     public static let targets: [(name: String, modules: Set<Module>, help: String)] = [
         ("all", all, "every module in one process (the default)"),
-        ("ingester", [.distributor, .ingester, .compactor], "accepts pushes and scrapes, keeps the WAL and heads, ships blocks to the bucket, answers queriers' head requests"),
+        (
+            "ingester", [.distributor, .ingester, .compactor],
+            "accepts pushes and scrapes, keeps the WAL and heads, ships blocks to the bucket, answers queriers' head requests"
+        ),
         ("querier", [.querier], "serves every query API from the bucket's blocks and the heads of --querier.ingesters"),
     ]
 
@@ -38,7 +41,8 @@ public enum Module: String, Sendable, CaseIterable, Comparable {
             if let t = targets.first(where: { $0.name == name }) {
                 out.formUnion(t.modules)
             } else if let m = Module(rawValue: name) {
-                throw TargetError(target: name, reason: "the \(m.rawValue) runs as part of --target=ingester (it works on the ingester's data in the same process)")
+                throw TargetError(
+                    target: name, reason: "the \(m.rawValue) runs as part of --target=ingester (it works on the ingester's data in the same process)")
             } else {
                 throw TargetError(target: name, reason: "unknown; want one of \(targets.map(\.name).joined(separator: ", ")) (see --modules)")
             }
@@ -50,7 +54,11 @@ public enum Module: String, Sendable, CaseIterable, Comparable {
     /// The `--modules` listing: every module, the targets marked with `*`.
     public static var listing: String {
         var lines = ["Targets (--target=NAME, or several: ingester,querier):"]
-        for t in targets { lines.append("  \(t.name.padding(toLength: 12, withPad: " ", startingAt: 0)) * \(t.help); modules: \(t.modules.sorted().map(\.rawValue).joined(separator: ", "))") }
+        for t in targets {
+            lines.append(
+                "  \(t.name.padding(toLength: 12, withPad: " ", startingAt: 0)) * \(t.help); modules: \(t.modules.sorted().map(\.rawValue).joined(separator: ", "))"
+            )
+        }
         lines.append("Modules:")
         let help: [Module: String] = [
             .distributor: "validation, limits, relabelling, cumulative to delta; push APIs, scraping (runs with the ingester)",

@@ -17,8 +17,9 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             Self.record(route: context.endpointPath, method: request.method, status: response.status.code, start: start)
             return response
         } catch {
-            Self.record(route: context.endpointPath, method: request.method,
-                        status: (error as? any HTTPResponseError)?.status.code ?? 500, start: start)
+            Self.record(
+                route: context.endpointPath, method: request.method,
+                status: (error as? any HTTPResponseError)?.status.code ?? 500, start: start)
             throw error
         }
     }

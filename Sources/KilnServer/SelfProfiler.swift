@@ -48,7 +48,8 @@ struct SelfProfiler: Service {
             heap = false
         }
         defer { if heap { kiln_heap_stop() } }
-        logger.info("self-profiling: sampling Kiln's CPU and heap", metadata: ["hz": "\(hz)", "heap_rate": "\(heap ? heapRate : 0)", "tenant": "\(tenant)"])
+        logger.info(
+            "self-profiling: sampling Kiln's CPU and heap", metadata: ["hz": "\(hz)", "heap_rate": "\(heap ? heapRate : 0)", "tenant": "\(tenant)"])
         var symbols = SymbolCache()
         var windowStart = Date()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -93,16 +94,19 @@ struct SelfProfiler: Service {
         let new = allocated.withUnsafeMutableBufferPointer { kiln_heap_drain_allocations($0.baseAddress, $0.count) }
         guard live + new > 0 else { return nil }
         let rate = Double(heapRate)
-        var b = ProfileBuilder(sampleTypes: [("alloc_objects", "count"), ("alloc_space", "bytes"), ("inuse_objects", "count"), ("inuse_space", "bytes")],
-                               periodType: ("space", "bytes"), period: Int64(heapRate))
+        var b = ProfileBuilder(
+            sampleTypes: [("alloc_objects", "count"), ("alloc_space", "bytes"), ("inuse_objects", "count"), ("inuse_space", "bytes")],
+            periodType: ("space", "bytes"), period: Int64(heapRate))
         func add(_ words: [UInt], count: Int, inuse: Bool) {
             var i = 0
             while i < count {
-                let depth = Int(words[i]), size = Double(words[i + 1])
+                let depth = Int(words[i])
+                let size = Double(words[i + 1])
                 // Every frame is a return address: look up the call itself.
                 let stack = words[(i + 2)..<(i + 2 + depth)].map { symbols.name(of: $0 &- 1) }
                 let weight = size > 0 ? 1 / (1 - exp(-size / rate)) : 1
-                let objects = Int64(weight.rounded()), bytes = Int64((weight * size).rounded())
+                let objects = Int64(weight.rounded())
+                let bytes = Int64((weight * size).rounded())
                 if !stack.isEmpty { b.addSample(stack: stack.reversed(), values: inuse ? [0, 0, objects, bytes] : [objects, bytes, 0, 0]) }
                 i += 2 + depth
             }
@@ -120,8 +124,9 @@ struct SelfProfiler: Service {
         do {
             var labels = [Label("__name__", name), Label("service_name", "kiln")]
             if delta { labels.append(Label("__delta__", "false")) }
-            let converted = try push.convert(labels: labels,
-                                             rawProfile: PprofEncoder.encode(profile), id: "", nowNanos: profile.timeNanos, tenant: tenant)
+            let converted = try push.convert(
+                labels: labels,
+                rawProfile: PprofEncoder.encode(profile), id: "", nowNanos: profile.timeNanos, tenant: tenant)
             try await push.store([converted], tenant: tenant)
         } catch {
             logger.warning("self-profiling: profile not stored", metadata: ["error": "\(error)"])
@@ -137,7 +142,8 @@ struct SymbolCache {
 
     mutating func name(of pc: UInt) -> String {
         if let n = names[pc] { return n }
-        var symbol: UnsafePointer<CChar>?, file: UnsafePointer<CChar>?
+        var symbol: UnsafePointer<CChar>?
+        var file: UnsafePointer<CChar>?
         var base: UInt = 0
         var name = "0x" + String(pc, radix: 16)
         if kiln_symbolize(pc, &symbol, &file, &base) != 0 {
@@ -152,8 +158,10 @@ struct SymbolCache {
     }
 
     @_silgen_name("swift_demangle")
-    private static func swiftDemangle(_ mangled: UnsafePointer<CChar>?, _ length: Int, _ out: UnsafeMutablePointer<CChar>?,
-                                      _ outLength: UnsafeMutablePointer<Int>?, _ flags: UInt32) -> UnsafeMutablePointer<CChar>?
+    private static func swiftDemangle(
+        _ mangled: UnsafePointer<CChar>?, _ length: Int, _ out: UnsafeMutablePointer<CChar>?,
+        _ outLength: UnsafeMutablePointer<Int>?, _ flags: UInt32
+    ) -> UnsafeMutablePointer<CChar>?
 
     /// The demangled, shortened form of a Swift symbol (`short`), nil for other symbols.
     static func demangle(_ symbol: UnsafePointer<CChar>) -> String? {

@@ -59,7 +59,8 @@ public struct ServerConfig: Sendable {
     /// for logs and error messages.
     public static func redacted(_ address: String) -> String {
         guard let at = address.firstIndex(of: "@"), let scheme = address.range(of: "://"),
-              let colon = address[scheme.upperBound..<at].firstIndex(of: ":") else { return address }
+            let colon = address[scheme.upperBound..<at].firstIndex(of: ":")
+        else { return address }
         return String(address[..<address.index(after: colon)]) + "***" + String(address[at...])
     }
 }

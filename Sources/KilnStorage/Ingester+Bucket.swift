@@ -18,7 +18,8 @@ extension Ingester {
                     done.append(block.ulid)
                 } catch {
                     BlockShipper.shipFailures.increment()
-                    logger?.warning("block upload failed; will retry", metadata: ["tenant": "\(tenant)", "block": "\(block.ulid)", "error": "\(error)"])
+                    logger?.warning(
+                        "block upload failed; will retry", metadata: ["tenant": "\(tenant)", "block": "\(block.ulid)", "error": "\(error)"])
                 }
             }
         }
@@ -45,16 +46,19 @@ extension Ingester {
         for (tenant, head) in heads.all {
             for block in head.blocks {
                 guard let directory = block.localDirectory, let at = BlockShipper.shippedAt(directory),
-                      now.timeIntervalSince(at) >= graceSeconds else { continue }
+                    now.timeIntervalSince(at) >= graceSeconds
+                else { continue }
                 do {
                     let remote = try await block.relocated(to: BucketBlockFiles(store: shipper.store, tenant: tenant, ulid: block.ulid, cache: cache))
                     head.replace([block.ulid], with: [remote])
                     try FileManager.default.removeItem(atPath: directory)
                     released.append(block.ulid)
                 } catch {
-                    logger?.warning("shipped block kept local: its bucket copy cannot be read", metadata: [
-                        "tenant": "\(tenant)", "block": "\(block.ulid)", "error": "\(error)",
-                    ])
+                    logger?.warning(
+                        "shipped block kept local: its bucket copy cannot be read",
+                        metadata: [
+                            "tenant": "\(tenant)", "block": "\(block.ulid)", "error": "\(error)",
+                        ])
                 }
             }
         }
@@ -192,7 +196,8 @@ extension Ingester {
     /// compactor reads its sources synchronously, whole). The caller deletes
     /// the returned download directories.
     func localCopies(_ blocks: [Block], in directory: String) async throws -> (blocks: [Block], downloads: [String]) {
-        var out: [Block] = [], downloads: [String] = []
+        var out: [Block] = []
+        var downloads: [String] = []
         for b in blocks {
             guard b.localDirectory == nil, let shipper else {
                 out.append(b)

@@ -45,7 +45,9 @@ extension Ingester {
                     head.replace(expired.map(\.ulid), with: [])
                     for m in expired {
                         try await shipper?.delete(tenant: tenant, ulid: m.ulid, files: m.files.map(\.name))
-                        if FileManager.default.fileExists(atPath: dir + "/" + m.ulid) { try FileManager.default.removeItem(atPath: dir + "/" + m.ulid) }
+                        if FileManager.default.fileExists(atPath: dir + "/" + m.ulid) {
+                            try FileManager.default.removeItem(atPath: dir + "/" + m.ulid)
+                        }
                     }
                     try FileIO.syncDirectory(dir)
                     Self.retentionDeletions.increment(by: expired.count)
@@ -85,10 +87,12 @@ extension Ingester {
                 Self.compactedBlocks.increment(by: sources.count)
                 let elapsed = (ContinuousClock.now - started).components
                 Self.compactionDuration.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
-                logger?.info("compacted blocks", metadata: [
-                    "tenant": "\(tenant)", "block": "\(meta.ulid)", "level": "\(meta.level)", "sources": "\(meta.sources)",
-                    "profiles": "\(meta.stats.profiles)", "samples": "\(meta.stats.samples)",
-                ])
+                logger?.info(
+                    "compacted blocks",
+                    metadata: [
+                        "tenant": "\(tenant)", "block": "\(meta.ulid)", "level": "\(meta.level)", "sources": "\(meta.sources)",
+                        "profiles": "\(meta.stats.profiles)", "samples": "\(meta.stats.samples)",
+                    ])
             }
         }
         return written

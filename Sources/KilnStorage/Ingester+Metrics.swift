@@ -23,7 +23,12 @@ extension Ingester {
     /// estimated bytes) and the blocks' metadata (count, file bytes, samples).
     /// - Complexity: O(tenants + blocks) under each head's lock in turn.
     public func recordGauges() {
-        var series = 0, profiles = 0, bytes = 0, blocks = 0, blockBytes = 0, blockSamples = 0
+        var series = 0
+        var profiles = 0
+        var bytes = 0
+        var blocks = 0
+        var blockBytes = 0
+        var blockSamples = 0
         let all = heads.all
         for (_, head) in all {
             head.read { h in

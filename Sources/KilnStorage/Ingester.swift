@@ -93,9 +93,11 @@ public final class Ingester: Sendable {
     /// - Throws: also `StorageError` when the data directory or a local
     ///   block has another owner (`--ingester.id` changed while the data
     ///   directory was kept), before anything is replayed.
-    public init(walDirectory directory: String, blockDirectory: String? = nil, objectStore: (any ObjectStore)? = nil,
-                cache: ObjectCache? = nil, id: String? = nil, leaseTimeout: Duration = IngesterLease.minimumTimeout,
-                options: WriteAheadLog.Options = .init(), logger: Logger) async throws {
+    public init(
+        walDirectory directory: String, blockDirectory: String? = nil, objectStore: (any ObjectStore)? = nil,
+        cache: ObjectCache? = nil, id: String? = nil, leaseTimeout: Duration = IngesterLease.minimumTimeout,
+        options: WriteAheadLog.Options = .init(), logger: Logger
+    ) async throws {
         try FileIO.makeDirectory(directory)
         let lock = try DirectoryLock(directory: directory)
         let heads = TenantHeads()
@@ -177,8 +179,10 @@ public final class Ingester: Sendable {
     /// the cut before it, and at the checkpoint the missing blocks are written
     /// from the heads as they stand there, under the names the checkpoint gave them.
     /// - Parameter id: the owner of the blocks rebuilt (the ingester's `id`).
-    public static func replayLog(_ directory: String, into heads: TenantHeads, blockDirectory: String? = nil, id: String? = nil,
-                                 logger: Logger? = nil) throws -> ReplayStats {
+    public static func replayLog(
+        _ directory: String, into heads: TenantHeads, blockDirectory: String? = nil, id: String? = nil,
+        logger: Logger? = nil
+    ) throws -> ReplayStats {
         let start = Date()
         var stats = ReplayStats()
         var lastSegment = 0
@@ -192,9 +196,11 @@ public final class Ingester: Sendable {
                 from = cuts.dropFirst().first?.segment ?? segments.first
                 // Released to the bucket (then nothing is rebuilt: the segments before
                 // the checkpoint are gone) or lost in a crash (`writeMissingBlocks` warns).
-                logger?.debug("WAL: blocks of the last cut are not on local disk; replaying from the cut before", metadata: [
-                    "blocks": "\(last.record.blockIDs)", "from_segment": "\(from ?? 0)",
-                ])
+                logger?.debug(
+                    "WAL: blocks of the last cut are not on local disk; replaying from the cut before",
+                    metadata: [
+                        "blocks": "\(last.record.blockIDs)", "from_segment": "\(from ?? 0)",
+                    ])
             }
         }
         stats.truncatedTail = try WALScanner.scan(directory, from: from) { found in
@@ -239,9 +245,11 @@ public final class Ingester: Sendable {
             }
             try FileIO.syncDirectory(directory)
             truncatedTails.increment()
-            logger.warning("WAL: truncated a torn tail", metadata: [
-                "segment": "\(torn.path)", "offset": "\(torn.offset)", "reason": "\(torn.reason)",
-            ])
+            logger.warning(
+                "WAL: truncated a torn tail",
+                metadata: [
+                    "segment": "\(torn.path)", "offset": "\(torn.offset)", "reason": "\(torn.reason)",
+                ])
         }
         stats.seconds = Date().timeIntervalSince(start)
         return stats

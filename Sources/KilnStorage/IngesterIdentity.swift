@@ -59,15 +59,20 @@ public struct IngesterIdentity: Codable, Sendable, Equatable {
         if let blockDirectory { try checkOwners(blockDirectory, id: id) }
         if let stored = try stored(in: walDirectory) {
             guard stored.id == id else {
-                throw StorageError("open", path: walDirectory, reason: "this data directory is \(ownerName(stored.id))'s, "
-                    + "and this process was started as \(ownerName(id)); start it with the data directory's id")
+                throw StorageError(
+                    "open", path: walDirectory,
+                    reason: "this data directory is \(ownerName(stored.id))'s, "
+                        + "and this process was started as \(ownerName(id)); start it with the data directory's id")
             }
             return stored
         }
         // Written before identities, by an ingester without an id: its blocks in the bucket have no owner.
         if id != nil, !(try WALSegments.list(walDirectory)).isEmpty {
-            throw StorageError("open", path: walDirectory, reason: "this data directory predates ingester ids, so it is "
-                + "\(ownerName(nil))'s (its blocks in the bucket have no owner), and this process was started as \(ownerName(id)); start it without --ingester.id")
+            throw StorageError(
+                "open", path: walDirectory,
+                reason: "this data directory predates ingester ids, so it is "
+                    + "\(ownerName(nil))'s (its blocks in the bucket have no owner), and this process was started as \(ownerName(id)); start it without --ingester.id"
+            )
         }
         let identity = IngesterIdentity(id: id, token: UUID().uuidString.lowercased())
         let path = walDirectory + "/" + fileName
@@ -86,8 +91,10 @@ public struct IngesterIdentity: Codable, Sendable, Equatable {
                 let path = dir + "/" + name + "/" + BlockSchema.metaFile
                 guard let bytes = try? FileIO.read(path), let meta = try? BlockMeta.decode(bytes, path: path) else { continue }
                 guard meta.ingester == id else {
-                    throw StorageError("open blocks", path: dir + "/" + name, reason: "the block is \(ownerName(meta.ingester))'s, "
-                        + "and this process was started as \(ownerName(id)); start it with the id its blocks were written with")
+                    throw StorageError(
+                        "open blocks", path: dir + "/" + name,
+                        reason: "the block is \(ownerName(meta.ingester))'s, "
+                            + "and this process was started as \(ownerName(id)); start it with the id its blocks were written with")
                 }
             }
         }

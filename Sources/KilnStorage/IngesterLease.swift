@@ -106,14 +106,17 @@ public struct IngesterLease: Sendable {
                     throw Conflict(id: identity.id, key: key, evidence: "was renewed while this process waited to take it over")
                 }
                 if ContinuousClock.now - w.since >= timeout {
-                    logger?.warning("took over an ingester lease its holder stopped renewing", metadata: ["lease": "\(key)", "timeout": "\(timeout)"])
+                    logger?.warning(
+                        "took over an ingester lease its holder stopped renewing", metadata: ["lease": "\(key)", "timeout": "\(timeout)"])
                     return try await write()
                 }
             } else {
                 watched = (held, .now)
-                logger?.warning("another data directory holds this ingester's lease; waiting to see whether it is alive", metadata: [
-                    "lease": "\(key)", "takeover_after": "\(timeout)",
-                ])
+                logger?.warning(
+                    "another data directory holds this ingester's lease; waiting to see whether it is alive",
+                    metadata: [
+                        "lease": "\(key)", "takeover_after": "\(timeout)",
+                    ])
             }
             try await Task.sleep(for: poll)
         }

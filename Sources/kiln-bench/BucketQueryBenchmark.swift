@@ -1,6 +1,6 @@
-import Glibc
 import ArgumentParser
 import Foundation
+import Glibc
 import KilnFormat
 import KilnIngest
 import KilnModel
@@ -30,8 +30,10 @@ struct BucketQueryBenchmark: AsyncParsableCommand {
         let local = try await ReferenceBlocks.open(blocksDir, hours: hours)
         let samples = local.reduce(0) { $0 + $1.meta.stats.samples }
         let bytes = local.reduce(0) { $0 + $1.meta.files.reduce(0) { $0 + $1.size } }
-        print(String(format: "%d blocks (levels %@), %.1f M samples, %.1f MB", local.count, local.map { String($0.meta.level) }.joined(separator: ","),
-                     Double(samples) / 1e6, Double(bytes) / 1e6))
+        print(
+            String(
+                format: "%d blocks (levels %@), %.1f M samples, %.1f MB", local.count, local.map { String($0.meta.level) }.joined(separator: ","),
+                Double(samples) / 1e6, Double(bytes) / 1e6))
 
         let type = try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds")
         func flameGraph(_ blocks: [Block]) async throws -> FlameGraph {
@@ -44,7 +46,10 @@ struct BucketQueryBenchmark: AsyncParsableCommand {
         defer { if let moto { kill(moto.processIdentifier, SIGKILL) } }
         let t0 = Date()
         for b in local { try await BlockShipper(store: bucket).ship(b.meta, from: blocksDir + "/" + b.ulid) }
-        print(String(format: "shipped to the bucket in %.1f s (%.0f MB/s)", Date().timeIntervalSince(t0), Double(bytes) / Date().timeIntervalSince(t0) / 1e6))
+        print(
+            String(
+                format: "shipped to the bucket in %.1f s (%.0f MB/s)", Date().timeIntervalSince(t0),
+                Double(bytes) / Date().timeIntervalSince(t0) / 1e6))
 
         let cacheDir = directory + "/cache-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: cacheDir) }
@@ -77,12 +82,19 @@ struct BucketQueryBenchmark: AsyncParsableCommand {
 
         print("24 h whole-tenant CPU flame graph (ms)".replacingOccurrences(of: "24 h", with: "\(hours) h"))
         print(String(format: "  local blocks (baseline)                 %8.1f", localMs))
-        print(String(format: "  bucket, cold: open %7.1f + query %7.1f = %8.1f   (%.1fx local; %d GETs, %.1f MB fetched)",
-                     openMs, coldMs, openMs + coldMs, (openMs + coldMs) / localMs, afterCold.fetches,
-                     Double(afterCold.fetchedBytes) / 1e6))
-        print(String(format: "    of which opening: %d GETs, %.1f MB; the query: %d GETs, %.1f MB", opened.fetches, Double(opened.fetchedBytes) / 1e6,
-                     afterCold.fetches - opened.fetches, Double(afterCold.fetchedBytes - opened.fetchedBytes) / 1e6))
-        print(String(format: "  bucket, warm (best of 3)                %8.1f   (%.2fx local; memory tier %d MiB)", warmMs, warmMs / localMs, cacheMemoryBytes >> 20))
+        print(
+            String(
+                format: "  bucket, cold: open %7.1f + query %7.1f = %8.1f   (%.1fx local; %d GETs, %.1f MB fetched)",
+                openMs, coldMs, openMs + coldMs, (openMs + coldMs) / localMs, afterCold.fetches,
+                Double(afterCold.fetchedBytes) / 1e6))
+        print(
+            String(
+                format: "    of which opening: %d GETs, %.1f MB; the query: %d GETs, %.1f MB", opened.fetches, Double(opened.fetchedBytes) / 1e6,
+                afterCold.fetches - opened.fetches, Double(afterCold.fetchedBytes - opened.fetchedBytes) / 1e6))
+        print(
+            String(
+                format: "  bucket, warm (best of 3)                %8.1f   (%.2fx local; memory tier %d MiB)", warmMs, warmMs / localMs,
+                cacheMemoryBytes >> 20))
         print(String(format: "  bucket, restarted on a warm disk cache: open %7.1f + query %7.1f   (0 GETs)", reopenMs, restartMs))
     }
 }

@@ -9,7 +9,8 @@ struct CPUClock {
     static func now() -> CPUClock {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let cpu = Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        let cpu =
+            Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
             + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
         return CPUClock(wall: Double(DispatchTime.now().uptimeNanoseconds) / 1e9, cpu: cpu)
     }

@@ -47,8 +47,10 @@ struct CompactBenchmark: AsyncParsableCommand {
             for i in (perSeries * part / parts)..<(perSeries * (part + 1) / parts) {
                 for s in 0..<ReferenceWorkload.series {
                     let time = start + Int64(i) * ReferenceWorkload.intervalNanos + Int64(s) * 100_000_000
-                    head.append(try PushConverter.convert(labels: workload.labels(series: s), rawProfile: workload.pprof(series: s, index: i, timeNanos: time),
-                                                          id: "", nowNanos: time))
+                    head.append(
+                        try PushConverter.convert(
+                            labels: workload.labels(series: s), rawProfile: workload.pprof(series: s, index: i, timeNanos: time),
+                            id: "", nowNanos: time))
                 }
             }
             let meta = try BlockWriter.write(head, tenant: "bench", ulid: .make(milliseconds: UInt64(part + 1)), directory: dir, codec: .lz4)
@@ -68,15 +70,22 @@ struct CompactBenchmark: AsyncParsableCommand {
         let after = Self.peakRSS()
         let inputBytes = sources.reduce(0) { $0 + $1.meta.files.reduce(0) { $0 + $1.size } }
         let outputBytes = meta.files.reduce(0) { $0 + $1.size }
-        print(String(format: "merged %d hot blocks (%d samples, %.1f MB) into one cold block (%d samples, %.1f MB, %.2f B/sample) in %.2f s: %.1f M samples/s",
-                     parts, samples, Double(inputBytes) / 1e6, meta.stats.samples, Double(outputBytes) / 1e6,
-                     Double(outputBytes) / Double(meta.stats.samples), seconds, Double(samples) / seconds / 1e6))
-        print(String(format: "peak RSS before the merge %.0f MB, after %.0f MB; the samples decoded would take %.0f MB (16 B each)",
-                     before / 1e6, after / 1e6, Double(samples) * 16 / 1e6))
+        print(
+            String(
+                format:
+                    "merged %d hot blocks (%d samples, %.1f MB) into one cold block (%d samples, %.1f MB, %.2f B/sample) in %.2f s: %.1f M samples/s",
+                parts, samples, Double(inputBytes) / 1e6, meta.stats.samples, Double(outputBytes) / 1e6,
+                Double(outputBytes) / Double(meta.stats.samples), seconds, Double(samples) / seconds / 1e6))
+        print(
+            String(
+                format: "peak RSS before the merge %.0f MB, after %.0f MB; the samples decoded would take %.0f MB (16 B each)",
+                before / 1e6, after / 1e6, Double(samples) * 16 / 1e6))
         let type = try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds")
         let merged = try await Block(path: dir + "/" + meta.ulid)
-        let mergedGraph = try await Query(sources: [merged]).mergeStacktraces(profileType: type, selector: LabelSelector(), range: .all, maxNodes: 16_384)
-        let sourcesGraph = try await Query(sources: sources).mergeStacktraces(profileType: type, selector: LabelSelector(), range: .all, maxNodes: 16_384)
+        let mergedGraph = try await Query(sources: [merged]).mergeStacktraces(
+            profileType: type, selector: LabelSelector(), range: .all, maxNodes: 16_384)
+        let sourcesGraph = try await Query(sources: sources).mergeStacktraces(
+            profileType: type, selector: LabelSelector(), range: .all, maxNodes: 16_384)
         precondition(mergedGraph == sourcesGraph, "the merged block answers differently")
     }
 

@@ -26,7 +26,10 @@ struct DecodeBenchmark: ParsableCommand {
         let paths = files.isEmpty ? Self.defaultFiles() : files
         guard !paths.isEmpty else { throw ValidationError("no pprof files found; pass some") }
         print("decoder         file                                   raw KB  samples     MB/s  Msamples/s   ratio")
-        var kilnBytes = 0.0, kilnTime = 0.0, baseBytes = 0.0, baseTime = 0.0
+        var kilnBytes = 0.0
+        var kilnTime = 0.0
+        var baseBytes = 0.0
+        var baseTime = 0.0
         var inputs = try paths.map { (URL(fileURLWithPath: $0).lastPathComponent, [UInt8](try Data(contentsOf: URL(fileURLWithPath: $0)))) }
         if files.isEmpty {
             // One profile of the generated reference workload (kiln-bench ingest), for comparison.
@@ -35,7 +38,9 @@ struct DecodeBenchmark: ParsableCommand {
         for (name, bytes) in inputs {
             let raw = Gzip.isGzip(bytes) ? try Gzip.decompress(bytes) : bytes
             let samples = try PprofDecoder.decodeRaw(raw).sampleCount
-            var bestKiln = Double.infinity, bestBase = Double.infinity, bestGzip = Double.infinity
+            var bestKiln = Double.infinity
+            var bestBase = Double.infinity
+            var bestGzip = Double.infinity
             for _ in 0..<rounds {
                 bestKiln = min(bestKiln, try Self.timePerDecode(seconds: seconds) { _ = try PprofDecoder.decodeRaw(raw) })
                 bestBase = min(bestBase, try Self.timePerDecode(seconds: seconds) { _ = try Google_V1_Profile(serializedBytes: raw) })
@@ -46,15 +51,20 @@ struct DecodeBenchmark: ParsableCommand {
             var rows = [("kiln", bestKiln), ("swift-protobuf", bestBase)]
             if bestGzip.isFinite { rows.append(("kiln + gunzip", bestGzip)) }
             for (label, t) in rows {
-                let cells = String(format: "%7.1f %8d %8.1f %11.2f %7.2fx",
-                                   Double(raw.count) / 1024, samples, Double(raw.count) / t / 1e6, Double(samples) / t / 1e6, bestBase / t)
+                let cells = String(
+                    format: "%7.1f %8d %8.1f %11.2f %7.2fx",
+                    Double(raw.count) / 1024, samples, Double(raw.count) / t / 1e6, Double(samples) / t / 1e6, bestBase / t)
                 print(label.padding(toLength: 16, withPad: " ", startingAt: 0) + name.padding(toLength: 38, withPad: " ", startingAt: 0) + cells)
             }
-            kilnBytes += Double(raw.count); kilnTime += bestKiln
-            baseBytes += Double(raw.count); baseTime += bestBase
+            kilnBytes += Double(raw.count)
+            kilnTime += bestKiln
+            baseBytes += Double(raw.count)
+            baseTime += bestBase
         }
-        print(String(format: "all files: kiln %.1f MB/s, swift-protobuf %.1f MB/s, kiln is %.2fx faster",
-                     kilnBytes / kilnTime / 1e6, baseBytes / baseTime / 1e6, baseTime / kilnTime))
+        print(
+            String(
+                format: "all files: kiln %.1f MB/s, swift-protobuf %.1f MB/s, kiln is %.2fx faster",
+                kilnBytes / kilnTime / 1e6, baseBytes / baseTime / 1e6, baseTime / kilnTime))
     }
 
     /// MB/s are of the raw (uncompressed) protobuf for every row, so the

@@ -41,8 +41,10 @@ struct IngestBenchmark: AsyncParsableCommand {
     func realProfiles() throws -> [(labels: [Label], bytes: [UInt8])] {
         let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("testdata/pprof")
-        let names = ["go-cpu.pb.gz": "process_cpu", "go-heap.pb.gz": "memory", "go-allocs.pb.gz": "memory",
-                     "go-goroutine.pb.gz": "goroutine", "go-mutex.pb.gz": "mutex", "go-block.pb.gz": "block"]
+        let names = [
+            "go-cpu.pb.gz": "process_cpu", "go-heap.pb.gz": "memory", "go-allocs.pb.gz": "memory",
+            "go-goroutine.pb.gz": "goroutine", "go-mutex.pb.gz": "mutex", "go-block.pb.gz": "block",
+        ]
         return try names.sorted { $0.key < $1.key }.map { file, name in
             ([Label("__name__", name), Label("service_name", "bench")], [UInt8](try Data(contentsOf: dir.appendingPathComponent(file))))
         }
@@ -67,7 +69,8 @@ struct IngestBenchmark: AsyncParsableCommand {
                         let i = next.take()
                         guard i < pushes else { return }
                         let (labels, bytes) = inputs[i % inputs.count]
-                        let p = try PushConverter.convert(labels: labels, rawProfile: bytes, id: "", nowNanos: 1_700_000_000_000_000_000 + Int64(i) * 1_000_000)
+                        let p = try PushConverter.convert(
+                            labels: labels, rawProfile: bytes, id: "", nowNanos: 1_700_000_000_000_000_000 + Int64(i) * 1_000_000)
                         try await ingester.push([p], tenant: "bench")
                     }
                 }
@@ -77,10 +80,12 @@ struct IngestBenchmark: AsyncParsableCommand {
         let (wall, cpu) = clock.elapsed()
         let syncs = ingester.walStats?.syncs ?? 0
         ingester.close()
-        print(name.padding(toLength: 18, withPad: " ", startingAt: 0)
-              + String(format: " %7d %14d %8.2f %7.2f %12.0f %12.2f %17.2f %15.1f %11d",
-                       pushes, inputSamples, wall, cpu, Double(pushes) / wall, Double(inputSamples) / wall / 1e6,
-                       Double(inputSamples) / cpu / 1e6, Double(rawBytes) / cpu / 1e6, syncs))
+        print(
+            name.padding(toLength: 18, withPad: " ", startingAt: 0)
+                + String(
+                    format: " %7d %14d %8.2f %7.2f %12.0f %12.2f %17.2f %15.1f %11d",
+                    pushes, inputSamples, wall, cpu, Double(pushes) / wall, Double(inputSamples) / wall / 1e6,
+                    Double(inputSamples) / cpu / 1e6, Double(rawBytes) / cpu / 1e6, syncs))
     }
 }
 

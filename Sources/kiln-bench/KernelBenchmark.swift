@@ -69,7 +69,9 @@ struct KernelBenchmark: AsyncParsableCommand {
         }
         let rows = pages.reduce(0) { $0 + $1.header.rows } / 2
         let storedBytes = pages.reduce(0) { $0 + $1.bytes.count }
-        row("sample pages", String(format: "%.1f M samples", Double(rows) / 1e6), String(format: "%.1f MB stored, %d pages", Double(storedBytes) / 1e6, pages.count))
+        row(
+            "sample pages", String(format: "%.1f M samples", Double(rows) / 1e6),
+            String(format: "%.1f MB stored, %d pages", Double(storedBytes) / 1e6, pages.count))
 
         for codec in [PageCodec.lz4, .zstd] {
             let chosen = pages.filter { $0.header.codec == codec }
@@ -77,13 +79,17 @@ struct KernelBenchmark: AsyncParsableCommand {
             let raw = chosen.reduce(0) { $0 + $1.header.rawSize }
             let seconds = try Self.time {
                 for p in chosen {
-                    _ = codec == .lz4 ? try LZ4.decompress(p.body, decompressedSize: p.header.rawSize)
+                    _ =
+                        codec == .lz4
+                        ? try LZ4.decompress(p.body, decompressedSize: p.header.rawSize)
                         : try Zstd.decompress(p.body, decompressedSize: p.header.rawSize)
                 }
             }
-            row("\(codec.name) decode", String(format: "%.2f GB/s out", Double(raw) / seconds / 1e9),
-                String(format: "%.0f M values/s (%.2f B per value raw)", Double(chosen.reduce(0) { $0 + $1.header.rows }) / seconds / 1e6,
-                       Double(raw) / Double(chosen.reduce(0) { $0 + $1.header.rows })))
+            row(
+                "\(codec.name) decode", String(format: "%.2f GB/s out", Double(raw) / seconds / 1e9),
+                String(
+                    format: "%.0f M values/s (%.2f B per value raw)", Double(chosen.reduce(0) { $0 + $1.header.rows }) / seconds / 1e6,
+                    Double(raw) / Double(chosen.reduce(0) { $0 + $1.header.rows })))
         }
         let crcSeconds = Self.time { for p in pages { sink &+= UInt64(CRC32C.checksum(p.bytes)) } }
         row("CRC32C", String(format: "%.1f GB/s", Double(storedBytes) / crcSeconds / 1e9))
@@ -101,7 +107,8 @@ struct KernelBenchmark: AsyncParsableCommand {
                     sink &+= UInt64(decoder.values.count)
                 }
             }
-            row("whole page decode (CRC, codec, encoding)" + (reused ? ", reused buffers" : ", fresh buffers"),
+            row(
+                "whole page decode (CRC, codec, encoding)" + (reused ? ", reused buffers" : ", fresh buffers"),
                 String(format: "%.0f M samples/s", Double(rows) / decodeSeconds / 1e6),
                 String(format: "stack and value columns; %.0f M values/s", Double(rows * 2) / decodeSeconds / 1e6))
         }
@@ -115,20 +122,25 @@ struct KernelBenchmark: AsyncParsableCommand {
         let packed = (0..<((n * width + 7) / 8)).map { _ in UInt8.random(in: 0...255, using: &rng) }
         var unpacked = [UInt64](repeating: 0, count: n)
         let unpackSeconds = Self.time {
-            packed.withUnsafeBytes { src in unpacked.withUnsafeMutableBufferPointer { BitUnpacker.unpack(count: n, width: width, from: src, into: $0.baseAddress!) } }
+            packed.withUnsafeBytes { src in
+                unpacked.withUnsafeMutableBufferPointer { BitUnpacker.unpack(count: n, width: width, from: src, into: $0.baseAddress!) }
+            }
         }
-        row("bit unpacking (17-bit values)", String(format: "%.0f M values/s", Double(n) / unpackSeconds / 1e6),
+        row(
+            "bit unpacking (17-bit values)", String(format: "%.0f M values/s", Double(n) / unpackSeconds / 1e6),
             String(format: "%.1f GB/s written", Double(n * 8) / unpackSeconds / 1e9))
         let stackCount = blocks.map { $0.symbols.stackCount }.max() ?? 1 << 17
         let values = [UInt64](repeating: 10_000_000, count: n)
         let randomIDs = ids.map { $0 % UInt64(stackCount) }
         var totals = StackTotals(stackCount: stackCount)
         let addSeconds = Self.time { totals.add(stacks: randomIDs[...], values: values[...]) }
-        row("totals[id] += value (random ids)", String(format: "%.0f M samples/s", Double(n) / addSeconds / 1e6),
+        row(
+            "totals[id] += value (random ids)", String(format: "%.0f M samples/s", Double(n) / addSeconds / 1e6),
             String(format: "%d stack ids (%.1f MB of totals)", stackCount, Double(stackCount * 8) / 1e6))
         let sortedIDs = randomIDs.sorted()
         let sortedSeconds = Self.time { totals.add(stacks: sortedIDs[...], values: values[...]) }
-        row("totals[id] += value (sorted ids)", String(format: "%.0f M samples/s", Double(n) / sortedSeconds / 1e6),
+        row(
+            "totals[id] += value (sorted ids)", String(format: "%.0f M samples/s", Double(n) / sortedSeconds / 1e6),
             String(format: "bound: 16 B read per sample -> %.0f M/s", readBandwidth / 16 / 1e6))
 
         // The whole merge, both cores, and per core.
@@ -144,8 +156,10 @@ struct KernelBenchmark: AsyncParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let rate: Double = Double(samples) / best
         print("")
-        print(String(format: "%d h whole-tenant merge: %.1f M samples in %.0f ms = %.0f M samples/s on %d cores, %.0f M/s per core",
-                     hours, Double(samples) / 1e6, best * 1000, rate / 1e6, cores, rate / 1e6 / Double(cores)))
+        print(
+            String(
+                format: "%d h whole-tenant merge: %.1f M samples in %.0f ms = %.0f M samples/s on %d cores, %.0f M/s per core",
+                hours, Double(samples) / 1e6, best * 1000, rate / 1e6, cores, rate / 1e6 / Double(cores)))
         let decodeRate: Double = Double(rows) / decodeSeconds
         let addRate: Double = Double(n) / addSeconds
         let serial: Double = 1 / (1 / decodeRate + 1 / addRate)

@@ -7,6 +7,9 @@ struct KilnBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln-bench",
         abstract: "Benchmarks Kiln's hot paths against baselines measured in the same run.",
-        subcommands: [DecodeBenchmark.self, IngestBenchmark.self, ReplayBenchmark.self, BlockBenchmark.self, CompactBenchmark.self, ObjectStoreBenchmark.self, BucketQueryBenchmark.self, QueryBenchmark.self, KernelBenchmark.self]
+        subcommands: [
+            DecodeBenchmark.self, IngestBenchmark.self, ReplayBenchmark.self, BlockBenchmark.self, CompactBenchmark.self, ObjectStoreBenchmark.self,
+            BucketQueryBenchmark.self, QueryBenchmark.self, KernelBenchmark.self,
+        ]
     )
 }

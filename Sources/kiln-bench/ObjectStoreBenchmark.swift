@@ -1,6 +1,6 @@
-import Glibc
 import ArgumentParser
 import Foundation
+import Glibc
 import KilnCurl
 import KilnStorage
 
@@ -45,8 +45,11 @@ struct ObjectStoreBenchmark: AsyncParsableCommand {
                 _ = try await store.get("bench/obj-\(Int.random(in: 0..<objects, using: &rng))", range: start..<(start + 65_536))
             }
             let seconds = Date().timeIntervalSince(t)
-            print(name.padding(toLength: 12, withPad: " ", startingAt: 0)
-                  + String(format: " %16.1f %23.1f %16.1f %22.0f %13.1f", put, multipart, get, Double(ranges) / seconds, Double(ranges * 65_536) / seconds / 1e6))
+            print(
+                name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                    + String(
+                        format: " %16.1f %23.1f %16.1f %22.0f %13.1f", put, multipart, get, Double(ranges) / seconds,
+                        Double(ranges * 65_536) / seconds / 1e6))
         }
     }
 

@@ -49,19 +49,34 @@ struct QueryBenchmark: AsyncParsableCommand {
         let cpuSamples = blocks.reduce(0) { $0 + $1.sampleCount(of: $1.select(Query.typed(LabelSelector(), cpu)), in: .all) }
         let serviceSamples = blocks.reduce(0) { $0 + $1.sampleCount(of: $1.select(Query.typed(service, cpu)), in: lastHour) }
         let mix: [(String, String, Int, () async throws -> Void)] = [
-            ("flame24h", "flame graph, \(hours) h, whole tenant", cpuSamples, {
-                _ = try await query.mergeStacktraces(profileType: cpu, selector: LabelSelector(), range: .milliseconds(startMs, endMs), maxNodes: 16_384)
-            }),
-            ("flame1h", "flame graph, 1 h, one service", serviceSamples, {
-                _ = try await query.mergeStacktraces(profileType: cpu, selector: service, range: lastHour, maxNodes: 16_384)
-            }),
-            ("series24h", "series, \(hours) h, by service_name", 0, {
-                _ = try await query.selectSeries(TimeSeriesQuery(profileType: cpu, selector: LabelSelector(), startMs: startMs, endMs: endMs,
-                                                       stepMs: 60_000, groupBy: ["service_name"]))
-            }),
-            ("labelValues24h", "label values, \(hours) h", 0, {
-                _ = try await query.labelValues(name: "pod", selector: LabelSelector(), range: .milliseconds(startMs, endMs))
-            }),
+            (
+                "flame24h", "flame graph, \(hours) h, whole tenant", cpuSamples,
+                {
+                    _ = try await query.mergeStacktraces(
+                        profileType: cpu, selector: LabelSelector(), range: .milliseconds(startMs, endMs), maxNodes: 16_384)
+                }
+            ),
+            (
+                "flame1h", "flame graph, 1 h, one service", serviceSamples,
+                {
+                    _ = try await query.mergeStacktraces(profileType: cpu, selector: service, range: lastHour, maxNodes: 16_384)
+                }
+            ),
+            (
+                "series24h", "series, \(hours) h, by service_name", 0,
+                {
+                    _ = try await query.selectSeries(
+                        TimeSeriesQuery(
+                            profileType: cpu, selector: LabelSelector(), startMs: startMs, endMs: endMs,
+                            stepMs: 60_000, groupBy: ["service_name"]))
+                }
+            ),
+            (
+                "labelValues24h", "label values, \(hours) h", 0,
+                {
+                    _ = try await query.labelValues(name: "pod", selector: LabelSelector(), range: .milliseconds(startMs, endMs))
+                }
+            ),
         ]
         var results: [Result] = []
         print("query                                    samples      cold ms    p50 ms    p90 ms    p99 ms   M samples/s (p50)")
@@ -77,11 +92,15 @@ struct QueryBenchmark: AsyncParsableCommand {
             }
             times.sort()
             func pct(_ p: Double) -> Double { times[min(times.count - 1, Int((Double(times.count - 1) * p).rounded()))] }
-            let r = Result(key: key, name: name, samples: n, coldMs: cold, p50Ms: pct(0.5), p90Ms: pct(0.9), p99Ms: pct(0.99),
-                           samplesPerSecond: n > 0 ? Double(n) / (pct(0.5) / 1000) : 0)
+            let r = Result(
+                key: key, name: name, samples: n, coldMs: cold, p50Ms: pct(0.5), p90Ms: pct(0.9), p99Ms: pct(0.99),
+                samplesPerSecond: n > 0 ? Double(n) / (pct(0.5) / 1000) : 0)
             results.append(r)
-            print(name.padding(toLength: 40, withPad: " ", startingAt: 0)
-                  + String(format: " %8.1fM %11.1f %9.1f %9.1f %9.1f %13.1f", Double(n) / 1e6, r.coldMs, r.p50Ms, r.p90Ms, r.p99Ms, r.samplesPerSecond / 1e6))
+            print(
+                name.padding(toLength: 40, withPad: " ", startingAt: 0)
+                    + String(
+                        format: " %8.1fM %11.1f %9.1f %9.1f %9.1f %13.1f", Double(n) / 1e6, r.coldMs, r.p50Ms, r.p90Ms, r.p99Ms,
+                        r.samplesPerSecond / 1e6))
         }
         if let exportRows {
             let t = Date()

@@ -38,8 +38,10 @@ enum ReferenceBlocks {
         for i in 0..<perHour {
             for s in 0..<ReferenceWorkload.series {
                 let time = start + Int64(i) * ReferenceWorkload.intervalNanos + Int64(s) * 100_000_000
-                hourOfProfiles.append(try PushConverter.convert(labels: workload.labels(series: s), rawProfile: workload.pprof(series: s, index: i, timeNanos: time),
-                                                                id: "", nowNanos: time))
+                hourOfProfiles.append(
+                    try PushConverter.convert(
+                        labels: workload.labels(series: s), rawProfile: workload.pprof(series: s, index: i, timeNanos: time),
+                        id: "", nowNanos: time))
             }
         }
         for hour in 0..<hours {
@@ -49,7 +51,8 @@ enum ReferenceBlocks {
                 head.append(p)
             }
             _ = try BlockWriter.write(head, tenant: "bench", ulid: .make(milliseconds: UInt64(hour + 1)), directory: dir, codec: .lz4)
-            FileHandle.standardError.write(Data(String(format: "\rwriting hourly blocks: %d/%d (%.0f s)", hour + 1, hours, Date().timeIntervalSince(t0)).utf8))
+            FileHandle.standardError.write(
+                Data(String(format: "\rwriting hourly blocks: %d/%d (%.0f s)", hour + 1, hours, Date().timeIntervalSince(t0)).utf8))
         }
         FileHandle.standardError.write(Data("\n".utf8))
         var blocks: [Block] = []

@@ -24,8 +24,10 @@ struct ReplayBenchmark: AsyncParsableCommand {
         let dir = directory ?? NSTemporaryDirectory() + "kiln-bench-replay-\(UUID().uuidString)"
         defer { if directory == nil { try? FileManager.default.removeItem(atPath: dir) } }
         let written = try generate(dir, bytes: Int(gib * Double(1 << 30)))
-        print(String(format: "generated %.2f GiB: %d records, %d samples (%.2f bytes per stored sample)",
-                     Double(written.bytes) / Double(1 << 30), written.records, written.samples, Double(written.bytes) / Double(written.samples)))
+        print(
+            String(
+                format: "generated %.2f GiB: %d records, %d samples (%.2f bytes per stored sample)",
+                Double(written.bytes) / Double(1 << 30), written.records, written.samples, Double(written.bytes) / Double(written.samples)))
         var best = Double.infinity
         var stats: Ingester.ReplayStats?
         for _ in 0..<rounds {
@@ -37,9 +39,12 @@ struct ReplayBenchmark: AsyncParsableCommand {
             best = min(best, wall)
         }
         guard let stats else { return }
-        print(String(format: "replay: %d segments, %d records, %d samples, %.1f MB in %.2f s (best of %d): %.2f M samples/s, %.0f MB/s, time to ready %.2f s",
-                     stats.segments, stats.records, stats.samples, Double(stats.bytes) / 1e6, best, rounds,
-                     Double(stats.samples) / best / 1e6, Double(stats.bytes) / best / 1e6, best))
+        print(
+            String(
+                format:
+                    "replay: %d segments, %d records, %d samples, %.1f MB in %.2f s (best of %d): %.2f M samples/s, %.0f MB/s, time to ready %.2f s",
+                stats.segments, stats.records, stats.samples, Double(stats.bytes) / 1e6, best, rounds,
+                Double(stats.samples) / best / 1e6, Double(stats.bytes) / best / 1e6, best))
     }
 
     /// Writes the reference workload through the real WAL writer: warm-up
@@ -54,7 +59,9 @@ struct ReplayBenchmark: AsyncParsableCommand {
         let workload = ReferenceWorkload()
         var head = HeadState()
         var templates: [IngestRecord.ProfileEntry] = []
-        var bytes = 0, records = 0, samples = 0
+        var bytes = 0
+        var records = 0
+        var samples = 0
         let start: Int64 = 1_700_000_000_000_000_000
         for s in 0..<ReferenceWorkload.series {
             for v in 0..<4 {

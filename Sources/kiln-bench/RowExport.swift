@@ -18,8 +18,10 @@ import KilnStorage
 enum RowExport {
     static func write(_ blocks: [Block], type: ProfileTypeID, to dir: String) async throws -> Int {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let names = ["samples.time.i64", "samples.series.u16", "samples.stack.u32", "samples.value.i64",
-                     "profiles.time.i64", "profiles.series.u16", "profiles.total.i64"]
+        let names = [
+            "samples.time.i64", "samples.series.u16", "samples.stack.u32", "samples.value.i64",
+            "profiles.time.i64", "profiles.series.u16", "profiles.total.i64",
+        ]
         var handles: [String: FileHandle] = [:]
         for n in names {
             FileManager.default.createFile(atPath: dir + "/" + n, contents: nil)
@@ -39,7 +41,9 @@ enum RowExport {
             var map = [UInt32](repeating: 0, count: s.stackCount)
             for node in 1..<max(s.stackCount, 1) {
                 let location = s.locations[Int(s.stackLocations[node])]
-                let frame = location.lines.isEmpty ? "0x" + String(location.address, radix: 16)
+                let frame =
+                    location.lines.isEmpty
+                    ? "0x" + String(location.address, radix: 16)
                     : location.lines.map { s.strings[Int(s.functions[Int($0.function)].name)] }.joined(separator: ";")
                 let key = FrameKey(parent: map[Int(s.stackParents[node])], frame: frame)
                 if let id = global[key] {
@@ -60,8 +64,13 @@ enum RowExport {
                     seriesIDs[labels] = id
                     seriesLabels.append(Dictionary(uniqueKeysWithValues: labels.labels.map { ($0.name, $0.value) }))
                 }
-                var pTime: [Int64] = [], pSeries: [UInt16] = [], pTotal: [Int64] = []
-                var sTime: [Int64] = [], sSeries: [UInt16] = [], sStack: [UInt32] = [], sValue: [Int64] = []
+                var pTime: [Int64] = []
+                var pSeries: [UInt16] = []
+                var pTotal: [Int64] = []
+                var sTime: [Int64] = []
+                var sSeries: [UInt16] = []
+                var sStack: [UInt32] = []
+                var sValue: [Int64] = []
                 for row in block.profileRows(of: ref) {
                     let time = block.profileTimeNanos(row)
                     pTime.append(time)
@@ -76,8 +85,13 @@ enum RowExport {
                         }
                     }
                 }
-                write("profiles.time.i64", pTime); write("profiles.series.u16", pSeries); write("profiles.total.i64", pTotal)
-                write("samples.time.i64", sTime); write("samples.series.u16", sSeries); write("samples.stack.u32", sStack); write("samples.value.i64", sValue)
+                write("profiles.time.i64", pTime)
+                write("profiles.series.u16", pSeries)
+                write("profiles.total.i64", pTotal)
+                write("samples.time.i64", sTime)
+                write("samples.series.u16", sSeries)
+                write("samples.stack.u32", sStack)
+                write("samples.value.i64", sValue)
                 rows += sTime.count
             }
         }

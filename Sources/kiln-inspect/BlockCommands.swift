@@ -37,21 +37,27 @@ func bytes(_ n: Int) -> String {
 }
 
 struct BlockList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "ls", abstract: "List blocks: time range, level, codec, series, profiles, samples, size, bytes per sample, owning ingester.")
+    static let configuration = CommandConfiguration(
+        commandName: "ls", abstract: "List blocks: time range, level, codec, series, profiles, samples, size, bytes per sample, owning ingester.")
 
     @Argument(help: "Block, tenant or blocks directory.") var path: String
 
     func run() throws {
-        print("ulid                        tenant       level codec  min time                       max time                       series  profiles    samples        size  B/sample  ingester")
+        print(
+            "ulid                        tenant       level codec  min time                       max time                       series  profiles    samples        size  B/sample  ingester"
+        )
         for dir in try blockDirectories(path) {
             do {
                 let meta = try BlockMeta.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + BlockSchema.metaFile))), path: dir)
                 let size = meta.files.reduce(0) { $0 + $1.size }
                 let perSample = meta.stats.samples > 0 ? String(format: "%.2f", Double(size) / Double(meta.stats.samples)) : "-"
-                print(meta.ulid + "  " + meta.tenant.padding(toLength: 12, withPad: " ", startingAt: 0) + " " + pad("\(meta.level)", 5) + " "
-                      + meta.codec.padding(toLength: 6, withPad: " ", startingAt: 0) + " " + iso(meta.minTimeNanos).padding(toLength: 30, withPad: " ", startingAt: 0)
-                      + " " + iso(meta.maxTimeNanos).padding(toLength: 30, withPad: " ", startingAt: 0) + " " + pad("\(meta.stats.series)", 6)
-                      + " " + pad("\(meta.stats.profiles)", 9) + " " + pad("\(meta.stats.samples)", 10) + " " + pad(bytes(size), 11) + " " + pad(perSample, 9) + "  " + (meta.ingester ?? "-"))
+                print(
+                    meta.ulid + "  " + meta.tenant.padding(toLength: 12, withPad: " ", startingAt: 0) + " " + pad("\(meta.level)", 5) + " "
+                        + meta.codec.padding(toLength: 6, withPad: " ", startingAt: 0) + " "
+                        + iso(meta.minTimeNanos).padding(toLength: 30, withPad: " ", startingAt: 0)
+                        + " " + iso(meta.maxTimeNanos).padding(toLength: 30, withPad: " ", startingAt: 0) + " " + pad("\(meta.stats.series)", 6)
+                        + " " + pad("\(meta.stats.profiles)", 9) + " " + pad("\(meta.stats.samples)", 10) + " " + pad(bytes(size), 11) + " "
+                        + pad(perSample, 9) + "  " + (meta.ingester ?? "-"))
             } catch {
                 print(URL(fileURLWithPath: dir).lastPathComponent + "  ! \(error)")
             }
@@ -60,15 +66,20 @@ struct BlockList: ParsableCommand {
 }
 
 struct BlockShow: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "show", abstract: "Show a block's tables and columns: pages, rows, encodings, codecs, raw and stored sizes, compression ratios.")
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a block's tables and columns: pages, rows, encodings, codecs, raw and stored sizes, compression ratios.")
 
     @Argument(help: "Block directory.") var path: String
     @Flag(help: "Also list every page: offset, rows, encoding, codec, raw and stored size, min and max.") var pages = false
 
     func run() throws {
         let meta = try BlockMeta.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: path + "/" + BlockSchema.metaFile))), path: path)
-        print("block \(meta.ulid) tenant=\(meta.tenant) level=\(meta.level) codec=\(meta.codec) version=\(meta.version) sources=\(meta.sources.joined(separator: ","))" + (meta.ingester.map { " ingester=\($0)" } ?? ""))
-        print("time \(iso(meta.minTimeNanos)) … \(iso(meta.maxTimeNanos)); \(meta.stats.series) series, \(meta.stats.profiles) profiles, \(meta.stats.samples) samples, \(meta.stats.stacks) stack nodes, \(meta.stats.locations) locations, \(meta.stats.functions) functions, \(meta.stats.strings) strings")
+        print(
+            "block \(meta.ulid) tenant=\(meta.tenant) level=\(meta.level) codec=\(meta.codec) version=\(meta.version) sources=\(meta.sources.joined(separator: ","))"
+                + (meta.ingester.map { " ingester=\($0)" } ?? ""))
+        print(
+            "time \(iso(meta.minTimeNanos)) … \(iso(meta.maxTimeNanos)); \(meta.stats.series) series, \(meta.stats.profiles) profiles, \(meta.stats.samples) samples, \(meta.stats.stacks) stack nodes, \(meta.stats.locations) locations, \(meta.stats.functions) functions, \(meta.stats.strings) strings"
+        )
         for file in [BlockSchema.indexFile, BlockSchema.symbolsFile, BlockSchema.profilesFile] {
             let filePath = path + "/" + file
             let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: filePath)))
@@ -78,11 +89,14 @@ struct BlockShow: ParsableCommand {
                 throw ExitCode(1)
             }
             print("\n\(file)  \(bytes(data.count))")
-            print("  table.column                      rows  pages  encodings                         codecs       raw        stored     ratio  B/row")
+            print(
+                "  table.column                      rows  pages  encodings                         codecs       raw        stored     ratio  B/row")
             for table in columnar.footer.tables {
                 for (c, column) in table.columns.enumerated() {
-                    var encodings: [ColumnEncoding: Int] = [:], codecs: [PageCodec: Int] = [:]
-                    var raw = 0, stored = 0
+                    var encodings: [ColumnEncoding: Int] = [:]
+                    var codecs: [PageCodec: Int] = [:]
+                    var raw = 0
+                    var stored = 0
                     let pageList = table.pages(column: c)
                     var lines: [String] = []
                     for page in pageList {
@@ -96,17 +110,25 @@ struct BlockShow: ParsableCommand {
                         stored += page.size
                         if pages {
                             let signed = column.type == .int64
-                            let stats = header.statistics.map { signed ? "min \(Int64(bitPattern: $0.min)) max \(Int64(bitPattern: $0.max))" : "min \($0.min) max \($0.max)" } ?? ""
-                            lines.append("      page @\(page.offset) rows \(page.firstRow)..<\(page.firstRow + page.rows) \(header.encoding) \(header.codec.name) raw \(header.rawSize) stored \(page.size) \(stats)")
+                            let stats =
+                                header.statistics.map {
+                                    signed ? "min \(Int64(bitPattern: $0.min)) max \(Int64(bitPattern: $0.max))" : "min \($0.min) max \($0.max)"
+                                } ?? ""
+                            lines.append(
+                                "      page @\(page.offset) rows \(page.firstRow)..<\(page.firstRow + page.rows) \(header.encoding) \(header.codec.name) raw \(header.rawSize) stored \(page.size) \(stats)"
+                            )
                         }
                     }
                     let enc = encodings.sorted { $0.value > $1.value }.map { "\($0.key)×\($0.value)" }.joined(separator: " ")
                     let cod = codecs.sorted { $0.value > $1.value }.map { "\($0.key.name)×\($0.value)" }.joined(separator: " ")
                     let ratio = stored > 0 ? String(format: "%.2f", Double(raw) / Double(stored)) : "-"
                     let perRow = table.rows > 0 ? String(format: "%.2f", Double(stored) / Double(table.rows)) : "-"
-                    print("  " + "\(table.name).\(column.name)".padding(toLength: 28, withPad: " ", startingAt: 0) + pad("\(table.rows)", 10) + pad("\(pageList.count)", 7)
-                          + "  " + enc.padding(toLength: 33, withPad: " ", startingAt: 0) + " " + cod.padding(toLength: 12, withPad: " ", startingAt: 0)
-                          + pad(bytes(raw), 10) + " " + pad(bytes(stored), 10) + pad(ratio, 8) + pad(perRow, 7))
+                    print(
+                        "  " + "\(table.name).\(column.name)".padding(toLength: 28, withPad: " ", startingAt: 0) + pad("\(table.rows)", 10)
+                            + pad("\(pageList.count)", 7)
+                            + "  " + enc.padding(toLength: 33, withPad: " ", startingAt: 0) + " "
+                            + cod.padding(toLength: 12, withPad: " ", startingAt: 0)
+                            + pad(bytes(raw), 10) + " " + pad(bytes(stored), 10) + pad(ratio, 8) + pad(perRow, 7))
                     for line in lines { print(line) }
                 }
             }
@@ -115,7 +137,8 @@ struct BlockShow: ParsableCommand {
 }
 
 struct BlockDump: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "dump", abstract: "Print the profiles of the series a selector matches, optionally with their stacks.")
+    static let configuration = CommandConfiguration(
+        commandName: "dump", abstract: "Print the profiles of the series a selector matches, optionally with their stacks.")
 
     @Argument(help: "Block directory.") var path: String
     @Option(help: "Series selector, e.g. '{service_name=\"api\"}'.") var selector = "{}"
@@ -150,19 +173,23 @@ struct BlockDump: AsyncParsableCommand {
 }
 
 struct BlockVerify: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify", abstract: "Verify every file CRC32C, every page and every reference of each block; exit 1 on the first bad block.")
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Verify every file CRC32C, every page and every reference of each block; exit 1 on the first bad block.")
 
     @Argument(help: "Block, tenant or blocks directory.") var path: String
 
     func run() async throws {
         let dirs = try blockDirectories(path)
         let tty = isatty(2) != 0
-        var bad = 0, checkedBytes = 0
+        var bad = 0
+        var checkedBytes = 0
         let start = Date()
         for (i, dir) in dirs.enumerated() {
             if tty {
                 let rate = Double(checkedBytes) / max(Date().timeIntervalSince(start), 0.001) / 1e6
-                FileHandle.standardError.write("\rverifying block \(i + 1)/\(dirs.count), \(bytes(checkedBytes)) checked, \(String(format: "%.0f", rate)) MB/s   ".data(using: .utf8)!)
+                FileHandle.standardError.write(
+                    "\rverifying block \(i + 1)/\(dirs.count), \(bytes(checkedBytes)) checked, \(String(format: "%.0f", rate)) MB/s   ".data(
+                        using: .utf8)!)
             }
             do {
                 checkedBytes += try await verify(dir)
@@ -174,7 +201,9 @@ struct BlockVerify: AsyncParsableCommand {
             }
         }
         if tty { FileHandle.standardError.write("\n".data(using: .utf8)!) }
-        print("\(dirs.count - bad) of \(dirs.count) blocks verified, \(bytes(checkedBytes)) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s")
+        print(
+            "\(dirs.count - bad) of \(dirs.count) blocks verified, \(bytes(checkedBytes)) in \(String(format: "%.2f", Date().timeIntervalSince(start))) s"
+        )
         if bad > 0 { throw ExitCode(1) }
     }
 
@@ -184,9 +213,13 @@ struct BlockVerify: AsyncParsableCommand {
         var total = 0
         for f in meta.files {
             let data = [UInt8](try Data(contentsOf: URL(fileURLWithPath: dir + "/" + f.name)))
-            guard data.count == f.size else { throw BlockError(path: dir + "/" + f.name, offset: nil, reason: "size \(data.count), meta.json says \(f.size)") }
+            guard data.count == f.size else {
+                throw BlockError(path: dir + "/" + f.name, offset: nil, reason: "size \(data.count), meta.json says \(f.size)")
+            }
             let crc = CRC32C.checksum(data)
-            guard crc == f.crc32c else { throw BlockError(path: dir + "/" + f.name, offset: nil, reason: "file CRC32C \(crc), meta.json says \(f.crc32c)") }
+            guard crc == f.crc32c else {
+                throw BlockError(path: dir + "/" + f.name, offset: nil, reason: "file CRC32C \(crc), meta.json says \(f.crc32c)")
+            }
             do {
                 let file = try ColumnarFile(bytes: data)
                 for t in file.footer.tables { for c in t.columns.indices { _ = try file.column(t, c, in: data) } }
@@ -203,13 +236,15 @@ struct BlockVerify: AsyncParsableCommand {
 /// Offline maintenance on a stopped daemon's data directory (the WAL lock
 /// refuses a running one): cut the WAL's heads into blocks, or compact.
 struct BlockCut: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "cut", abstract: "Replay the WAL of a stopped daemon and cut every head into a block now.")
+    static let configuration = CommandConfiguration(
+        commandName: "cut", abstract: "Replay the WAL of a stopped daemon and cut every head into a block now.")
 
     @Argument(help: "The daemon's --storage.path.") var storagePath: String
 
     func run() async throws {
-        let ingester = try await Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks",
-                                          id: try IngesterIdentity.stored(in: storagePath + "/wal")?.id, logger: Logger(label: "kiln-inspect"))
+        let ingester = try await Ingester(
+            walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks",
+            id: try IngesterIdentity.stored(in: storagePath + "/wal")?.id, logger: Logger(label: "kiln-inspect"))
         defer { ingester.close() }
         let metas = try await ingester.cut()
         for m in metas { print("cut \(m.tenant)/\(m.ulid): \(m.stats.series) series, \(m.stats.profiles) profiles, \(m.stats.samples) samples") }
@@ -218,7 +253,8 @@ struct BlockCut: AsyncParsableCommand {
 }
 
 struct BlockCompact: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "compact", abstract: "Compact the blocks of a stopped daemon now, as its compactor would.")
+    static let configuration = CommandConfiguration(
+        commandName: "compact", abstract: "Compact the blocks of a stopped daemon now, as its compactor would.")
 
     @Argument(help: "The daemon's --storage.path.") var storagePath: String
     @Option(help: "Compaction windows in hours, ascending, comma-separated.") var rangesHours = "2,12,48"
@@ -226,11 +262,16 @@ struct BlockCompact: AsyncParsableCommand {
     func run() async throws {
         let ranges = rangesHours.split(separator: ",").compactMap { Double($0) }.map { Int64($0 * 3_600_000_000_000) }
         guard !ranges.isEmpty else { throw ValidationError("--ranges-hours: numbers of hours, comma-separated") }
-        let ingester = try await Ingester(walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks",
-                                          id: try IngesterIdentity.stored(in: storagePath + "/wal")?.id, logger: Logger(label: "kiln-inspect"))
+        let ingester = try await Ingester(
+            walDirectory: storagePath + "/wal", blockDirectory: storagePath + "/blocks",
+            id: try IngesterIdentity.stored(in: storagePath + "/wal")?.id, logger: Logger(label: "kiln-inspect"))
         defer { ingester.close() }
         let metas = try await ingester.compact(.init(planner: CompactionPlanner(ranges: ranges)))
-        for m in metas { print("compacted \(m.tenant)/\(m.ulid) level \(m.level) from \(m.sources.joined(separator: ",")): \(m.stats.profiles) profiles, \(m.stats.samples) samples") }
+        for m in metas {
+            print(
+                "compacted \(m.tenant)/\(m.ulid) level \(m.level) from \(m.sources.joined(separator: ",")): \(m.stats.profiles) profiles, \(m.stats.samples) samples"
+            )
+        }
         if metas.isEmpty { print("nothing to compact") }
     }
 }

@@ -42,10 +42,12 @@ struct WALDump: ParsableCommand {
 
     func run() throws {
         let torn = try WALScanner.scan(directory) { found in
-            let where_ = "\(WALSegments.name(found.segment))@\(found.record.offset)"
+            let position = "\(WALSegments.name(found.segment))@\(found.record.offset)"
             switch try found.decode() {
             case .ingest(let r):
-                print("\(where_) ingest tenant=\(r.tenant) strings+\(r.strings.count) mappings+\(r.mappings.count) functions+\(r.functions.count) locations+\(r.locations.count) stacks+\(r.stackParents.count) series+\(r.series.count) profiles=\(r.profiles.count) samples=\(r.sampleCount)")
+                print(
+                    "\(position) ingest tenant=\(r.tenant) strings+\(r.strings.count) mappings+\(r.mappings.count) functions+\(r.functions.count) locations+\(r.locations.count) stacks+\(r.stackParents.count) series+\(r.series.count) profiles=\(r.profiles.count) samples=\(r.sampleCount)"
+                )
                 guard verbose else { return }
                 for (i, s) in r.series.enumerated() { print("  series \(Int(r.firstSeries) + i) \(s)") }
                 for (i, s) in r.strings.enumerated() { print("  string \(Int(r.firstString) + i) \(s.debugDescription)") }
@@ -54,9 +56,11 @@ struct WALDump: ParsableCommand {
                     print("  profile series=\(p.seriesRef) time=\(p.timeNanos) duration=\(p.durationNanos) samples=[\(samples)]")
                 }
             case .checkpoint(let c):
-                print("\(where_) checkpoint time=\(c.timeNanos) blocks=\(c.blockIDs.joined(separator: ","))")
+                print("\(position) checkpoint time=\(c.timeNanos) blocks=\(c.blockIDs.joined(separator: ","))")
             case .cumulative(let c):
-                print("\(where_) cumulative tenant=\(c.tenant)\(c.snapshot ? " snapshot" : "") series=\(c.series.count) stacks=\(c.series.reduce(0) { $0 + $1.stacks.count })")
+                print(
+                    "\(position) cumulative tenant=\(c.tenant)\(c.snapshot ? " snapshot" : "") series=\(c.series.count) stacks=\(c.series.reduce(0) { $0 + $1.stacks.count })"
+                )
                 guard verbose else { return }
                 for s in c.series {
                     let values = zip(s.stacks, s.values).map { "\(String($0, radix: 16)):\($1)" }.joined(separator: " ")

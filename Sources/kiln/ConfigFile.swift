@@ -84,7 +84,8 @@ struct ConfigFile {
                 guard case .scalar(let s) = item else { throw Invalid(description: "config file \(path): key \(key): a list of plain values only") }
                 return s.string
             }
-            out.append(FlagSetting(name: PyroscopeFlags.flagName(forKey: key), value: values.joined(separator: ","), origin: .file(path: path, key: key)))
+            out.append(
+                FlagSetting(name: PyroscopeFlags.flagName(forKey: key), value: values.joined(separator: ","), origin: .file(path: path, key: key)))
         case .alias:
             throw Invalid(description: "config file \(path): key \(prefix.dropLast()): YAML aliases are not supported")
         }

@@ -24,16 +24,28 @@ struct Kiln: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("target"), help: "What this process runs: all (default), ingester (pushes, scrapes, WAL, heads, blocks shipped to the bucket) or querier (every query API, over the bucket and the heads of --querier.ingesters); see --modules.")
+    @Option(
+        name: .customLong("target"),
+        help:
+            "What this process runs: all (default), ingester (pushes, scrapes, WAL, heads, blocks shipped to the bucket) or querier (every query API, over the bucket and the heads of --querier.ingesters); see --modules."
+    )
     var target = "all"
 
     @Flag(name: .customLong("modules"), help: "List the targets and modules, then exit.")
     var listModules = false
 
-    @Option(name: .customLong("querier.ingesters"), help: "--target=querier: the ingesters to ask for their heads on every query, comma-separated base URLs (http://host:4040; http://user:password@host:4040 with basic auth): every ingester shipping to the bucket.")
+    @Option(
+        name: .customLong("querier.ingesters"),
+        help:
+            "--target=querier: the ingesters to ask for their heads on every query, comma-separated base URLs (http://host:4040; http://user:password@host:4040 with basic auth): every ingester shipping to the bucket."
+    )
     var querierIngesters = ""
 
-    @Option(name: .customLong("ingester.id"), help: "This ingester's name among those sharing a bucket (letters, digits, . _ -), written into its blocks as their owner: it adopts, compacts and expires only its own. Keep it with the data directory. One ingester per bucket may run without one (the default).")
+    @Option(
+        name: .customLong("ingester.id"),
+        help:
+            "This ingester's name among those sharing a bucket (letters, digits, . _ -), written into its blocks as their owner: it adopts, compacts and expires only its own. Keep it with the data directory. One ingester per bucket may run without one (the default)."
+    )
     var ingesterID: String?
 
     @Option(name: .customLong("server.http-listen-address"), help: "Address to listen on; empty: every interface (0.0.0.0).")
@@ -51,19 +63,32 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("query.timeout"), help: "Longest a query may run (s, m, h); a client's shorter Connect-Timeout-Ms wins.")
     var queryTimeout = "60s"
 
-    @Option(name: .customLong("query.max-samples"), help: "Most samples one flame graph or profile merge may read; larger queries get 400 and a message.")
+    @Option(
+        name: .customLong("query.max-samples"), help: "Most samples one flame graph or profile merge may read; larger queries get 400 and a message.")
     var queryMaxSamples = ServerConfig().queryMaxSamples
 
-    @Flag(name: .customLong("auth.multitenancy-enabled"), help: "Require X-Scope-OrgID on every request (401 without it) and keep each tenant's data apart; off: requests without it are the anonymous tenant's.")
+    @Flag(
+        name: .customLong("auth.multitenancy-enabled"),
+        help:
+            "Require X-Scope-OrgID on every request (401 without it) and keep each tenant's data apart; off: requests without it are the anonymous tenant's."
+    )
     var multitenancy = false
 
-    @Option(name: .customLong("auth.basic.htpasswd-file"), help: "Require HTTP basic auth on every endpoint but /ready, for the users of this htpasswd file (bcrypt hashes: htpasswd -B).")
+    @Option(
+        name: .customLong("auth.basic.htpasswd-file"),
+        help: "Require HTTP basic auth on every endpoint but /ready, for the users of this htpasswd file (bcrypt hashes: htpasswd -B).")
     var htpasswdFile: String?
 
-    @Option(name: .customLong("distributor.ingestion-rate-limit-mb"), help: "Per-tenant ingestion rate, MiB/s of uncompressed profiles; pushes over it get 429 (override per tenant: overrides.<tenant>.ingestion_rate_mb).")
+    @Option(
+        name: .customLong("distributor.ingestion-rate-limit-mb"),
+        help:
+            "Per-tenant ingestion rate, MiB/s of uncompressed profiles; pushes over it get 429 (override per tenant: overrides.<tenant>.ingestion_rate_mb)."
+    )
     var ingestionRateMB = Limits().ingestionRateMB
 
-    @Option(name: .customLong("distributor.ingestion-burst-size-mb"), help: "Per-tenant ingestion burst, MiB: what may arrive at once above the rate, and the largest push accepted.")
+    @Option(
+        name: .customLong("distributor.ingestion-burst-size-mb"),
+        help: "Per-tenant ingestion burst, MiB: what may arrive at once above the rate, and the largest push accepted.")
     var ingestionBurstMB = Limits().ingestionBurstSizeMB
 
     @Option(name: .customLong("validation.max-label-names-per-series"), help: "Most labels on one series; more gets 400.")
@@ -81,25 +106,41 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("validation.max-profile-stacktrace-samples"), help: "Most samples in one profile; more gets 400. 0: off.")
     var maxProfileSamples = IngestLimits().maxProfileSamples
 
-    @Option(name: .customLong("validation.max-profile-stacktrace-depth"), help: "Deeper stacks are truncated to this many frames nearest the root. 0: off.")
+    @Option(
+        name: .customLong("validation.max-profile-stacktrace-depth"),
+        help: "Deeper stacks are truncated to this many frames nearest the root. 0: off.")
     var maxStackDepth = IngestLimits().maxStackDepth
 
-    @Option(name: .customLong("ingester.max-global-series-per-tenant"), help: "Most series in a tenant's head (since the last cut); a push adding more gets 429. 0: off.")
+    @Option(
+        name: .customLong("ingester.max-global-series-per-tenant"),
+        help: "Most series in a tenant's head (since the last cut); a push adding more gets 429. 0: off.")
     var maxSeriesPerTenant = Limits().maxSeriesPerTenant
 
-    @Option(name: .customLong("querier.max-query-length"), help: "Longest time range a flame-graph, profile, diff, series or heatmap query may cover (s, m, h, d); longer gets 400. 0: any.")
+    @Option(
+        name: .customLong("querier.max-query-length"),
+        help: "Longest time range a flame-graph, profile, diff, series or heatmap query may cover (s, m, h, d); longer gets 400. 0: any.")
     var maxQueryLength = "0"
 
-    @Flag(name: .customLong("ingester.flush-on-shutdown"), help: "On SIGTERM, after the last request: cut every head into a block (shipped to the bucket with --storage.backend=s3) before exiting, so the next start replays nothing. Off: the WAL is synced and replayed at the next start.")
+    @Flag(
+        name: .customLong("ingester.flush-on-shutdown"),
+        help:
+            "On SIGTERM, after the last request: cut every head into a block (shipped to the bucket with --storage.backend=s3) before exiting, so the next start replays nothing. Off: the WAL is synced and replayed at the next start."
+    )
     var flushOnShutdown = false
 
-    @Flag(name: .customLong("self-profiling.enabled"), help: "Profile Kiln itself: its CPU, sampled 100 times per CPU second, and its heap, stored every 10 s as service_name=\"kiln\" (process_cpu, memory) in --self-profiling.tenant, for Kiln's own flame graphs in Grafana.")
+    @Flag(
+        name: .customLong("self-profiling.enabled"),
+        help:
+            "Profile Kiln itself: its CPU, sampled 100 times per CPU second, and its heap, stored every 10 s as service_name=\"kiln\" (process_cpu, memory) in --self-profiling.tenant, for Kiln's own flame graphs in Grafana."
+    )
     var selfProfiling = false
 
     @Option(name: .customLong("self-profiling.tenant"), help: "The tenant Kiln's self-profile is stored for.")
     var selfProfilingTenant = "anonymous"
 
-    @Option(name: .customLong("self-profiling.heap-sample-rate"), help: "Bytes allocated per heap sample on average (KiB, MiB suffixes; Go's default 512KiB); 0: no heap profile.")
+    @Option(
+        name: .customLong("self-profiling.heap-sample-rate"),
+        help: "Bytes allocated per heap sample on average (KiB, MiB suffixes; Go's default 512KiB); 0: no heap profile.")
     var selfProfilingHeapRate = "512KiB"
 
     @Option(name: .customLong("self-profiling.interval"), help: "How often the self-profile's samples are stored as one profile (s, m).")
@@ -108,10 +149,16 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("log.level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
-    @Option(name: .customLong("config.file"), help: "YAML config file; each key names the flag of the same name (storage.s3.bucket: --storage.s3.bucket), Pyroscope's keys included. Flags given here override it. See docs/configuration.md.")
+    @Option(
+        name: .customLong("config.file"),
+        help:
+            "YAML config file; each key names the flag of the same name (storage.s3.bucket: --storage.s3.bucket), Pyroscope's keys included. Flags given here override it. See docs/configuration.md."
+    )
     var configFile: String?
 
-    @Flag(name: .customLong("config.expand-env"), help: "Replace ${VAR}, ${VAR:-default} and $VAR in the config file with the environment's values (as Pyroscope does).")
+    @Flag(
+        name: .customLong("config.expand-env"),
+        help: "Replace ${VAR}, ${VAR:-default} and $VAR in the config file with the environment's values (as Pyroscope does).")
     var configExpandEnv = false
 
     /// What `FlagResolver` ignored of the Pyroscope flags and keys given, logged at start.
@@ -120,13 +167,25 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("storage.path"), help: "Directory for Kiln's data: the WAL in <path>/wal, blocks in <path>/blocks/<tenant>/<ULID>.")
     var storagePath = "./data"
 
-    @Option(name: .customLong("storage.backend"), help: "filesystem: blocks stay under --storage.path (default), or are shipped to --storage.filesystem.dir when given. s3: blocks are also shipped to the bucket below.")
+    @Option(
+        name: .customLong("storage.backend"),
+        help:
+            "filesystem: blocks stay under --storage.path (default), or are shipped to --storage.filesystem.dir when given. s3: blocks are also shipped to the bucket below."
+    )
     var storageBackend = "filesystem"
 
-    @Option(name: .customLong("storage.filesystem.dir"), help: "With --storage.backend=filesystem: a directory used as the bucket (a shared volume, as Pyroscope's): blocks are shipped there and read back from it, as from S3. Default: none, blocks stay under --storage.path.")
+    @Option(
+        name: .customLong("storage.filesystem.dir"),
+        help:
+            "With --storage.backend=filesystem: a directory used as the bucket (a shared volume, as Pyroscope's): blocks are shipped there and read back from it, as from S3. Default: none, blocks stay under --storage.path."
+    )
     var filesystemDirectory: String?
 
-    @Option(name: .customLong("storage.s3.endpoint"), help: "S3 endpoint: a URL, or host[:port] as Pyroscope takes it (https, or http with --storage.s3.insecure). Default https://s3.<region>.amazonaws.com.")
+    @Option(
+        name: .customLong("storage.s3.endpoint"),
+        help:
+            "S3 endpoint: a URL, or host[:port] as Pyroscope takes it (https, or http with --storage.s3.insecure). Default https://s3.<region>.amazonaws.com."
+    )
     var s3Endpoint: String?
 
     @Option(name: .customLong("storage.s3.region"), help: "S3 region (default $AWS_REGION, $AWS_DEFAULT_REGION or us-east-1).")
@@ -147,22 +206,34 @@ struct Kiln: AsyncParsableCommand {
     @Flag(name: .customLong("storage.s3.insecure"), help: "With an endpoint given as host[:port]: plain http instead of https.")
     var s3Insecure = false
 
-    @Flag(name: .customLong("storage.s3.force-path-style"), help: "Address the bucket as <endpoint>/<bucket>/… (MinIO, moto) rather than <bucket>.<endpoint>/…: --storage.s3.bucket-lookup-type=path-style.")
+    @Flag(
+        name: .customLong("storage.s3.force-path-style"),
+        help:
+            "Address the bucket as <endpoint>/<bucket>/… (MinIO, moto) rather than <bucket>.<endpoint>/…: --storage.s3.bucket-lookup-type=path-style."
+    )
     var s3ForcePathStyle = false
 
-    @Option(name: .customLong("storage.s3.bucket-lookup-type"), help: "auto: <bucket>.<endpoint>/… on AWS, <endpoint>/<bucket>/… elsewhere (MinIO, moto); path-style; virtual-hosted-style.")
+    @Option(
+        name: .customLong("storage.s3.bucket-lookup-type"),
+        help: "auto: <bucket>.<endpoint>/… on AWS, <endpoint>/<bucket>/… elsewhere (MinIO, moto); path-style; virtual-hosted-style.")
     var s3BucketLookup = "auto"
 
-    @Option(name: .customLong("storage.cache.size"), help: "Local disk cache of what queries read from the bucket, in <storage.path>/cache: at most this many bytes (KiB, MiB, GiB suffixes).")
+    @Option(
+        name: .customLong("storage.cache.size"),
+        help: "Local disk cache of what queries read from the bucket, in <storage.path>/cache: at most this many bytes (KiB, MiB, GiB suffixes).")
     var cacheSize = "1GiB"
 
     @Option(name: .customLong("storage.cache.memory"), help: "Of the cache, the most recently read chunks kept in memory (KiB, MiB, GiB suffixes).")
     var cacheMemory = "64MiB"
 
-    @Option(name: .customLong("storage.upload-grace-period"), help: "With a bucket: how long a shipped block stays on local disk before queries read it from the bucket (s, m, h, d; 0: at once).")
+    @Option(
+        name: .customLong("storage.upload-grace-period"),
+        help: "With a bucket: how long a shipped block stays on local disk before queries read it from the bucket (s, m, h, d; 0: at once).")
     var uploadGracePeriod = "15m"
 
-    @Option(name: .customLong("head.max-block-duration"), help: "Cut a tenant's head into a block once its oldest profile arrived this many seconds ago (Pyroscope's default: 1 h).")
+    @Option(
+        name: .customLong("head.max-block-duration"),
+        help: "Cut a tenant's head into a block once its oldest profile arrived this many seconds ago (Pyroscope's default: 1 h).")
     var maxBlockDurationSeconds = 3600.0
 
     @Option(name: .customLong("head.max-bytes"), help: "Cut once a tenant's head is estimated to hold this many bytes.")
@@ -180,8 +251,11 @@ struct Kiln: AsyncParsableCommand {
     @Option(name: .customLong("wal.segment-size"), help: "Maximum WAL segment size in bytes.")
     var walSegmentSize = WriteAheadLog.Options().segmentSize
 
-    @Option(name: .customLong("wal.sync"),
-            help: "group: acknowledge a push after fsync, batching concurrent pushes into one fsync (default). interval: acknowledge after write and fsync every --wal.sync-interval (a crash can lose up to one interval of acknowledged pushes).")
+    @Option(
+        name: .customLong("wal.sync"),
+        help:
+            "group: acknowledge a push after fsync, batching concurrent pushes into one fsync (default). interval: acknowledge after write and fsync every --wal.sync-interval (a crash can lose up to one interval of acknowledged pushes)."
+    )
     var walSync = "group"
 
     @Option(name: .customLong("wal.max-batch-delay"), help: "group mode: longest wait, in milliseconds, for more pushes to share an fsync.")
@@ -198,16 +272,22 @@ struct Kiln: AsyncParsableCommand {
             }
         } else {
             guard try objectStore() != nil else {
-                throw ValidationError("--target=querier reads the blocks the ingesters ship: it needs --storage.backend=s3 (or a shared --storage.filesystem.dir)")
+                throw ValidationError(
+                    "--target=querier reads the blocks the ingesters ship: it needs --storage.backend=s3 (or a shared --storage.filesystem.dir)")
             }
             let ingesters = try ingesterAddresses()
-            guard !ingesters.isEmpty else { throw ValidationError("--target=querier needs --querier.ingesters: the heads hold the data no block has yet") }
+            guard !ingesters.isEmpty else {
+                throw ValidationError("--target=querier needs --querier.ingesters: the heads hold the data no block has yet")
+            }
             guard Set(ingesters).count == ingesters.count else { throw ValidationError("--querier.ingesters: an ingester is listed twice") }
             guard ingesterID == nil else { throw ValidationError("--ingester.id: this process runs no ingester (--target=\(target))") }
             guard !flushOnShutdown else { throw ValidationError("--ingester.flush-on-shutdown: this process runs no ingester (--target=\(target))") }
         }
         if !modules.contains(.distributor) {
-            guard !selfProfiling else { throw ValidationError("--self-profiling.enabled: stores through the distributor, which this process does not run (--target=\(target))") }
+            guard !selfProfiling else {
+                throw ValidationError(
+                    "--self-profiling.enabled: stores through the distributor, which this process does not run (--target=\(target))")
+            }
             guard try configSection("scrape_configs", ScrapeConfigs.parse)?.isEmpty ?? true else {
                 throw ValidationError("scrape_configs: scraping is the distributor's, which this process does not run (--target=\(target))")
             }
@@ -224,7 +304,9 @@ struct Kiln: AsyncParsableCommand {
         guard walSegmentSize >= 1 << 20 else { throw ValidationError("--wal.segment-size: at least 1 MiB") }
         guard (0...1000).contains(walMaxBatchDelayMs) else { throw ValidationError("--wal.max-batch-delay: 0 to 1000 ms") }
         guard walSyncIntervalMs > 0 else { throw ValidationError("--wal.sync-interval: must be positive") }
-        guard maxBlockDurationSeconds > 0, headCheckIntervalSeconds > 0 else { throw ValidationError("--head.max-block-duration and --head.check-interval must be positive") }
+        guard maxBlockDurationSeconds > 0, headCheckIntervalSeconds > 0 else {
+            throw ValidationError("--head.max-block-duration and --head.check-interval must be positive")
+        }
         guard headMaxBytes > 0 else { throw ValidationError("--head.max-bytes must be positive") }
         _ = try ranges()
         _ = try retentionNanos()
@@ -271,7 +353,9 @@ struct Kiln: AsyncParsableCommand {
     /// The default limits (flags) and the config file's per-tenant overrides.
     func limits() throws -> TenantLimits {
         var d = Limits()
-        guard ingestionRateMB >= 0, ingestionBurstMB >= 0 else { throw ValidationError("--distributor.ingestion-rate-limit-mb and -burst-size-mb must not be negative") }
+        guard ingestionRateMB >= 0, ingestionBurstMB >= 0 else {
+            throw ValidationError("--distributor.ingestion-rate-limit-mb and -burst-size-mb must not be negative")
+        }
         d.ingestionRateMB = ingestionRateMB
         d.ingestionBurstSizeMB = ingestionBurstMB
         d.maxSeriesPerTenant = maxSeriesPerTenant
@@ -282,7 +366,10 @@ struct Kiln: AsyncParsableCommand {
         d.ingest.maxProfileSizeBytes = maxProfileSizeBytes
         d.ingest.maxProfileSamples = maxProfileSamples
         d.ingest.maxStackDepth = maxStackDepth
-        let counts = [maxSeriesPerTenant, maxLabelNamesPerSeries, maxLabelNameLength, maxLabelValueLength, maxProfileSizeBytes, maxProfileSamples, maxStackDepth]
+        let counts = [
+            maxSeriesPerTenant, maxLabelNamesPerSeries, maxLabelNameLength, maxLabelValueLength, maxProfileSizeBytes, maxProfileSamples,
+            maxStackDepth,
+        ]
         guard counts.allSatisfy({ $0 >= 0 }) else { throw ValidationError("limits must not be negative") }
         guard maxLabelNamesPerSeries > 0, maxLabelNameLength > 0, maxLabelValueLength > 0 else {
             throw ValidationError("--validation.max-label-names-per-series, -max-length-label-name and -max-length-label-value must be positive")
@@ -294,7 +381,9 @@ struct Kiln: AsyncParsableCommand {
     /// file's path, for errors); nil without a config file.
     func configSection<T>(_ key: String, _ parse: (Node?, String) throws -> T) throws -> T? {
         guard let path = configFile else { return nil }
-        do { return try parse(try ConfigFile(path: path, expandEnvironment: configExpandEnv).sections[key], path) } catch { throw ValidationError("\(error)") }
+        do { return try parse(try ConfigFile(path: path, expandEnvironment: configExpandEnv).sections[key], path) } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     /// The basic-auth users of `--auth.basic.htpasswd-file`, none without it.
@@ -311,7 +400,9 @@ struct Kiln: AsyncParsableCommand {
 
     /// "512MiB", "1GiB", "100KB", "4096" → bytes.
     static func parseBytes(_ text: String, flag: String) throws -> Int {
-        let units: [(String, Int)] = [("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1)]
+        let units: [(String, Int)] = [
+            ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("TiB", 1 << 40), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1),
+        ]
         let t = text.trimmingCharacters(in: .whitespaces)
         let (digits, unit) = units.first { t.hasSuffix($0.0) }.map { (String(t.dropLast($0.0.count)), $0.1) } ?? (t, 1)
         guard let n = Int(digits.trimmingCharacters(in: .whitespaces)), n >= 0, n <= Int.max / unit else {
@@ -321,8 +412,9 @@ struct Kiln: AsyncParsableCommand {
     }
 
     func cacheOptions() throws -> ObjectCache.Options {
-        ObjectCache.Options(capacityBytes: try Self.parseBytes(cacheSize, flag: "--storage.cache.size"),
-                            memoryBytes: try Self.parseBytes(cacheMemory, flag: "--storage.cache.memory"))
+        ObjectCache.Options(
+            capacityBytes: try Self.parseBytes(cacheSize, flag: "--storage.cache.size"),
+            memoryBytes: try Self.parseBytes(cacheMemory, flag: "--storage.cache.memory"))
     }
 
     /// A duration → nanoseconds: "90s", "15m", "2h", "30d", "0", and Go's and
@@ -355,7 +447,9 @@ struct Kiln: AsyncParsableCommand {
 
     func ranges() throws -> [Int64] {
         let r = try compactorRanges.split(separator: ",").map { try Self.parseDuration(String($0), flag: "--compactor.ranges") }
-        guard !r.isEmpty, r.allSatisfy({ $0 > 0 }), r == r.sorted() else { throw ValidationError("--compactor.ranges: positive durations, ascending") }
+        guard !r.isEmpty, r.allSatisfy({ $0 > 0 }), r == r.sorted() else {
+            throw ValidationError("--compactor.ranges: positive durations, ascending")
+        }
         return r
     }
 
@@ -375,11 +469,14 @@ struct Kiln: AsyncParsableCommand {
             guard let access = s3AccessKey.flatMap({ $0.isEmpty ? nil : $0 }) ?? env.accessKey,
                 let secret = s3SecretKey.flatMap({ $0.isEmpty ? nil : $0 }) ?? env.secretKey
             else {
-                throw ValidationError("S3 credentials: --storage.s3.access-key and --storage.s3.secret-key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+                throw ValidationError(
+                    "S3 credentials: --storage.s3.access-key and --storage.s3.secret-key, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
             }
             let endpoint = try s3EndpointURL(region: region)
-            return S3ObjectStore(S3Config(endpoint: endpoint, region: region, bucket: bucket, prefix: s3Prefix, accessKey: access, secretKey: secret,
-                                          pathStyle: try s3PathStyle(endpoint: endpoint)))
+            return S3ObjectStore(
+                S3Config(
+                    endpoint: endpoint, region: region, bucket: bucket, prefix: s3Prefix, accessKey: access, secretKey: secret,
+                    pathStyle: try s3PathStyle(endpoint: endpoint)))
         case "gcs", "azure", "swift", "cos":
             throw ValidationError("--storage.backend: Kiln stores blocks in S3 (or any S3-compatible store) or a directory, not \(storageBackend)")
         default:
@@ -404,7 +501,9 @@ struct Kiln: AsyncParsableCommand {
         switch s3BucketLookup {
         case "path-style": return true
         case "virtual-hosted-style":
-            guard !s3ForcePathStyle else { throw ValidationError("--storage.s3.force-path-style contradicts --storage.s3.bucket-lookup-type=virtual-hosted-style") }
+            guard !s3ForcePathStyle else {
+                throw ValidationError("--storage.s3.force-path-style contradicts --storage.s3.bucket-lookup-type=virtual-hosted-style")
+            }
             return false
         case "auto":
             let host = URLComponents(string: endpoint)?.host ?? ""
@@ -450,12 +549,17 @@ struct Kiln: AsyncParsableCommand {
             return try await runQuerier(config: config, registry: registry, logger: logger)
         }
         for c in config.scrapes {
-            logger.info("scraping", metadata: ["job": "\(c.jobName)", "targets": "\(c.targets.map(\.address))",
-                                               "profiles": "\(c.profiles.map(\.name))", "interval": "\(c.intervalSeconds)s"])
+            logger.info(
+                "scraping",
+                metadata: [
+                    "job": "\(c.jobName)", "targets": "\(c.targets.map(\.address))",
+                    "profiles": "\(c.profiles.map(\.name))", "interval": "\(c.intervalSeconds)s",
+                ])
         }
         var walOptions = WriteAheadLog.Options()
         walOptions.segmentSize = walSegmentSize
-        walOptions.sync = walSync == "interval"
+        walOptions.sync =
+            walSync == "interval"
             ? .interval(.milliseconds(walSyncIntervalMs))
             : .group(maxBatchDelay: .microseconds(Int64(walMaxBatchDelayMs * 1000)))
         let walDirectory = storagePath + "/wal"
@@ -463,24 +567,28 @@ struct Kiln: AsyncParsableCommand {
         do {
             let store = try objectStore()
             let cache = try store.map { _ in try ObjectCache(directory: storagePath + "/cache", options: try cacheOptions()) }
-            ingester = try await Ingester(walDirectory: walDirectory, blockDirectory: storagePath + "/blocks", objectStore: store,
-                                          cache: cache, id: ingesterID, leaseTimeout: IngesterLease.timeout(checkInterval: .seconds(headCheckIntervalSeconds)),
-                                          options: walOptions, logger: logger)
+            ingester = try await Ingester(
+                walDirectory: walDirectory, blockDirectory: storagePath + "/blocks", objectStore: store,
+                cache: cache, id: ingesterID, leaseTimeout: IngesterLease.timeout(checkInterval: .seconds(headCheckIntervalSeconds)),
+                options: walOptions, logger: logger)
         } catch {
             logger.critical("cannot open the data in \(storagePath): \(error)")
             throw ExitCode(1)
         }
         if let r = ingester.replay {
-            logger.info("WAL replayed", metadata: [
-                "directory": "\(walDirectory)", "segments": "\(r.segments)", "records": "\(r.records)",
-                "samples": "\(r.samples)", "bytes": "\(r.bytes)", "seconds": "\(String(format: "%.3f", r.seconds))",
-            ])
+            logger.info(
+                "WAL replayed",
+                metadata: [
+                    "directory": "\(walDirectory)", "segments": "\(r.segments)", "records": "\(r.records)",
+                    "samples": "\(r.samples)", "bytes": "\(r.bytes)", "seconds": "\(String(format: "%.3f", r.seconds))",
+                ])
         }
         let app = KilnApplication.build(config: config, logger: logger, ingester: ingester, metrics: registry)
         let policy = Ingester.CutPolicy(maxAge: .seconds(maxBlockDurationSeconds), maxBytes: headMaxBytes)
         let retentionNanos = try retentionNanos()
-        let compaction = Ingester.CompactionPolicy(planner: CompactionPlanner(ranges: try ranges()),
-                                                   retention: retentionNanos > 0 ? .nanoseconds(retentionNanos) : nil)
+        let compaction = Ingester.CompactionPolicy(
+            planner: CompactionPlanner(ranges: try ranges()),
+            retention: retentionNanos > 0 ? .nanoseconds(retentionNanos) : nil)
         let grace = Duration.nanoseconds(try Self.parseDuration(uploadGracePeriod, flag: "--storage.upload-grace-period"))
         // Another live process with this id refuses the start: both would merge the same blocks.
         // Blocks only in the bucket (released before a restart) are queryable before the server listens;
@@ -493,7 +601,8 @@ struct Kiln: AsyncParsableCommand {
             ingester.close()
             throw ExitCode(1)
         } catch {
-            logger.error("cannot list the bucket's blocks; retrying in the background (queries miss them until then)", metadata: ["error": "\(error)"])
+            logger.error(
+                "cannot list the bucket's blocks; retrying in the background (queries miss them until then)", metadata: ["error": "\(error)"])
         }
         ingester.recordGauges()
         /// Ends true when another process took this ingester's id: the server is then stopped (SIGTERM to itself, so
@@ -512,7 +621,11 @@ struct Kiln: AsyncParsableCommand {
                 try? await Task.sleep(for: .seconds(headCheckIntervalSeconds))
                 do {
                     for m in try await ingester.cutIfDue(policy) {
-                        logger.info("head cut", metadata: ["tenant": "\(m.tenant)", "block": "\(m.ulid)", "profiles": "\(m.stats.profiles)", "samples": "\(m.stats.samples)"])
+                        logger.info(
+                            "head cut",
+                            metadata: [
+                                "tenant": "\(m.tenant)", "block": "\(m.ulid)", "profiles": "\(m.stats.profiles)", "samples": "\(m.stats.samples)",
+                            ])
                     }
                 } catch {
                     logger.error("head cut failed; the head stays in memory and the WAL keeps its data", metadata: ["error": "\(error)"])
@@ -553,7 +666,8 @@ struct Kiln: AsyncParsableCommand {
             do {
                 if try await ingester.releaseLease() { logger.info("released the ingester's lease") }
             } catch {
-                logger.error("cannot release the ingester's lease; a successor on another data directory waits it out", metadata: ["error": "\(error)"])
+                logger.error(
+                    "cannot release the ingester's lease; a successor on another data directory waits it out", metadata: ["error": "\(error)"])
             }
         }
         logger.info("stopped: the WAL is synced")
@@ -564,7 +678,9 @@ struct Kiln: AsyncParsableCommand {
     /// at start (queries answer 503 until then) and again every
     /// --head.check-interval, the heads asked of --querier.ingesters per query.
     func runQuerier(config: ServerConfig, registry: PrometheusCollectorRegistry, logger: Logger) async throws {
-        guard let store = try objectStore() else { throw ValidationError("--target=querier needs a bucket: --storage.backend=s3 or --storage.filesystem.dir") }
+        guard let store = try objectStore() else {
+            throw ValidationError("--target=querier needs a bucket: --storage.backend=s3 or --storage.filesystem.dir")
+        }
         let reader: Ingester
         do {
             reader = Ingester(readingBucket: store, cache: try ObjectCache(directory: storagePath + "/cache", options: try cacheOptions()))
@@ -574,7 +690,8 @@ struct Kiln: AsyncParsableCommand {
         }
         for address in config.ingesters { logger.info("asking ingester for heads", metadata: ["address": "\(ServerConfig.redacted(address))"]) }
         do { try await reader.refreshBucket(logger: logger) } catch {
-            logger.error("cannot list the bucket's blocks; retrying in the background (queries answer 503 until then)", metadata: ["error": "\(error)"])
+            logger.error(
+                "cannot list the bucket's blocks; retrying in the background (queries answer 503 until then)", metadata: ["error": "\(error)"])
         }
         reader.recordGauges()
         let app = KilnApplication.build(config: config, logger: logger, ingester: reader, metrics: registry)

@@ -38,7 +38,9 @@ enum LimitOverrides {
         }
         var out: [String: Limits] = [:]
         for (t, body) in tenants {
-            guard let tenant = t.string, !tenant.isEmpty else { throw Invalid(description: "config file \(path), key overrides: tenant ids must be plain strings") }
+            guard let tenant = t.string, !tenant.isEmpty else {
+                throw Invalid(description: "config file \(path), key overrides: tenant ids must be plain strings")
+            }
             guard case .mapping(let entries) = body else {
                 throw Invalid(description: "config file \(path), key overrides.\(tenant): a mapping of limit names to values")
             }
@@ -46,9 +48,13 @@ enum LimitOverrides {
             for (k, v) in entries {
                 let key = k.string ?? "?"
                 guard let set = keys[key] else {
-                    throw Invalid(description: "config file \(path): unknown key overrides.\(tenant).\(key) (limits: \(keys.keys.sorted().joined(separator: ", ")))")
+                    throw Invalid(
+                        description:
+                            "config file \(path): unknown key overrides.\(tenant).\(key) (limits: \(keys.keys.sorted().joined(separator: ", ")))")
                 }
-                guard case .scalar(let scalar) = v else { throw Invalid(description: "config file \(path), key overrides.\(tenant).\(key): a single value") }
+                guard case .scalar(let scalar) = v else {
+                    throw Invalid(description: "config file \(path), key overrides.\(tenant).\(key): a single value")
+                }
                 do { try set(&limits, scalar.string) } catch {
                     throw Invalid(description: "config file \(path), key overrides.\(tenant).\(key): \(error)")
                 }

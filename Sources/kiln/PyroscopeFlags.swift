@@ -49,7 +49,9 @@ enum PyroscopeFlags {
             return nil
         },
         "storage.s3.sse.type": .converted(to: "storage.s3.sse.type", takesValue: true) { value in
-            guard value.isEmpty else { throw Refusal(reason: "Kiln does not request server-side encryption (\(value)); enable the bucket's default encryption instead") }
+            guard value.isEmpty else {
+                throw Refusal(reason: "Kiln does not request server-side encryption (\(value)); enable the bucket's default encryption instead")
+            }
             return nil
         },
         // Server and process.

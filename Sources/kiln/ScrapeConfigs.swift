@@ -30,7 +30,11 @@ enum ScrapeConfigs {
             let at = "scrape_configs[\(i)]"
             guard case .mapping(let m) = job else { throw fail(at, "a mapping") }
             let known: Set<String> = ["job_name", "scrape_interval", "scrape_timeout", "scheme", "tenant", "static_configs", "profiling_config"]
-            for k in m.keys { guard let name = k.string, known.contains(name) else { throw fail("\(at).\(k.string ?? "?")", "unknown key (known: \(known.sorted().joined(separator: ", ")))") } }
+            for k in m.keys {
+                guard let name = k.string, known.contains(name) else {
+                    throw fail("\(at).\(k.string ?? "?")", "unknown key (known: \(known.sorted().joined(separator: ", ")))")
+                }
+            }
             guard let name = m["job_name"]?.string, !name.isEmpty else { throw fail("\(at).job_name", "required") }
             guard !out.contains(where: { $0.jobName == name }) else { throw fail("\(at).job_name", "\"\(name)\" is used twice") }
             var c = ScrapeConfig(jobName: name)
@@ -53,7 +57,9 @@ enum ScrapeConfigs {
                 guard case .sequence(let groups) = statics else { throw fail("\(at).static_configs", "a list") }
                 for (j, g) in groups.enumerated() {
                     let gat = "\(at).static_configs[\(j)]"
-                    guard case .mapping(let gm) = g, case .sequence(let targets)? = gm["targets"] else { throw fail("\(gat).targets", "a list of host:port") }
+                    guard case .mapping(let gm) = g, case .sequence(let targets)? = gm["targets"] else {
+                        throw fail("\(gat).targets", "a list of host:port")
+                    }
                     var labels: [Label] = []
                     if let l = gm["labels"] {
                         guard case .mapping(let lm) = l else { throw fail("\(gat).labels", "a mapping of label names to values") }
@@ -63,7 +69,9 @@ enum ScrapeConfigs {
                         }
                     }
                     for t in targets {
-                        guard let address = t.string, address.contains(":"), !address.contains("/") else { throw fail("\(gat).targets", "\"\(t.string ?? "?")\" is not host:port") }
+                        guard let address = t.string, address.contains(":"), !address.contains("/") else {
+                            throw fail("\(gat).targets", "\"\(t.string ?? "?")\" is not host:port")
+                        }
                         c.targets.append(.init(address: address, labels: labels))
                     }
                 }
@@ -72,7 +80,9 @@ enum ScrapeConfigs {
                 if let prefix = pc["path_prefix"]?.string { c.pathPrefix = prefix }
                 if case .mapping(let profiles)? = pc["pprof_config"] {
                     for (k, v) in profiles {
-                        guard let pname = k.string, case .mapping(let pm) = v else { throw fail("\(at).profiling_config.pprof_config", "a mapping of profile names to settings") }
+                        guard let pname = k.string, case .mapping(let pm) = v else {
+                            throw fail("\(at).profiling_config.pprof_config", "a mapping of profile names to settings")
+                        }
                         let pat = "\(at).profiling_config.pprof_config.\(pname)"
                         let existing = c.profiles.firstIndex { $0.name == pname }
                         if pm["enabled"]?.string == "false" {
@@ -86,13 +96,17 @@ enum ScrapeConfigs {
                             guard let n = Int(s), n > 0 else { throw fail("\(pat).seconds", "a positive number of seconds") }
                             p.seconds = n
                         }
-                        guard p.path.hasPrefix("/") else { throw fail("\(pat).path", "required for a profile Kiln has no default for, and must start with /") }
+                        guard p.path.hasPrefix("/") else {
+                            throw fail("\(pat).path", "required for a profile Kiln has no default for, and must start with /")
+                        }
                         if let existing { c.profiles[existing] = p } else { c.profiles.append(p) }
                     }
                 }
             }
             for p in c.profiles where p.delta && (p.seconds ?? c.intervalSeconds) >= c.effectiveTimeoutSeconds {
-                throw fail("\(at).scrape_timeout", "\(c.effectiveTimeoutSeconds)s must be longer than the \(p.seconds ?? c.intervalSeconds)s window of \(p.name)")
+                throw fail(
+                    "\(at).scrape_timeout",
+                    "\(c.effectiveTimeoutSeconds)s must be longer than the \(p.seconds ?? c.intervalSeconds)s window of \(p.name)")
             }
             out.append(c)
         }

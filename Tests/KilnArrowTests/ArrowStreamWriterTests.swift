@@ -7,14 +7,15 @@ import Testing
 /// schema's exact types, dictionaries, nulls and list offsets.
 @Suite struct ArrowStreamWriterTests {
     @Test func pyarrowReadsEveryColumnType() throws {
-        let stream = ArrowStreamWriter.stream([
-            .uint64("cumulative", [10, 7, 3, UInt64.max]),
-            .int32("parent", [-1, 0, 0, 1]),
-            .bool("inlined", [false, true, false, true]),
-            .listUInt32("children", [[1, 2], [3], nil, nil]),
-            .dictionaryBinary("function_name", id: 0, indices: [nil, 0, 1, 0], dictionary: [Array("main".utf8), Array("work".utf8)]),
-            .dictionaryBinary("mapping_file", id: 1, indices: [nil, nil, nil, nil], dictionary: []),
-        ], rows: 4)
+        let stream = ArrowStreamWriter.stream(
+            [
+                .uint64("cumulative", [10, 7, 3, UInt64.max]),
+                .int32("parent", [-1, 0, 0, 1]),
+                .bool("inlined", [false, true, false, true]),
+                .listUInt32("children", [[1, 2], [3], nil, nil]),
+                .dictionaryBinary("function_name", id: 0, indices: [nil, 0, 1, 0], dictionary: [Array("main".utf8), Array("work".utf8)]),
+                .dictionaryBinary("mapping_file", id: 1, indices: [nil, nil, nil, nil], dictionary: []),
+            ], rows: 4)
         let path = NSTemporaryDirectory() + "kiln-arrow-\(UUID().uuidString).arrows"
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Data(stream).write(to: URL(fileURLWithPath: path))
@@ -38,11 +39,12 @@ import Testing
         let r = try Subprocess.run([PythonEnvironment.python, "-c", script, path])
         #expect(r.status == 0, "pyarrow: \(r.stderr)")
         let out = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        #expect(out["types"] as? [String: String] == [
-            "cumulative": "uint64", "parent": "int32", "inlined": "bool", "children": "list<item: uint32 not null>",
-            "function_name": "dictionary<values=binary, indices=int32, ordered=0>",
-            "mapping_file": "dictionary<values=binary, indices=int32, ordered=0>",
-        ])
+        #expect(
+            out["types"] as? [String: String] == [
+                "cumulative": "uint64", "parent": "int32", "inlined": "bool", "children": "list<item: uint32 not null>",
+                "function_name": "dictionary<values=binary, indices=int32, ordered=0>",
+                "mapping_file": "dictionary<values=binary, indices=int32, ordered=0>",
+            ])
         #expect(out["rows"] as? Int == 4 && out["extra"] as? Bool == false)
         let data = try #require(out["data"] as? [String: [Any]])
         #expect((data["cumulative"] as? [NSNumber])?.map(\.uint64Value) == [10, 7, 3, UInt64.max])

@@ -24,7 +24,8 @@ import Testing
     }
 
     @Test func gzipConcatenatedMembers() throws {
-        let a = Array("hello ".utf8), b = Array("world".utf8)
+        let a = Array("hello ".utf8)
+        let b = Array("world".utf8)
         #expect(try Gzip.decompress(Gzip.compress(a) + Gzip.compress(b)) == a + b)
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KilnFormat
 
 /// CRC-32C: the standard check value, and the hardware path (when the CPU
@@ -18,7 +19,9 @@ import Testing
                 #expect(CRC32C.checksum(b) == CRC32C.software(b), "length \(n)")
                 for split in [0, 1, n / 2, n] where split <= n {
                     let first = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: all[0..<split]))
-                    #expect(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: all[split..<n]), continuing: first) == CRC32C.software(b), "\(n) split at \(split)")
+                    #expect(
+                        CRC32C.checksum(UnsafeRawBufferPointer(rebasing: all[split..<n]), continuing: first) == CRC32C.software(b),
+                        "\(n) split at \(split)")
                 }
             }
         }

@@ -27,13 +27,27 @@ import Testing
 
         func apply(_ b: inout [UInt8]) -> String {
             switch self {
-            case .badMagic: b[0] = 0x58; return "magic"
-            case .version: b[4] = 9; return "version"
-            case .truncatedPayload: b.removeLast(); return "the header says"
-            case .extraBytes: b.append(0); return "the header says"
-            case .payloadBitFlip: b[b.count - 5] ^= 1; return "CRC32C"
-            case .truncatedHeader: b.removeSubrange(20...); return "left"
-            case .hugeKeyLength: b.replaceSubrange(5..<7, with: [0xFF, 0x7F]); return "exceeds"
+            case .badMagic:
+                b[0] = 0x58
+                return "magic"
+            case .version:
+                b[4] = 9
+                return "version"
+            case .truncatedPayload:
+                b.removeLast()
+                return "the header says"
+            case .extraBytes:
+                b.append(0)
+                return "the header says"
+            case .payloadBitFlip:
+                b[b.count - 5] ^= 1
+                return "CRC32C"
+            case .truncatedHeader:
+                b.removeSubrange(20...)
+                return "left"
+            case .hugeKeyLength:
+                b.replaceSubrange(5..<7, with: [0xFF, 0x7F])
+                return "exceeds"
             }
         }
     }

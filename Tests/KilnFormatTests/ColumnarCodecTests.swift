@@ -1,4 +1,5 @@
 import Testing
+
 @testable import KilnFormat
 
 /// Round trips of every encoding and codec over value shapes that stress
@@ -7,7 +8,10 @@ import Testing
 @Suite struct ColumnarCodecTests {
     static func shapes() -> [(String, [UInt64])] {
         var rng = SystemRandomNumberGenerator()
-        let sorted = (0..<1000).reduce(into: [UInt64]()) { a, i in a.append((a.last ?? 1_700_000_000_000_000_000) + 15_000_000_000 + UInt64.random(in: 0..<5_000_000, using: &rng) + (i % 300 == 0 ? 1 << 40 : 0)) }
+        let sorted = (0..<1000).reduce(into: [UInt64]()) { a, i in
+            a.append(
+                (a.last ?? 1_700_000_000_000_000_000) + 15_000_000_000 + UInt64.random(in: 0..<5_000_000, using: &rng) + (i % 300 == 0 ? 1 << 40 : 0))
+        }
         return [
             ("empty", []),
             ("one", [42]),
@@ -85,7 +89,9 @@ import Testing
     }
 
     @Test func bytesRoundTrip() throws {
-        let strings: [[UInt8]] = ["", "runtime.goexit", "github.com/acme/service/pkg1.Function1", String(repeating: "é", count: 300)].map { Array($0.utf8) }
+        let strings: [[UInt8]] = ["", "runtime.goexit", "github.com/acme/service/pkg1.Function1", String(repeating: "é", count: 300)].map {
+            Array($0.utf8)
+        }
         for codec in PageCodec.allCases {
             let page = try Page.encode(.bytes(strings), type: .bytes, encodings: [.plain], codec: codec).bytes
             let decoded = try page.withDecodableBytes { buffer throws(DecodeError) in

@@ -1,13 +1,16 @@
-import Testing
-@testable import KilnFormat
 import KilnTestSupport
+import Testing
+
+@testable import KilnFormat
 
 @Suite struct ColumnarFileTests {
     static let schemas = [
-        TableSchema("profiles", [
-            ColumnSchema("series", .uint64, [.runLength, .frameOfReference]),
-            ColumnSchema("time", .int64, [.deltaBitPacked, .varint]),
-        ]),
+        TableSchema(
+            "profiles",
+            [
+                ColumnSchema("series", .uint64, [.runLength, .frameOfReference]),
+                ColumnSchema("time", .int64, [.deltaBitPacked, .varint]),
+            ]),
         TableSchema("names", [ColumnSchema("value", .bytes, [.plain])]),
     ]
 
@@ -66,14 +69,72 @@ import KilnTestSupport
     /// say where (an offset inside the file) — never a crash, never wrong values.
     static let corruptions: [(name: String, damage: @Sendable ([UInt8]) -> [UInt8], expect: String)] = [
         ("truncated file", { Array($0.prefix($0.count / 2)) }, "magic"),
-        ("bad trailing magic", { var b = $0; b[b.count - 1] ^= 0xFF; return b }, "magic"),
-        ("bad footer CRC", { var b = $0; b[b.count - 20] ^= 0x01; return b }, "footer CRC32C mismatch"),
-        ("footer length past the start", { var b = $0; b[b.count - 12] = 0xFF; b[b.count - 11] = 0xFF; b[b.count - 10] = 0xFF; return b }, "footer length"),
-        ("bad leading magic", { var b = $0; b[0] = 0; return b }, "leading magic"),
-        ("unsupported version", { var b = $0; b[4] = 99; return b }, "version 99"),
-        ("bad page CRC", { var b = $0; b[ColumnarFormat.headerSize + 40] ^= 0x10; return b }, "page CRC32C mismatch"),
-        ("unknown encoding", { var b = $0; b[ColumnarFormat.headerSize] = 9; return b }, "unknown page encoding 9"),
-        ("unknown codec", { var b = $0; b[ColumnarFormat.headerSize + 1] = 7; return b }, "unknown page codec 7"),
+        (
+            "bad trailing magic",
+            {
+                var b = $0
+                b[b.count - 1] ^= 0xFF
+                return b
+            }, "magic"
+        ),
+        (
+            "bad footer CRC",
+            {
+                var b = $0
+                b[b.count - 20] ^= 0x01
+                return b
+            }, "footer CRC32C mismatch"
+        ),
+        (
+            "footer length past the start",
+            {
+                var b = $0
+                b[b.count - 12] = 0xFF
+                b[b.count - 11] = 0xFF
+                b[b.count - 10] = 0xFF
+                return b
+            }, "footer length"
+        ),
+        (
+            "bad leading magic",
+            {
+                var b = $0
+                b[0] = 0
+                return b
+            }, "leading magic"
+        ),
+        (
+            "unsupported version",
+            {
+                var b = $0
+                b[4] = 99
+                return b
+            }, "version 99"
+        ),
+        (
+            "bad page CRC",
+            {
+                var b = $0
+                b[ColumnarFormat.headerSize + 40] ^= 0x10
+                return b
+            }, "page CRC32C mismatch"
+        ),
+        (
+            "unknown encoding",
+            {
+                var b = $0
+                b[ColumnarFormat.headerSize] = 9
+                return b
+            }, "unknown page encoding 9"
+        ),
+        (
+            "unknown codec",
+            {
+                var b = $0
+                b[ColumnarFormat.headerSize + 1] = 7
+                return b
+            }, "unknown page codec 7"
+        ),
     ]
 
     @Test(arguments: corruptions.indices)

@@ -10,8 +10,10 @@ import Testing
     static let t0: Int64 = 1_700_000_000_000_000_000
 
     /// A `memory` profile (alloc_space cumulative, inuse_space a gauge) of `stacks`, pushed over Push.
-    static func memory(_ stacks: [(stack: [String], alloc: Int64, inuse: Int64)], at time: Int64,
-                       labels: [Label] = [Label("__name__", "memory")]) throws -> IngestProfile {
+    static func memory(
+        _ stacks: [(stack: [String], alloc: Int64, inuse: Int64)], at time: Int64,
+        labels: [Label] = [Label("__name__", "memory")]
+    ) throws -> IngestProfile {
         var b = ProfileBuilder(sampleTypes: [("alloc_space", "bytes"), ("inuse_space", "bytes")], periodType: ("space", "bytes"), period: 524_288)
         for s in stacks { b.addSample(stack: s.stack, values: [s.alloc, s.inuse]) }
         var p = b.build()
@@ -27,7 +29,9 @@ import Testing
             for i in t.samples.map({ $0.map(Int.init) }) ?? Array(0..<p.profile.sampleCount) {
                 let v = p.profile.sampleValues[i * nTypes + t.sampleType]
                 guard v != 0 else { continue }
-                let stack = p.profile.locations(ofSample: i).map { p.profile.strings[p.profile.functions[Int(p.profile.lines(ofLocation: Int($0)).first!.functionIndex)].name] }
+                let stack = p.profile.locations(ofSample: i).map {
+                    p.profile.strings[p.profile.functions[Int(p.profile.lines(ofLocation: Int($0)).first!.functionIndex)].name]
+                }
                 out[t.profileType.sampleType, default: [:]][stack.reversed().joined(separator: ";"), default: 0] += v
             }
         }
@@ -40,7 +44,10 @@ import Testing
             let p = try PushConverter.convert(labels: labels, rawProfile: bytes, id: "", nowNanos: 1)
             return Dictionary(p.series.map { ($0.profileType.sampleType, $0.cumulative) }, uniquingKeysWith: { $0 || $1 })
         }
-        #expect(try marks([Label("__name__", "memory")], allocs) == ["alloc_objects": true, "alloc_space": true, "inuse_objects": false, "inuse_space": false])
+        #expect(
+            try marks([Label("__name__", "memory")], allocs) == [
+                "alloc_objects": true, "alloc_space": true, "inuse_objects": false, "inuse_space": false,
+            ])
         // The labels say the profile is a delta already.
         #expect(try marks([Label("__name__", "memory"), Label("__delta__", "false")], allocs).values.allSatisfy { !$0 })
         #expect(try marks([Label("__name__", "godeltaprof_memory")], allocs).values.allSatisfy { !$0 })
@@ -88,7 +95,8 @@ import Testing
         let taken = copy.snapshot(tenant: "t", nowNanos: Self.t0 + 61_000_000_000)
         let snapshot = try #require(taken)
         var fromSnapshot = CumulativeBaselines()
-        fromSnapshot.apply(CumulativeRecord(tenant: "t", snapshot: false, series: [.init(key: 1, timeNanos: 0, replace: true, stacks: [1], values: [1])]))
+        fromSnapshot.apply(
+            CumulativeRecord(tenant: "t", snapshot: false, series: [.init(key: 1, timeNanos: 0, replace: true, stacks: [1], values: [1])]))
         fromSnapshot.apply(snapshot)
         #expect(fromSnapshot == state)
         let stale = copy.snapshot(tenant: "t", nowNanos: Self.t0 + 60_000_000_000 + CumulativeBaselines.staleAfterNanos + 1)
@@ -109,10 +117,12 @@ import Testing
     }
 
     @Test func recordRoundTripsAndRejectsCorruption() throws {
-        let r = CumulativeRecord(tenant: "t", snapshot: true, series: [
-            .init(key: 0xDEAD_BEEF, timeNanos: Self.t0, replace: true, stacks: [1, 5, 0xFFFF_FFFF_FFFF_FFFF], values: [0, 7, 1 << 40]),
-            .init(key: 2, timeNanos: -1, replace: false, stacks: [], values: []),
-        ])
+        let r = CumulativeRecord(
+            tenant: "t", snapshot: true,
+            series: [
+                .init(key: 0xDEAD_BEEF, timeNanos: Self.t0, replace: true, stacks: [1, 5, 0xFFFF_FFFF_FFFF_FFFF], values: [0, 7, 1 << 40]),
+                .init(key: 2, timeNanos: -1, replace: false, stacks: [], values: []),
+            ])
         let framed = WALRecord.cumulative(r).framed()
         #expect(framed[8] == WALFrame.RecordType.cumulative.rawValue)
         var w = ByteWriter()

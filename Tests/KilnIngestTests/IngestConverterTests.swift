@@ -38,10 +38,11 @@ import Testing
         #expect(r.units == "samples")
     }
 
-    @Test(arguments: [
-        [:], ["name": ""], ["name": "{a=b}"], ["name": "app{a=b"], ["name": "app{ab}"], ["name": "app{__name__=x}"],
-        ["name": "app name"], ["name": "app", "from": "yesterday"],
-    ] as [[String: String]])
+    @Test(
+        arguments: [
+            [:], ["name": ""], ["name": "{a=b}"], ["name": "app{a=b"], ["name": "app{ab}"], ["name": "app{__name__=x}"],
+            ["name": "app name"], ["name": "app", "from": "yesterday"],
+        ] as [[String: String]])
     func rejectsBadMetadata(_ query: [String: String]) {
         #expect(throws: IngestError.self) { try IngestRequest(query: query, nowNanos: 0) }
     }
@@ -105,7 +106,8 @@ import Testing
     /// `sample_type_config` part.
     @Test func multipartPprofLikePyroscopeGo() throws {
         let profile = try TestData.bytes("pprof/go-mutex.pb.gz")
-        let config = #"{"contentions":{"display-name":"mutex_count","units":"lock_samples"},"delay":{"display-name":"mutex_duration","units":"lock_nanoseconds"}}"#
+        let config =
+            #"{"contentions":{"display-name":"mutex_count","units":"lock_samples"},"delay":{"display-name":"mutex_duration","units":"lock_nanoseconds"}}"#
         let (contentType, body) = MultipartBody.make([
             ("profile", "profile.pprof", profile), ("sample_type_config", "sample_type_config.json", Array(config.utf8)),
         ])

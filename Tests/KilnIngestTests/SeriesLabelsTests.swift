@@ -45,10 +45,11 @@ import Testing
         let p = try PprofDecoder.decode(TestData.bytes("pprof/go-heap.pb.gz"))
         let (base, name, _) = try SeriesLabels.normalise([Label("__name__", "memory"), Label("service_name", "svc")])
         let targets = SeriesLabels.targets(base: base, name: name, profile: p)
-        #expect(targets.map(\.profileType.id) == [
-            "memory:alloc_objects:count:space:bytes", "memory:alloc_space:bytes:space:bytes",
-            "memory:inuse_objects:count:space:bytes", "memory:inuse_space:bytes:space:bytes",
-        ])
+        #expect(
+            targets.map(\.profileType.id) == [
+                "memory:alloc_objects:count:space:bytes", "memory:alloc_space:bytes:space:bytes",
+                "memory:inuse_objects:count:space:bytes", "memory:inuse_space:bytes:space:bytes",
+            ])
         let first = targets[0].labels
         #expect(first["__profile_type__"] == "memory:alloc_objects:count:space:bytes")
         #expect(first["__type__"] == "alloc_objects")

@@ -6,12 +6,13 @@ import Testing
     @Test func parsesFolded() throws {
         let text = "a;b;c 12\nmain 3\r\nno-count-line\n\nx;y 0\nfn with spaces;leaf 5\n"
         let stacks = try FoldedStacks.parseFolded(Array(text.utf8))
-        #expect(stacks == [
-            FoldedStack(frames: ["a", "b", "c"], value: 12),
-            FoldedStack(frames: ["main"], value: 3),
-            FoldedStack(frames: ["x", "y"], value: 0),
-            FoldedStack(frames: ["fn with spaces", "leaf"], value: 5),
-        ])
+        #expect(
+            stacks == [
+                FoldedStack(frames: ["a", "b", "c"], value: 12),
+                FoldedStack(frames: ["main"], value: 3),
+                FoldedStack(frames: ["x", "y"], value: 0),
+                FoldedStack(frames: ["fn with spaces", "leaf"], value: 5),
+            ])
     }
 
     @Test func badCountNamesTheLine() {
@@ -45,7 +46,10 @@ import Testing
         #expect(decoded == p)
         #expect(p.total(ofType: 0) == 50)
         // Leaf first.
-        #expect(p.locations(ofSample: 0).map { p.strings[p.functions[Int(p.lines(ofLocation: Int($0)).first!.functionIndex)].name] } == ["b", "a", "main"])
+        #expect(
+            p.locations(ofSample: 0).map { p.strings[p.functions[Int(p.lines(ofLocation: Int($0)).first!.functionIndex)].name] } == [
+                "b", "a", "main",
+            ])
         #expect(p.functions.count == 3)
     }
 }

@@ -36,10 +36,12 @@ import Testing
             #expect(p.lines(ofLocation: i).map { p.functions[Int($0.functionIndex)].id } == l.line.map(\.functionID))
             #expect(p.lines(ofLocation: i).map(\.line) == l.line.map(\.line))
         }
-        #expect(p.functions.map { [Int64($0.id), $0.name, $0.systemName, $0.filename, $0.startLine] }
-            == g.function.map { [Int64($0.id), $0.name, $0.systemName, $0.filename, $0.startLine] })
-        #expect(p.mappings.map { [$0.id, $0.memoryStart, $0.memoryLimit, $0.fileOffset] }
-            == g.mapping.map { [$0.id, $0.memoryStart, $0.memoryLimit, $0.fileOffset] })
+        #expect(
+            p.functions.map { [Int64($0.id), $0.name, $0.systemName, $0.filename, $0.startLine] }
+                == g.function.map { [Int64($0.id), $0.name, $0.systemName, $0.filename, $0.startLine] })
+        #expect(
+            p.mappings.map { [$0.id, $0.memoryStart, $0.memoryLimit, $0.fileOffset] }
+                == g.mapping.map { [$0.id, $0.memoryStart, $0.memoryLimit, $0.fileOffset] })
         #expect(p.timeNanos == g.timeNanos)
         #expect(p.durationNanos == g.durationNanos)
         #expect(p.period == g.period)
@@ -110,20 +112,21 @@ import Testing
     }
 
     /// Each malformed input is rejected with a message naming the problem.
-    @Test(arguments: [
-        ("truncated varint", [0x48, 0x80], "truncated varint"),
-        ("length past end", [0x32, 0x05, 0x61], "runs past the end"),
-        ("bad wire type", [0x0f], "invalid wire type"),
-        ("field zero", [0x00, 0x01], "field number 0"),
-        ("first string not empty", [0x32, 0x01, 0x61], "string_table[0]"),
-        ("string index out of range", [0x0a, 0x02, 0x08, 0x07, 0x32, 0x00], "refers to string 7"),
-        ("value count mismatch", [0x0a, 0x00, 0x12, 0x04, 0x10, 0x01, 0x10, 0x02, 0x32, 0x00], "has 2 values"),
-        ("dangling location", [0x0a, 0x00, 0x12, 0x04, 0x08, 0x09, 0x10, 0x01, 0x32, 0x00], "location 9"),
-        ("dangling function", [0x22, 0x06, 0x08, 0x01, 0x22, 0x02, 0x08, 0x04, 0x32, 0x00], "function 4"),
-        ("dangling mapping", [0x22, 0x04, 0x08, 0x01, 0x10, 0x03, 0x32, 0x00], "mapping 3"),
-        ("duplicate location id", [0x22, 0x02, 0x08, 0x05, 0x22, 0x02, 0x08, 0x05, 0x32, 0x00], "duplicate location id 5"),
-        ("wrong wire type for sample", [0x10, 0x01], "wire type"),
-    ] as [(String, [UInt8], String)])
+    @Test(
+        arguments: [
+            ("truncated varint", [0x48, 0x80], "truncated varint"),
+            ("length past end", [0x32, 0x05, 0x61], "runs past the end"),
+            ("bad wire type", [0x0f], "invalid wire type"),
+            ("field zero", [0x00, 0x01], "field number 0"),
+            ("first string not empty", [0x32, 0x01, 0x61], "string_table[0]"),
+            ("string index out of range", [0x0a, 0x02, 0x08, 0x07, 0x32, 0x00], "refers to string 7"),
+            ("value count mismatch", [0x0a, 0x00, 0x12, 0x04, 0x10, 0x01, 0x10, 0x02, 0x32, 0x00], "has 2 values"),
+            ("dangling location", [0x0a, 0x00, 0x12, 0x04, 0x08, 0x09, 0x10, 0x01, 0x32, 0x00], "location 9"),
+            ("dangling function", [0x22, 0x06, 0x08, 0x01, 0x22, 0x02, 0x08, 0x04, 0x32, 0x00], "function 4"),
+            ("dangling mapping", [0x22, 0x04, 0x08, 0x01, 0x10, 0x03, 0x32, 0x00], "mapping 3"),
+            ("duplicate location id", [0x22, 0x02, 0x08, 0x05, 0x22, 0x02, 0x08, 0x05, 0x32, 0x00], "duplicate location id 5"),
+            ("wrong wire type for sample", [0x10, 0x01], "wire type"),
+        ] as [(String, [UInt8], String)])
     func rejectsMalformed(_ name: String, _ bytes: [UInt8], _ expected: String) {
         do {
             _ = try PprofDecoder.decodeRaw(bytes)

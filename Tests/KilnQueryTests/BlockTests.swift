@@ -4,10 +4,11 @@ import KilnIngest
 import KilnModel
 import KilnPprof
 import KilnQuery
-@testable import KilnStorage
 import KilnTestSupport
 import Logging
 import Testing
+
+@testable import KilnStorage
 
 /// Blocks answer exactly as the head they were cut from, alone and through
 /// the ingester's cut, restart and crash paths.
@@ -21,17 +22,24 @@ import Testing
     /// (`CumulativeDeltaTests` covers that), and these tests are about blocks.
     static func pushes() throws -> [(labels: [Label], bytes: [UInt8], time: Int64)] {
         var out: [(labels: [Label], bytes: [UInt8], time: Int64)] = []
-        let names = ["go-cpu.pb.gz": "process_cpu", "go-heap.pb.gz": "memory", "go-allocs.pb.gz": "memory",
-                     "go-goroutine.pb.gz": "goroutine", "go-mutex.pb.gz": "mutex", "go-block.pb.gz": "block"]
+        let names = [
+            "go-cpu.pb.gz": "process_cpu", "go-heap.pb.gz": "memory", "go-allocs.pb.gz": "memory",
+            "go-goroutine.pb.gz": "goroutine", "go-mutex.pb.gz": "mutex", "go-block.pb.gz": "block",
+        ]
         for minute in 0..<20 {
             for (file, name) in names.sorted(by: { $0.key < $1.key }) {
                 let service = "svc-\(minute % 3)"
                 let time = start + Int64(minute) * 60_000_000_000 + Int64(file.count)
                 var profile = try PprofDecoder.decode(try TestData.bytes("pprof/" + file))
                 profile.timeNanos = time
-                out.append(([Label("__name__", name), Label("service_name", service), Label("env", minute % 2 == 0 ? "prod" : "dev"),
-                             Label("__delta__", "false")],
-                            PprofEncoder.encode(profile), time))
+                out.append(
+                    (
+                        [
+                            Label("__name__", name), Label("service_name", service), Label("env", minute % 2 == 0 ? "prod" : "dev"),
+                            Label("__delta__", "false"),
+                        ],
+                        PprofEncoder.encode(profile), time
+                    ))
             }
         }
         return out
@@ -63,10 +71,14 @@ import Testing
         let partial = TimeRange.milliseconds(start / 1_000_000 + 5 * 60_000, start / 1_000_000 + 12 * 60_000)
         for t in types {
             for (selector, range) in [("{}", TimeRange.all), (#"{service_name="svc-1"}"#, .all), (#"{env=~"p.*"}"#, partial)] {
-                a.graphs.append(try await q.mergeStacktraces(profileType: t, selector: try LabelSelector(parsing: selector), range: range, maxNodes: 16_384))
+                a.graphs.append(
+                    try await q.mergeStacktraces(profileType: t, selector: try LabelSelector(parsing: selector), range: range, maxNodes: 16_384))
             }
-            a.timeSeries.append(try await q.selectSeries(TimeSeriesQuery(profileType: t, selector: LabelSelector(), startMs: start / 1_000_000,
-                                                                endMs: start / 1_000_000 + 20 * 60_000, stepMs: 60_000, groupBy: ["service_name"])))
+            a.timeSeries.append(
+                try await q.selectSeries(
+                    TimeSeriesQuery(
+                        profileType: t, selector: LabelSelector(), startMs: start / 1_000_000,
+                        endMs: start / 1_000_000 + 20 * 60_000, stepMs: 60_000, groupBy: ["service_name"])))
         }
         let stats = try await q.stats()
         (a.oldest, a.newest) = (stats.oldestMs, stats.newestMs)
@@ -94,7 +106,8 @@ import Testing
         #expect(expected.graphs.count == 3 * expected.types.count && expected.graphs.filter { $0.total > 0 }.count > expected.types.count)
         #expect(try await Self.answers(Query(sources: [block])) == expected)
         // Split across a block and a head, the answers are the same again.
-        var first = HeadState(), second = HeadState()
+        var first = HeadState()
+        var second = HeadState()
         for (i, p) in try Self.pushes().enumerated() {
             if i % 2 == 0 { first.append(try Self.ingest(p)) } else { second.append(try Self.ingest(p)) }
         }
@@ -225,7 +238,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let bucket = MemoryObjectStore()
         let pushes = try Self.pushes()
-        var ingester = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", objectStore: bucket, logger: Logger(label: "test"))
+        var ingester = try await Ingester(
+            walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", objectStore: bucket, logger: Logger(label: "test"))
         for p in pushes[..<30] { try await ingester.push([try Self.ingest(p)], tenant: "t") }
         let first = try await ingester.cut()[0]
         #expect(await ingester.shipPending() == [first.ulid])
@@ -248,7 +262,8 @@ import Testing
         // block is in the bucket before its sources leave it.
         var late = try PprofDecoder.decode(pushes[0].bytes)
         late.timeNanos = 2_400_000_000_000_000_000
-        try await ingester.push([try PushConverter.convert(labels: pushes[0].labels, rawProfile: PprofEncoder.encode(late), id: "", nowNanos: 0)], tenant: "t")
+        try await ingester.push(
+            [try PushConverter.convert(labels: pushes[0].labels, rawProfile: PprofEncoder.encode(late), id: "", nowNanos: 0)], tenant: "t")
         _ = try await ingester.cut()
         await ingester.shipPending()
         let merged = try await ingester.compact(.init(planner: CompactionPlanner(ranges: [1 << 61])))

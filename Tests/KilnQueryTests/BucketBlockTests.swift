@@ -3,10 +3,11 @@ import KilnFormat
 import KilnModel
 import KilnPprof
 import KilnQuery
-@testable import KilnStorage
 import KilnTestSupport
 import Logging
 import Testing
+
+@testable import KilnStorage
 
 /// Blocks read from a bucket (ranged GETs through the cache) answer exactly
 /// as the same blocks on local disk, and the ingester's release, restart and
@@ -44,15 +45,19 @@ import Testing
         if bucket == .s3 {
             let m = try MotoServer(checkSignatures: true)
             moto = m
-            inner = S3ObjectStore(S3Config(endpoint: m.endpoint, region: "us-east-1", bucket: m.bucket, prefix: "",
-                                           accessKey: m.accessKey, secretKey: m.secretKey))
+            inner = S3ObjectStore(
+                S3Config(
+                    endpoint: m.endpoint, region: "us-east-1", bucket: m.bucket, prefix: "",
+                    accessKey: m.accessKey, secretKey: m.secretKey))
         } else {
             inner = MemoryObjectStore()
         }
         let store = FlakyObjectStore(inner)
         let (local, head) = try await Self.shippedBlock(store, dir)
         // Small chunks, so that the fixture's pages span many of them.
-        let cache = bucket == .memoryUncached ? nil
+        let cache =
+            bucket == .memoryUncached
+            ? nil
             : try ObjectCache(directory: dir + "/cache", options: .init(capacityBytes: 64 << 20, chunkSize: 4096, maxFetchBytes: 16_384))
         let remote = try await Block(bucket: store, tenant: "t", ulid: local.ulid, cache: cache)
         #expect(remote.localDirectory == nil && remote.path == "bucket:t/blocks/\(local.ulid)")
@@ -90,8 +95,10 @@ import Testing
         let type = try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds")
         let one = try await Query(sources: [remote]).mergeStacktraces(
             profileType: type, selector: try LabelSelector(parsing: #"{service_name="svc-1"}"#), range: .all, maxNodes: 1000)
-        #expect(one == (try await Query(sources: [local]).mergeStacktraces(
-            profileType: type, selector: try LabelSelector(parsing: #"{service_name="svc-1"}"#), range: .all, maxNodes: 1000)))
+        #expect(
+            one
+                == (try await Query(sources: [local]).mergeStacktraces(
+                    profileType: type, selector: try LabelSelector(parsing: #"{service_name="svc-1"}"#), range: .all, maxNodes: 1000)))
         let queried = store.counts.bytesRead - opened
         let otherFiles = local.meta.files.filter { $0.name != BlockSchema.profilesFile }.reduce(0) { $0 + $1.size }
         let metaSize = try await store.get("t/blocks/\(local.ulid)/meta.json").count
@@ -140,8 +147,9 @@ import Testing
         let expected = try await BlockTests.answers(Query(sources: [BlockTests.head(pushes[...])]))
         let options = ObjectCache.Options(capacityBytes: 64 << 20)
         func open() async throws -> Ingester {
-            let ingester = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", objectStore: store,
-                                              cache: try ObjectCache(directory: dir + "/cache", options: options), logger: Logger(label: "test"))
+            let ingester = try await Ingester(
+                walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", objectStore: store,
+                cache: try ObjectCache(directory: dir + "/cache", options: options), logger: Logger(label: "test"))
             try await ingester.syncBucket()
             return ingester
         }
@@ -179,8 +187,9 @@ import Testing
         // deleting its sources: start-up deletes the superseded sources.
         ingester.close()
         try FileManager.default.removeItem(atPath: dir + "/blocks/t/" + merged[0].ulid)
-        let stale = try BlockWriter.write(BlockTests.head(pushes[..<60]), tenant: "t", ulid: try #require(ULID(first.ulid)),
-                                          directory: dir + "/stale", codec: .lz4)
+        let stale = try BlockWriter.write(
+            BlockTests.head(pushes[..<60]), tenant: "t", ulid: try #require(ULID(first.ulid)),
+            directory: dir + "/stale", codec: .lz4)
         try await BlockShipper(store: store).ship(stale, from: dir + "/stale/" + stale.ulid)
         ingester = try await open()
         #expect(ingester.heads.existingHead(for: "t")!.blocks.map(\.ulid) == [merged[0].ulid, third.ulid].sorted())
@@ -216,8 +225,9 @@ import Testing
         let expected = try await BlockTests.answers(Query(sources: [BlockTests.head((pushes[nil]! + pushes["b"]!)[...])]))
         func open(_ id: String?, directory: String? = nil) async throws -> Ingester {
             let path = dir + "/" + (directory ?? id ?? "a")
-            let ingester = try await Ingester(walDirectory: path + "/wal", blockDirectory: path + "/blocks",
-                                              objectStore: store, id: id, logger: Logger(label: "test"))
+            let ingester = try await Ingester(
+                walDirectory: path + "/wal", blockDirectory: path + "/blocks",
+                objectStore: store, id: id, logger: Logger(label: "test"))
             try await ingester.syncBucket()
             return ingester
         }
@@ -238,7 +248,8 @@ import Testing
 
         // meta.json names an owner only when there is one: blocks from before owners read as the id-less ingester's.
         for (id, ulids) in own {
-            let text = String(decoding: try await store.get(BlockShipper.key(tenant: "t", ulid: ulids.first!, file: BlockSchema.metaFile)), as: UTF8.self)
+            let text = String(
+                decoding: try await store.get(BlockShipper.key(tenant: "t", ulid: ulids.first!, file: BlockSchema.metaFile)), as: UTF8.self)
             #expect(text.contains("\"ingester\"") == (id != nil))
         }
 
@@ -247,7 +258,8 @@ import Testing
         for id in [nil, "b"] as [String?] {
             let ingester = try await open(id)
             #expect(Set(ingester.heads.existingHead(for: "t")!.blocks.map(\.ulid)) == own[id])
-            let written = try await ingester.compact(.init(planner: CompactionPlanner(ranges: [3_600_000_000_000])), now: Date(timeIntervalSince1970: 2e9))
+            let written = try await ingester.compact(
+                .init(planner: CompactionPlanner(ranges: [3_600_000_000_000])), now: Date(timeIntervalSince1970: 2e9))
             #expect(written.count == 1 && Set(written[0].sources).isSubset(of: own[id]!) && written[0].ingester == id)
             merged[id] = written.first
             ingester.close()

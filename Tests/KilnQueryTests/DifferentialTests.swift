@@ -3,10 +3,11 @@ import KilnIngest
 import KilnModel
 import KilnPprof
 import KilnQuery
-@testable import KilnStorage
 import KilnTestSupport
 import Logging
 import Testing
+
+@testable import KilnStorage
 
 /// Every query, answered by Kiln and by a naive computation over the raw
 /// pushes written here, independently of Kiln's code, compared exactly —
@@ -49,15 +50,19 @@ import Testing
         let functions = (0..<12).map { "pkg.F\($0)" }
         return (0..<240).map { _ in
             let samples = (0..<Int.random(in: 1...12, using: &rng)).map { _ in
-                Sample(stack: (0..<Int.random(in: 1...6, using: &rng)).map { _ in functions[Int.random(in: 0..<functions.count, using: &rng)] },
-                       value: Int64.random(in: 1...1000, using: &rng),
-                       span: ([0, 0, 0] + spans)[Int.random(in: 0..<(3 + spans.count), using: &rng)],
-                       task: [nil, nil, "a", "b"][Int.random(in: 0..<4, using: &rng)])
+                Sample(
+                    stack: (0..<Int.random(in: 1...6, using: &rng)).map { _ in functions[Int.random(in: 0..<functions.count, using: &rng)] },
+                    value: Int64.random(in: 1...1000, using: &rng),
+                    span: ([0, 0, 0] + spans)[Int.random(in: 0..<(3 + spans.count), using: &rng)],
+                    task: [nil, nil, "a", "b"][Int.random(in: 0..<4, using: &rng)])
             }
-            return Push(labels: [Label("service_name", "svc-\(Int.random(in: 0..<3, using: &rng))"),
-                                 Label("env", ["prod", "dev", "perf"][Int.random(in: 0..<3, using: &rng)]),
-                                 Label("region", ["a", "b"][Int.random(in: 0..<2, using: &rng)])],
-                        timeMs: baseMs + Int64.random(in: 0..<(3 * 3_600_000), using: &rng), samples: samples)
+            return Push(
+                labels: [
+                    Label("service_name", "svc-\(Int.random(in: 0..<3, using: &rng))"),
+                    Label("env", ["prod", "dev", "perf"][Int.random(in: 0..<3, using: &rng)]),
+                    Label("region", ["a", "b"][Int.random(in: 0..<2, using: &rng)]),
+                ],
+                timeMs: baseMs + Int64.random(in: 0..<(3 * 3_600_000), using: &rng), samples: samples)
         }.sorted { $0.timeMs < $1.timeMs }
     }
 
@@ -125,7 +130,9 @@ import Testing
     static func compare(_ query: Query, _ pushes: [Push], _ scenario: String) async throws {
         let cpu = Fixture.cpu
         let all = rows(pushes)
-        let ranges: [(Int64, Int64)] = [(baseMs - 1, baseMs + 4 * 3_600_000), (baseMs + 1_800_000, baseMs + 6_000_000), (baseMs + 7_000_000, baseMs + 7_300_000)]
+        let ranges: [(Int64, Int64)] = [
+            (baseMs - 1, baseMs + 4 * 3_600_000), (baseMs + 1_800_000, baseMs + 6_000_000), (baseMs + 7_000_000, baseMs + 7_300_000),
+        ]
         for c in cases {
             let selector = try LabelSelector(parsing: c.selector)
             for (startMs, endMs) in ranges {
@@ -143,8 +150,9 @@ import Testing
                 // Focused on the call site of the first push's first stack, root first, two frames deep.
                 if let site = pushes.first?.samples.first?.stack.prefix(2) {
                     let focused = chosen.filter { $0.sample.stack.starts(with: site) }
-                    let g = try await query.mergeStacktraces(profileType: cpu, selector: selector, range: range, maxNodes: FlameGraph.maxMaxNodes,
-                                                             callSite: CallSiteFilter(Array(site)))
+                    let g = try await query.mergeStacktraces(
+                        profileType: cpu, selector: selector, range: range, maxNodes: FlameGraph.maxMaxNodes,
+                        callSite: CallSiteFilter(Array(site)))
                     let got = g.total == 0 ? [:] : try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
                     #expect(got == (focused.isEmpty ? [:] : flame(focused)), "call site \(site), \(what)")
                 }
@@ -152,7 +160,8 @@ import Testing
                 // The samples of two spans (`SelectMergeSpanProfile`).
                 let wanted = SpanSelector(ids: [spans[0], spans[3]])
                 let ofSpans = chosen.filter { wanted.ids.contains($0.sample.span) }
-                let s = try await query.mergeStacktraces(profileType: cpu, selector: selector, range: range, maxNodes: FlameGraph.maxMaxNodes, spans: wanted)
+                let s = try await query.mergeStacktraces(
+                    profileType: cpu, selector: selector, range: range, maxNodes: FlameGraph.maxMaxNodes, spans: wanted)
                 let gotSpans = s.total == 0 ? [:] : try FlameGraphDecoder.decode(names: s.names, levels: s.levels)
                 #expect(gotSpans == (ofSpans.isEmpty ? [:] : flame(ofSpans)), "spans, \(what)")
 
@@ -160,19 +169,25 @@ import Testing
                 var got: [String: Int64] = [:]
                 for i in 0..<profile.sampleCount {
                     let path = profile.locations(ofSample: i).map { loc in
-                        profile.lines(ofLocation: Int(loc)).map { profile.strings[profile.functions[Int($0.functionIndex)].name] }.joined(separator: ";")
+                        profile.lines(ofLocation: Int(loc)).map { profile.strings[profile.functions[Int($0.functionIndex)].name] }.joined(
+                            separator: ";")
                     }.joined(separator: ";")
                     got[path, default: 0] += profile.value(ofSample: i, type: 0)
                 }
                 #expect(got == pprof(chosen), "merged pprof, \(what)")
 
                 let step: Int64 = 600_000
-                let ts = try await query.selectSeries(TimeSeriesQuery(profileType: cpu, selector: selector, startMs: startMs, endMs: endMs, stepMs: step, groupBy: ["service_name"]))
+                let ts = try await query.selectSeries(
+                    TimeSeriesQuery(profileType: cpu, selector: selector, startMs: startMs, endMs: endMs, stepMs: step, groupBy: ["service_name"]))
                 var gotSeries: [String: [Int64: Double]] = [:]
                 for s in ts { for p in s.points { gotSeries[s.labels["service_name"] ?? "", default: [:]][p.timestampMs] = p.value } }
-                #expect(gotSeries == series(all.filter { c.predicate($0.labels) }, startMs: startMs, endMs: endMs, stepMs: step, groupBy: "service_name"), "series, \(what)")
+                #expect(
+                    gotSeries == series(all.filter { c.predicate($0.labels) }, startMs: startMs, endMs: endMs, stepMs: step, groupBy: "service_name"),
+                    "series, \(what)")
 
-                #expect(try await query.labelValues(name: "region", selector: selector, range: range) == Set(chosen.map { $0.labels["region"]! }).sorted(), "label values, \(what)")
+                #expect(
+                    try await query.labelValues(name: "region", selector: selector, range: range)
+                        == Set(chosen.map { $0.labels["region"]! }).sorted(), "label values, \(what)")
             }
         }
     }
@@ -187,8 +202,9 @@ import Testing
             if let task = s.task { labels.append(("task", task)) }
             b.addSample(stack: s.stack, values: [s.value], labels: labels)
         }
-        return try PushConverter.convert(labels: [Label("__name__", "process_cpu")] + p.labels, rawProfile: PprofEncoder.encode(b.build()),
-                                         id: "", nowNanos: p.timeMs * 1_000_000)
+        return try PushConverter.convert(
+            labels: [Label("__name__", "process_cpu")] + p.labels, rawProfile: PprofEncoder.encode(b.build()),
+            id: "", nowNanos: p.timeMs * 1_000_000)
     }
 
     enum Scenario: String, CaseIterable, CustomTestStringConvertible {
@@ -219,7 +235,9 @@ import Testing
             case .compacted:
                 // One block per hour, then the 2 h window's two blocks merged (the third hour closes it).
                 for hour in 0..<3 {
-                    for p in pushes where (p.timeMs - Self.baseMs) / 3_600_000 == Int64(hour) { try await ingester.push([try Self.ingest(p)], tenant: "t") }
+                    for p in pushes where (p.timeMs - Self.baseMs) / 3_600_000 == Int64(hour) {
+                        try await ingester.push([try Self.ingest(p)], tenant: "t")
+                    }
                     _ = try await ingester.cut()
                 }
                 let merged = try await ingester.compact(.init(planner: CompactionPlanner(ranges: [7_200_000_000_000])))
@@ -238,7 +256,6 @@ import Testing
         }
     }
 }
-
 
 /// An ingester asked in process, as `IngesterRoutes` answers over HTTP:
 /// every source but the blocks the querier names.

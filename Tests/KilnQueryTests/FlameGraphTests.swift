@@ -40,7 +40,9 @@ enum Fixture {
 
     @Test func emptyWhenNothingSelected() async throws {
         let head = HeadState()
-        #expect(try await Query(sources: [head]).mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: 10) == .empty)
+        #expect(
+            try await Query(sources: [head]).mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: 10)
+                == .empty)
         #expect(FlameGraph.empty.levels == [[0, 0, 0, 0]])
     }
 
@@ -95,7 +97,8 @@ enum Fixture {
         var head = HeadState()
         let targets = SeriesLabels.targets(base: base, name: name, profile: p)
         head.append(IngestProfile(profile: p, series: targets, timeNanos: 1, durationNanos: 0))
-        let g = try await Query(sources: [head]).mergeStacktraces(profileType: targets[t].profileType, selector: LabelSelector(), range: .all, maxNodes: FlameGraph.maxMaxNodes)
+        let g = try await Query(sources: [head]).mergeStacktraces(
+            profileType: targets[t].profileType, selector: LabelSelector(), range: .all, maxNodes: FlameGraph.maxMaxNodes)
         let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
         #expect(g.total == p.total(ofType: t))
         for (path, total) in expectedTotal where total != 0 {
@@ -111,19 +114,23 @@ enum Fixture {
 /// x delta-encoded per side (shared/reference/pyroscope-api.md §2.11).
 @Suite struct FlameGraphDiffTests {
     @Test func alignedTreesWorkedByHand() async throws {
-        var left = HeadState(), right = HeadState()
-        left.append(try Fixture.ingest(Fixture.profile([(["main", "a"], 3), (["main", "b"], 2)]), labels: [Label("side", "l")], timeNanos: 1_000_000))
-        right.append(try Fixture.ingest(Fixture.profile([(["main", "a"], 1), (["main", "c"], 4)]), labels: [Label("side", "r")], timeNanos: 1_000_000))
+        var left = HeadState()
+        var right = HeadState()
+        left.append(
+            try Fixture.ingest(Fixture.profile([(["main", "a"], 3), (["main", "b"], 2)]), labels: [Label("side", "l")], timeNanos: 1_000_000))
+        right.append(
+            try Fixture.ingest(Fixture.profile([(["main", "a"], 1), (["main", "c"], 4)]), labels: [Label("side", "r")], timeNanos: 1_000_000))
         let d = try await Query(sources: [left, right]).diff(
             profileType: Fixture.cpu, left: (try LabelSelector(parsing: #"{side="l"}"#), .all, CallSiteFilter()),
             right: (try LabelSelector(parsing: #"{side="r"}"#), .all, CallSiteFilter()),
             maxNodes: 100)
         #expect(d.names == ["total", "main", "c", "b", "a"])
-        #expect(d.levels == [
-            [0, 5, 0, 0, 5, 0, 0],
-            [0, 5, 0, 0, 5, 0, 1],
-            [0, 3, 3, 0, 1, 1, 4, 0, 2, 2, 0, 0, 0, 3, 0, 0, 0, 0, 4, 4, 2],
-        ])
+        #expect(
+            d.levels == [
+                [0, 5, 0, 0, 5, 0, 0],
+                [0, 5, 0, 0, 5, 0, 1],
+                [0, 3, 3, 0, 1, 1, 4, 0, 2, 2, 0, 0, 0, 3, 0, 0, 0, 0, 4, 4, 2],
+            ])
         #expect(d.total == 10 && d.leftTicks == 5 && d.rightTicks == 5 && d.maxSelf == 4)
     }
 }
@@ -132,15 +139,20 @@ enum Fixture {
 @Suite struct CallSiteFilterTests {
     @Test func keepsTheSubtreeUnderThePrefix() async throws {
         var head = HeadState()
-        head.append(try Fixture.ingest(Fixture.profile([(["main", "a", "x"], 3), (["main", "b"], 2), (["other", "a"], 1), (["main", "a"], 4), (["main"], 5)]),
-                                       labels: [], timeNanos: 1_000_000))
+        head.append(
+            try Fixture.ingest(
+                Fixture.profile([(["main", "a", "x"], 3), (["main", "b"], 2), (["other", "a"], 1), (["main", "a"], 4), (["main"], 5)]),
+                labels: [], timeNanos: 1_000_000))
         let q = Query(sources: [head])
-        let g = try await q.mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: 100, callSite: CallSiteFilter(["main", "a"]))
-        #expect(try FlameGraphDecoder.decode(names: g.names, levels: g.levels) == [
-            "": .init(total: 7, selfValue: 0), "main": .init(total: 7, selfValue: 0),
-            "main;a": .init(total: 7, selfValue: 4), "main;a;x": .init(total: 3, selfValue: 3),
-        ])
-        let none = try await q.mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: 100, callSite: CallSiteFilter(["nope"]))
+        let g = try await q.mergeStacktraces(
+            profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: 100, callSite: CallSiteFilter(["main", "a"]))
+        #expect(
+            try FlameGraphDecoder.decode(names: g.names, levels: g.levels) == [
+                "": .init(total: 7, selfValue: 0), "main": .init(total: 7, selfValue: 0),
+                "main;a": .init(total: 7, selfValue: 4), "main;a;x": .init(total: 3, selfValue: 3),
+            ])
+        let none = try await q.mergeStacktraces(
+            profileType: Fixture.cpu, selector: LabelSelector(), range: .all, maxNodes: 100, callSite: CallSiteFilter(["nope"]))
         #expect(none.total == 0)
         let p = try await q.mergeProfile(profileType: Fixture.cpu, selector: LabelSelector(), range: .all, callSite: CallSiteFilter(["main"]))
         #expect(p.total(ofType: 0) == 14)

@@ -4,10 +4,11 @@ import KilnIngest
 import KilnModel
 import KilnPprof
 import KilnQuery
-@testable import KilnStorage
 import KilnTestSupport
 import Logging
 import Testing
+
+@testable import KilnStorage
 
 /// The golden blocks of testdata/blocks/: one hot (lz4) and one cold (zstd)
 /// block of format version 1 (and the hot one's data owned by an ingester), read by this test for as long as Kiln reads
@@ -25,8 +26,10 @@ import Testing
         for i in 0..<3 {
             for (file, name) in [("go-cpu.pb.gz", "process_cpu"), ("go-heap.pb.gz", "memory")] {
                 let labels = [Label("__name__", name), Label("service_name", "svc-\(i % 2)"), Label("region", "eu")]
-                head.append(try PushConverter.convert(labels: labels, rawProfile: TestData.withoutSampleLabels("pprof/" + file), id: "",
-                                                      nowNanos: 1_700_000_000_000_000_000 + Int64(i) * 15_000_000_000))
+                head.append(
+                    try PushConverter.convert(
+                        labels: labels, rawProfile: TestData.withoutSampleLabels("pprof/" + file), id: "",
+                        nowNanos: 1_700_000_000_000_000_000 + Int64(i) * 15_000_000_000))
             }
         }
         return head
@@ -36,7 +39,9 @@ import Testing
     static let owned = ULID(milliseconds: 1_700_001_080_000, random: (0x0A11_CE00_0000_0001, 0x1111))
 
     /// The hot and cold blocks have no owner (written before owners existed).
-    static func cases() -> [(ulid: ULID, codec: PageCodec, ingester: String?)] { [(hot, .lz4, nil), (cold, .zstd, nil), (owned, .lz4, "ingester-1")] }
+    static func cases() -> [(ulid: ULID, codec: PageCodec, ingester: String?)] {
+        [(hot, .lz4, nil), (cold, .zstd, nil), (owned, .lz4, "ingester-1")]
+    }
 
     @Test func goldenBlocksAreCurrent() async throws {
         let head = try Self.head()
@@ -67,7 +72,8 @@ import Testing
         var p = try PprofDecoder.decode(try TestData.bytes("pprof/go-cpu.pb.gz"))
         let key = p.strings.append("span_id")
         let values = spanIDs.map { p.strings.append(SpanID.format($0)) }
-        var labels: [SampleLabel] = [], offsets: [UInt32] = [0]
+        var labels: [SampleLabel] = []
+        var offsets: [UInt32] = [0]
         for i in 0..<p.sampleCount {
             labels += p.labels(ofSample: i)
             if i % 3 != 2 { labels.append(SampleLabel(key: key, str: values[i % 3])) }
@@ -77,8 +83,10 @@ import Testing
         var head = HeadState()
         for i in 0..<2 {
             p.timeNanos = 1_700_000_720_000_000_000 + Int64(i) * 15_000_000_000
-            head.append(try PushConverter.convert(labels: [Label("__name__", "process_cpu"), Label("service_name", "svc-\(i)")],
-                                                  rawProfile: PprofEncoder.encode(p), id: "", nowNanos: 0))
+            head.append(
+                try PushConverter.convert(
+                    labels: [Label("__name__", "process_cpu"), Label("service_name", "svc-\(i)")],
+                    rawProfile: PprofEncoder.encode(p), id: "", nowNanos: 0))
         }
         return head
     }
@@ -108,8 +116,10 @@ import Testing
         var bySpan: Int64 = 0
         for id in Self.spanIDs + [0x99] {
             let spans = SpanSelector(ids: [id])
-            let fromBlock = try await Query(sources: [block]).mergeStacktraces(profileType: cpu, selector: LabelSelector(), range: .all, maxNodes: 1000, spans: spans)
-            let fromHead = try await Query(sources: [head]).mergeStacktraces(profileType: cpu, selector: LabelSelector(), range: .all, maxNodes: 1000, spans: spans)
+            let fromBlock = try await Query(sources: [block]).mergeStacktraces(
+                profileType: cpu, selector: LabelSelector(), range: .all, maxNodes: 1000, spans: spans)
+            let fromHead = try await Query(sources: [head]).mergeStacktraces(
+                profileType: cpu, selector: LabelSelector(), range: .all, maxNodes: 1000, spans: spans)
             #expect(fromBlock == fromHead && (id == 0x99) == (fromBlock == .empty), "span \(id)")
             bySpan += fromBlock.total
         }
@@ -138,8 +148,22 @@ import Testing
     /// query reads the bad page (then the query skips the block) — never a crash.
     static let corruptions: [(name: String, file: String, damage: @Sendable ([UInt8]) -> [UInt8], atOpen: Bool)] = [
         ("truncated file", BlockSchema.profilesFile, { Array($0.prefix($0.count - 7)) }, true),
-        ("bad footer", BlockSchema.indexFile, { var b = $0; b[b.count - 13] ^= 0x5A; return b }, true),
-        ("bad page CRC", BlockSchema.profilesFile, { var b = $0; b[b.count / 3] ^= 0x01; return b }, false),
+        (
+            "bad footer", BlockSchema.indexFile,
+            {
+                var b = $0
+                b[b.count - 13] ^= 0x5A
+                return b
+            }, true
+        ),
+        (
+            "bad page CRC", BlockSchema.profilesFile,
+            {
+                var b = $0
+                b[b.count / 3] ^= 0x01
+                return b
+            }, false
+        ),
         ("unknown encoding", BlockSchema.profilesFile, { b in Self.damageSamplePage(b) { $0[$0.startIndex] = 42 } }, false),
         ("bad meta.json", BlockSchema.metaFile, { Array($0.prefix(10)) }, true),
     ]
@@ -176,8 +200,9 @@ import Testing
         // In units of a few profiles: the bad page fails one unit, the block is reported once.
         var query = Query(sources: [block]) { _, error in reported.append("\(error)") }
         query.samplesPerUnit = 50
-        let graph = try await query.mergeStacktraces(profileType: try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds"),
-                                                     selector: LabelSelector(), range: .all, maxNodes: 100)
+        let graph = try await query.mergeStacktraces(
+            profileType: try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds"),
+            selector: LabelSelector(), range: .all, maxNodes: 100)
         #expect(graph == .empty, "\(c.name): the corrupt block contributes nothing")
         #expect(reported.count == 1 && reported[0].contains(BlockSchema.profilesFile) && reported[0].contains("at byte"), "\(c.name): \(reported)")
     }
@@ -197,7 +222,10 @@ import Testing
             _ = try await small.mergeStacktraces(profileType: cpu, selector: LabelSelector(), range: .all, maxNodes: 100)
             Issue.record("a query over its sample limit answered")
         } catch let e as QueryError {
-            guard case .tooLarge(let samples, 10) = e else { Issue.record("\(e)"); return }
+            guard case .tooLarge(let samples, 10) = e else {
+                Issue.record("\(e)")
+                return
+            }
             #expect(samples > 10 && "\(e)".contains("--query.max-samples"))
         }
 

@@ -23,11 +23,14 @@ import Testing
         return h
     }
 
-    func query(groupBy: [String] = [], aggregation: TimeSeriesQuery.Aggregation = .sum, limit: Int? = nil,
-               selector: String = "{}", end: Int64 = 60_000) async throws -> [TimeSeries] {
-        try await Query(sources: [head()]).selectSeries(TimeSeriesQuery(
-            profileType: Fixture.cpu, selector: LabelSelector(parsing: selector), startMs: Self.start, endMs: Self.start + end,
-            stepMs: 15_000, groupBy: groupBy, aggregation: aggregation, limit: limit))
+    func query(
+        groupBy: [String] = [], aggregation: TimeSeriesQuery.Aggregation = .sum, limit: Int? = nil,
+        selector: String = "{}", end: Int64 = 60_000
+    ) async throws -> [TimeSeries] {
+        try await Query(sources: [head()]).selectSeries(
+            TimeSeriesQuery(
+                profileType: Fixture.cpu, selector: LabelSelector(parsing: selector), startMs: Self.start, endMs: Self.start + end,
+                stepMs: 15_000, groupBy: groupBy, aggregation: aggregation, limit: limit))
     }
 
     /// Points sit at start + k·step; the point at T sums (T − step, T]; steps
@@ -48,8 +51,10 @@ import Testing
         let p = Fixture.profile([(["main", "api"], 1000)])
         h.append(try Fixture.ingest(p, labels: [Label("service_name", "api"), Label("env", "prod")], timeNanos: (Self.start - 5_000) * Self.ms))
         h.append(try Fixture.ingest(p, labels: [Label("service_name", "api"), Label("env", "prod")], timeNanos: (Self.start - 15_000) * Self.ms))
-        let s = try await Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: Fixture.cpu, selector: try LabelSelector(parsing: #"{service_name="api"}"#),
-                                                          startMs: Self.start, endMs: Self.start + 60_000, stepMs: 15_000))
+        let s = try await Query(sources: [h]).selectSeries(
+            TimeSeriesQuery(
+                profileType: Fixture.cpu, selector: try LabelSelector(parsing: #"{service_name="api"}"#),
+                startMs: Self.start, endMs: Self.start + 60_000, stepMs: 15_000))
         // t = start − 5 s lands in the first point; t = start − 15 s is outside (start − step, start].
         #expect(s[0].points.first == TimeSeries.Point(timestampMs: Self.start, value: 1010))
     }
@@ -75,8 +80,14 @@ import Testing
     @Test func emptyForOtherTypesAndRanges() async throws {
         let h = try head()
         let other = try ProfileTypeID(parsing: "memory:alloc_space:bytes:space:bytes")
-        #expect(try await Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: other, selector: LabelSelector(), startMs: Self.start, endMs: Self.start + 60_000, stepMs: 1000)).isEmpty)
-        #expect(try await Query(sources: [h]).selectSeries(TimeSeriesQuery(profileType: Fixture.cpu, selector: LabelSelector(), startMs: 1000, endMs: 4000, stepMs: 1000)).isEmpty)
+        #expect(
+            try await Query(sources: [h]).selectSeries(
+                TimeSeriesQuery(profileType: other, selector: LabelSelector(), startMs: Self.start, endMs: Self.start + 60_000, stepMs: 1000)
+            ).isEmpty)
+        #expect(
+            try await Query(sources: [h]).selectSeries(
+                TimeSeriesQuery(profileType: Fixture.cpu, selector: LabelSelector(), startMs: 1000, endMs: 4000, stepMs: 1000)
+            ).isEmpty)
     }
 
     @Test func labelAPIs() async throws {
@@ -85,9 +96,18 @@ import Testing
         #expect(try await Query(sources: [h]).profileTypes(range: all).map(\.id) == ["process_cpu:cpu:nanoseconds:cpu:nanoseconds"])
         #expect(try await Query(sources: [h]).profileTypes(range: .milliseconds(1000, 4000)).isEmpty)
         let names = try await Query(sources: [h]).labelNames(selector: LabelSelector(), range: all)
-        #expect(names == ["__name__", "__period_type__", "__period_unit__", "__profile_type__", "__service_name__", "__type__", "__unit__", "env", "service_name"])
-        #expect(try await Query(sources: [h]).labelValues(name: "service_name", selector: LabelSelector(parsing: #"{env="prod"}"#), range: all) == ["api", "db"])
-        #expect(try await Query(sources: [h]).labelValues(name: "service_name", selector: LabelSelector(parsing: #"{env=~"d.*"}"#), range: all) == ["web"])
+        #expect(
+            names == [
+                "__name__", "__period_type__", "__period_unit__", "__profile_type__", "__service_name__", "__type__", "__unit__", "env",
+                "service_name",
+            ])
+        #expect(
+            try await Query(sources: [h]).labelValues(name: "service_name", selector: LabelSelector(parsing: #"{env="prod"}"#), range: all) == [
+                "api", "db",
+            ])
+        #expect(
+            try await Query(sources: [h]).labelValues(name: "service_name", selector: LabelSelector(parsing: #"{env=~"d.*"}"#), range: all) == ["web"]
+        )
         #expect(try await Query(sources: [h]).labelValues(name: "nope", selector: LabelSelector(), range: all).isEmpty)
         let projected = try await Query(sources: [h]).series(selector: LabelSelector(), labelNames: ["env", "__profile_type__"], range: all)
         #expect(projected.map { $0["env"] } == ["dev", "prod"])
@@ -101,8 +121,9 @@ import Testing
 
     @Test func flameGraphHonoursSelectorAndRange() async throws {
         let h = try head()
-        let g = try await Query(sources: [h]).mergeStacktraces(profileType: Fixture.cpu, selector: LabelSelector(parsing: #"{env="prod"}"#),
-                                               range: .milliseconds(Self.start, Self.start + 15_000), maxNodes: 100)
+        let g = try await Query(sources: [h]).mergeStacktraces(
+            profileType: Fixture.cpu, selector: LabelSelector(parsing: #"{env="prod"}"#),
+            range: .milliseconds(Self.start, Self.start + 15_000), maxNodes: 100)
         let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels)
         // Profiles at +0, +1, +15000 ms of api and db: 10 + 20 + 30 each.
         #expect(nodes["main;api"]?.total == 60)
@@ -131,38 +152,49 @@ import Testing
         for (i, s) in samples.enumerated() {
             b.addSample(stack: ["main", "f\(i)"], values: [s.value], labels: s.span == 0 ? [] : [("span_id", SpanID.format(s.span))])
         }
-        head.append(try PushConverter.convert(labels: [Label("__name__", "process_cpu"), Label("service_name", svc)],
-                                              rawProfile: PprofEncoder.encode(b.build(timeNanos: (Self.start + dt) * 1_000_000)), id: "", nowNanos: 0))
+        head.append(
+            try PushConverter.convert(
+                labels: [Label("__name__", "process_cpu"), Label("service_name", svc)],
+                rawProfile: PprofEncoder.encode(b.build(timeNanos: (Self.start + dt) * 1_000_000)), id: "", nowNanos: 0))
     }
 
     @Test func profilesAndSpansPerSlot() async throws {
         var head = HeadState()
         try push(&head, "api", atMs: 1_000, [(100, 0)])
-        try push(&head, "api", atMs: 2_000, [(50, 7), (150, 8), (100, 0)])   // one profile of 300, spans of 50 and 150
+        try push(&head, "api", atMs: 2_000, [(50, 7), (150, 8), (100, 0)])  // one profile of 300, spans of 50 and 150
         try push(&head, "api", atMs: 16_000, [(2_100, 7)])
         try push(&head, "db", atMs: 3_000, [(600, 0)])
         let query = Query(sources: [head])
         func heatmap(_ unit: HeatmapQuery.Unit, groupBy: [String] = ["service_name"]) async throws -> [Heatmap] {
-            try await query.selectHeatmap(HeatmapQuery(profileType: Fixture.cpu, selector: LabelSelector(), startMs: Self.start, endMs: Self.start + 30_000,
-                                             stepMs: 15_000, groupBy: groupBy, unit: unit))
+            try await query.selectHeatmap(
+                HeatmapQuery(
+                    profileType: Fixture.cpu, selector: LabelSelector(), startMs: Self.start, endMs: Self.start + 30_000,
+                    stepMs: 15_000, groupBy: groupBy, unit: unit))
         }
         // Profiles: values 100, 300, 2100 (api) and 600 (db); buckets of (2100 − 100) / 20 = 100 from 100.
         let profiles = try await heatmap(.profile)
         #expect(profiles.map { $0.labels["service_name"] } == ["api", "db"])
-        #expect(profiles[0].slots == [
-            Heatmap.Slot(timestampMs: Self.start + 15_000, yMin: [100, 300], counts: [1, 1], top: (300, 0)),
-            Heatmap.Slot(timestampMs: Self.start + 30_000, yMin: [2_000], counts: [1], top: (2_100, 0)),
-        ])
+        #expect(
+            profiles[0].slots == [
+                Heatmap.Slot(timestampMs: Self.start + 15_000, yMin: [100, 300], counts: [1, 1], top: (300, 0)),
+                Heatmap.Slot(timestampMs: Self.start + 30_000, yMin: [2_000], counts: [1], top: (2_100, 0)),
+            ])
         #expect(profiles[1].slots == [Heatmap.Slot(timestampMs: Self.start + 15_000, yMin: [600], counts: [1], top: (600, 0))])
 
         // Spans: 50 (span 7) and 150 (span 8) in the first slot, 2100 (span 7) in the second; no-span samples left out.
         let spans = try await heatmap(.span, groupBy: [])
         let width = (2_100.0 - 50) / 20
-        #expect(spans.count == 1 && spans[0].slots == [
-            Heatmap.Slot(timestampMs: Self.start + 15_000, yMin: [50], counts: [2], top: (150, 8)),  // both below 50 + width
-            Heatmap.Slot(timestampMs: Self.start + 30_000, yMin: [50 + 19 * width], counts: [1], top: (2_100, 7)),
-        ])
-        #expect(try await Query(sources: [HeadState()]).selectHeatmap(HeatmapQuery(profileType: Fixture.cpu, selector: LabelSelector(),
-                                                                          startMs: 0, endMs: 1, stepMs: 1)).isEmpty)
+        #expect(
+            spans.count == 1
+                && spans[0].slots == [
+                    Heatmap.Slot(timestampMs: Self.start + 15_000, yMin: [50], counts: [2], top: (150, 8)),  // both below 50 + width
+                    Heatmap.Slot(timestampMs: Self.start + 30_000, yMin: [50 + 19 * width], counts: [1], top: (2_100, 7)),
+                ])
+        #expect(
+            try await Query(sources: [HeadState()]).selectHeatmap(
+                HeatmapQuery(
+                    profileType: Fixture.cpu, selector: LabelSelector(),
+                    startMs: 0, endMs: 1, stepMs: 1)
+            ).isEmpty)
     }
 }

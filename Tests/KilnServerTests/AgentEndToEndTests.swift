@@ -10,7 +10,8 @@ import Testing
     func pyroscopeIOAgentPushesCPUProfiles() throws {
         let server = try KilnServerProcess()
         let script = TestData.root.appendingPathComponent("tools/e2e/pyroscope_agent.py").path
-        let run = try Subprocess.run([PythonEnvironment.python, script, "--server", server.baseURL, "--seconds", "3", "--tenant", "agent-tenant"], timeoutSeconds: 90)
+        let run = try Subprocess.run(
+            [PythonEnvironment.python, script, "--server", server.baseURL, "--seconds", "3", "--tenant", "agent-tenant"], timeoutSeconds: 90)
         #expect(run.status == 0, "agent failed: \(run.stderr)")
 
         let client = ConnectClient(server: server, tenant: "agent-tenant")
@@ -34,8 +35,9 @@ import Testing
 
         // The time series over the same data adds up to the flame graph's total.
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let series = try client.series("process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="kiln.e2e.python"}"#,
-                                       start: now - 600_000, end: now + 60_000, step: 1)
+        let series = try client.series(
+            "process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="kiln.e2e.python"}"#,
+            start: now - 600_000, end: now + 60_000, step: 1)
         #expect(series.count == 1)
         #expect(series.first.map { $0.points.reduce(0) { $0 + $1.value } } == Double(g.total))
     }

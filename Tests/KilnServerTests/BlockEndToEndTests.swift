@@ -17,9 +17,18 @@ import Testing
             ("LabelNames", "{}"),
             ("LabelValues", #"{"name":"service_name"}"#),
             ("Series", #"{"matchers":["{}"]}"#),
-            ("SelectMergeStacktraces", #"{"profile_typeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","label_selector":"{}","start":1,"end":4000000000000}"#),
-            ("SelectMergeStacktraces", #"{"profile_typeID":"memory:inuse_space:bytes:space:bytes","label_selector":"{service_name=\"svc-1\"}","start":1,"end":4000000000000}"#),
-            ("SelectSeries", #"{"profile_typeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","label_selector":"{}","start":1,"end":4000000000000,"step":86400,"group_by":["service_name"]}"#),
+            (
+                "SelectMergeStacktraces",
+                #"{"profile_typeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","label_selector":"{}","start":1,"end":4000000000000}"#
+            ),
+            (
+                "SelectMergeStacktraces",
+                #"{"profile_typeID":"memory:inuse_space:bytes:space:bytes","label_selector":"{service_name=\"svc-1\"}","start":1,"end":4000000000000}"#
+            ),
+            (
+                "SelectSeries",
+                #"{"profile_typeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","label_selector":"{}","start":1,"end":4000000000000,"step":86400,"group_by":["service_name"]}"#
+            ),
             ("GetProfileStats", "{}"),
         ]
         return try requests.map { method, body in
@@ -45,8 +54,10 @@ import Testing
         try ConnectClient(server: server).push([([("__name__", "process_cpu"), ("service_name", "svc")], [try TestData.bytes("pprof/go-cpu.pb.gz")])])
         let flush = try server.post("/ingester/flush", body: [])
         #expect(flush.status == 200, "\(flush.text)")
-        let bucket = S3ObjectStore(S3Config(endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket,
-                                            accessKey: moto.accessKey, secretKey: moto.secretKey))
+        let bucket = S3ObjectStore(
+            S3Config(
+                endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket,
+                accessKey: moto.accessKey, secretKey: moto.secretKey))
         let keys = try await bucket.listAll(prefix: "anonymous").map(\.key)
         #expect(keys.count == 4 && keys.contains { $0.hasSuffix("/meta.json") }, "\(keys)")
         let blocks = server.dataDirectory.appendingPathComponent("blocks/anonymous").path
@@ -78,9 +89,10 @@ import Testing
         var server = try KilnServerProcess(dataDirectory: data)
         let client = ConnectClient(server: server)
         for i in 0..<3 {
-            try client.push(try Self.files.sorted { $0.key < $1.key }.map { file, name in
-                ([("__name__", name), ("service_name", "svc-\(i)")], [try TestData.bytes("pprof/" + file)])
-            })
+            try client.push(
+                try Self.files.sorted { $0.key < $1.key }.map { file, name in
+                    ([("__name__", name), ("service_name", "svc-\(i)")], [try TestData.bytes("pprof/" + file)])
+                })
         }
         let before = try Self.answers(server)
         #expect(before[4].contains("crypto/sha256.block"))
@@ -107,7 +119,9 @@ import Testing
         let block = try FileManager.default.contentsOfDirectory(atPath: blocks + "/anonymous")[0]
         let shown = try inspect(["block", "show", blocks + "/anonymous/" + block])
         #expect(shown.stdout.contains("samples.stack") && shown.stdout.contains("samples.value"), "\(shown.stdout)")
-        let dumped = try inspect(["block", "dump", blocks + "/anonymous/" + block, "--selector", #"{service_name="svc-1",__type__="cpu"}"#, "--stacks"])
+        let dumped = try inspect([
+            "block", "dump", blocks + "/anonymous/" + block, "--selector", #"{service_name="svc-1",__type__="cpu"}"#, "--stacks",
+        ])
         #expect(dumped.status == 0 && dumped.stdout.contains("crypto/sha256.block"), "\(dumped.stderr)")
 
         // A flipped byte in a sample page: verify names the file and exits 1.
@@ -120,8 +134,10 @@ import Testing
         // The daemon starts and serves what it still can (the live head from the WAL), the block is skipped at query time.
         server = try KilnServerProcess(dataDirectory: data)
         defer { server.stop() }
-        let graph = try server.post("/querier.v1.QuerierService/SelectMergeStacktraces", headers: [("Content-Type", "application/json")],
-                                    body: Array(#"{"profile_typeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","label_selector":"{}","start":1,"end":4000000000000}"#.utf8))
+        let graph = try server.post(
+            "/querier.v1.QuerierService/SelectMergeStacktraces", headers: [("Content-Type", "application/json")],
+            body: Array(#"{"profile_typeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","label_selector":"{}","start":1,"end":4000000000000}"#.utf8)
+        )
         #expect(graph.status == 200)
         #expect(try server.get("/metrics").text.contains("kiln_block_corruptions_total 1"))
     }

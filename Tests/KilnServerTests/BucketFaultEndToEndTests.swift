@@ -18,13 +18,21 @@ import Testing
         let requests = [
             ("ProfileTypes", "{}"), ("LabelNames", "{}"), ("LabelValues", #"{"name":"service_name"}"#),
             ("Series", #"{"matchers":["{}"]}"#), ("SelectMergeStacktraces", cpu),
-            ("SelectMergeStacktraces", #"{"profile_typeID":"memory:inuse_space:bytes:space:bytes","label_selector":"{service_name=\"svc-1\"}","start":1,"end":4000000000000}"#),
-            ("SelectSeries", #"{"profile_typeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","label_selector":"{}","start":1,"end":4000000000000,"step":86400,"group_by":["service_name"]}"#),
+            (
+                "SelectMergeStacktraces",
+                #"{"profile_typeID":"memory:inuse_space:bytes:space:bytes","label_selector":"{service_name=\"svc-1\"}","start":1,"end":4000000000000}"#
+            ),
+            (
+                "SelectSeries",
+                #"{"profile_typeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","label_selector":"{}","start":1,"end":4000000000000,"step":86400,"group_by":["service_name"]}"#
+            ),
             ("GetProfileStats", "{}"),
         ]
         var out: [String] = []
         for (method, body) in requests {
-            guard let r = try? server.post("/querier.v1.QuerierService/" + method, headers: json, body: Array(body.utf8)), r.status == 200 else { return nil }
+            guard let r = try? server.post("/querier.v1.QuerierService/" + method, headers: json, body: Array(body.utf8)), r.status == 200 else {
+                return nil
+            }
             out.append(r.text)
         }
         return out
@@ -49,18 +57,18 @@ import Testing
         try FileManager.default.createDirectory(at: data, withIntermediateDirectories: true)
         let config = data.appendingPathComponent("kiln.yaml")
         try """
-            storage:
-              backend: s3
-              upload_grace_period: 0
-              s3:
-                endpoint: \(proxy.endpoint)
-                bucket: \(moto.bucket)
-                access_key: \(moto.accessKey)
-                secret_key: \(moto.secretKey)
-                force_path_style: true
-            head:
-              check_interval: 0.3
-            """.write(to: config, atomically: true, encoding: .utf8)
+        storage:
+          backend: s3
+          upload_grace_period: 0
+          s3:
+            endpoint: \(proxy.endpoint)
+            bucket: \(moto.bucket)
+            access_key: \(moto.accessKey)
+            secret_key: \(moto.secretKey)
+            force_path_style: true
+        head:
+          check_interval: 0.3
+        """.write(to: config, atomically: true, encoding: .utf8)
         let arguments = ["--config.file", config.path]
         var server = try KilnServerProcess(arguments: arguments, dataDirectory: data)
         let oracle = try KilnServerProcess()
@@ -74,8 +82,10 @@ import Testing
         }
         let blocks = data.appendingPathComponent("blocks/anonymous").path
         func localBlocks() -> [String] { ((try? FileManager.default.contentsOfDirectory(atPath: blocks)) ?? []).filter { ULID($0) != nil } }
-        let bucket = S3ObjectStore(S3Config(endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket,
-                                            accessKey: moto.accessKey, secretKey: moto.secretKey))
+        let bucket = S3ObjectStore(
+            S3Config(
+                endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket,
+                accessKey: moto.accessKey, secretKey: moto.secretKey))
         func bucketBlocks() async throws -> Int { try await bucket.listAll(prefix: "anonymous").filter { $0.key.hasSuffix("/meta.json") }.count }
 
         // A block shipped, then released: served from the bucket alone.

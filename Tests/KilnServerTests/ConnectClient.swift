@@ -34,8 +34,18 @@ struct ConnectClient {
         var req = Push_V1_PushRequest()
         req.series = series.map { s in
             var rs = Push_V1_RawProfileSeries()
-            rs.labels = s.labels.map { var l = Types_V1_LabelPair(); l.name = $0.0; l.value = $0.1; return l }
-            rs.samples = s.profiles.map { var x = Push_V1_RawSample(); x.rawProfile = .init($0); x.id = "00000000-0000-0000-0000-000000000001"; return x }
+            rs.labels = s.labels.map {
+                var l = Types_V1_LabelPair()
+                l.name = $0.0
+                l.value = $0.1
+                return l
+            }
+            rs.samples = s.profiles.map {
+                var x = Push_V1_RawSample()
+                x.rawProfile = .init($0)
+                x.id = "00000000-0000-0000-0000-000000000001"
+                return x
+            }
             return rs
         }
         let _: Push_V1_PushResponse = try call("/push.v1.PusherService/Push", req)
@@ -46,7 +56,9 @@ struct ConnectClient {
         return r.profileTypes.map(\.id)
     }
 
-    func flameGraph(_ type: String, _ selector: String = "{}", start: Int64 = 0, end: Int64 = 0, maxNodes: Int64? = nil) throws -> Querier_V1_FlameGraph {
+    func flameGraph(_ type: String, _ selector: String = "{}", start: Int64 = 0, end: Int64 = 0, maxNodes: Int64? = nil) throws
+        -> Querier_V1_FlameGraph
+    {
         var req = Querier_V1_SelectMergeStacktracesRequest()
         req.profileTypeID = type
         req.labelSelector = selector
@@ -57,7 +69,8 @@ struct ConnectClient {
         return r.flamegraph
     }
 
-    func series(_ type: String, _ selector: String = "{}", start: Int64, end: Int64, step: Double, groupBy: [String] = []) throws -> [Types_V1_Series] {
+    func series(_ type: String, _ selector: String = "{}", start: Int64, end: Int64, step: Double, groupBy: [String] = []) throws -> [Types_V1_Series]
+    {
         var req = Querier_V1_SelectSeriesRequest()
         req.profileTypeID = type
         req.labelSelector = selector

@@ -63,7 +63,7 @@ import Testing
                         i += 1
                         attempted.withLock { $0[service] = value }
                         guard let body = try? Self.push(service: service, value: value, timeNanos: Int64(Date().timeIntervalSince1970 * 1e9)),
-                              let r = try? server.post("/push.v1.PusherService/Push", headers: [("Content-Type", "application/proto")], body: body)
+                            let r = try? server.post("/push.v1.PusherService/Push", headers: [("Content-Type", "application/proto")], body: body)
                         else { return }  // the server is gone
                         if r.status == 200 { acknowledged.withLock { $0[service] = value } }
                     }
@@ -88,8 +88,9 @@ import Testing
     static func verify(_ server: KilnServerProcess, acknowledged: [String: Int64], attempted: [String: Int64], startMs: Int64) throws {
         let client = ConnectClient(server: server)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let series = try client.series("process_cpu:cpu:nanoseconds:cpu:nanoseconds", start: startMs - 60_000, end: now + 60_000,
-                                       step: Double(now - startMs + 120_000) / 1000, groupBy: ["service_name"])
+        let series = try client.series(
+            "process_cpu:cpu:nanoseconds:cpu:nanoseconds", start: startMs - 60_000, end: now + 60_000,
+            step: Double(now - startMs + 120_000) / 1000, groupBy: ["service_name"])
         var found: [String: Int64] = [:]
         for s in series {
             let name = s.labels.first { $0.name == "service_name" }?.value ?? ""

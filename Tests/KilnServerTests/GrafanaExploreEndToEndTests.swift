@@ -18,16 +18,24 @@ import Testing
         _ server: KilnServerProcess, _ codec: Codec, _ method: String, _ request: Req, as: Res.Type = Res.self
     ) throws -> Res {
         let body: [UInt8] = codec == .proto ? try request.serializedBytes() : Array(try request.jsonString().utf8)
-        let r = try server.post("/querier.v1.QuerierService/" + method, headers: [
-            ("Content-Type", codec == .proto ? "application/proto" : "application/json"), ("Connect-Protocol-Version", "1"),
-            ("Accept-Encoding", "gzip"), ("User-Agent", "connect-go/1.18.1 (go1.24.0)"), ("X-Grafana-Org-Id", "1"),
-        ], body: body)
+        let r = try server.post(
+            "/querier.v1.QuerierService/" + method,
+            headers: [
+                ("Content-Type", codec == .proto ? "application/proto" : "application/json"), ("Connect-Protocol-Version", "1"),
+                ("Accept-Encoding", "gzip"), ("User-Agent", "connect-go/1.18.1 (go1.24.0)"), ("X-Grafana-Org-Id", "1"),
+            ], body: body)
         #expect(r.status == 200, "\(method) \(codec): \(r.status) \(r.text)")
         let bytes = r.header("Content-Encoding") == "gzip" ? try Gzip.decompress(r.body) : r.body
         #expect(r.header("Content-Type") == (codec == .proto ? "application/proto" : "application/json"))
         if codec == .json {
             let text = String(decoding: bytes, as: UTF8.self)
-            return try Res(jsonString: text, options: { var o = JSONDecodingOptions(); o.ignoreUnknownFields = true; return o }())
+            return try Res(
+                jsonString: text,
+                options: {
+                    var o = JSONDecodingOptions()
+                    o.ignoreUnknownFields = true
+                    return o
+                }())
         }
         return try Res(serializedBytes: bytes)
     }

@@ -15,8 +15,10 @@ import Testing
     @Test func grafanasLegacyCallsAnswer() throws {
         let server = try KilnServerProcess()
         let cpu = try TestData.bytes("pprof/go-cpu.pb.gz")
-        try ConnectClient(server: server).push([([("__name__", "process_cpu"), ("service_name", "a")], [cpu]),
-                                                ([("__name__", "process_cpu"), ("service_name", "b")], [cpu])])
+        try ConnectClient(server: server).push([
+            ([("__name__", "process_cpu"), ("service_name", "a")], [cpu]),
+            ([("__name__", "process_cpu"), ("service_name", "b")], [cpu]),
+        ])
         let t = try PprofDecoder.decode(cpu).timeNanos / 1_000_000
         let type = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
         let range = "from=\(t - 3_600_000)&until=\(t + 60_000)"
@@ -29,7 +31,8 @@ import Testing
         #expect((flamebearer["names"] as? [String])?.contains("crypto/sha256.block") == true)
         #expect((flamebearer["levels"] as? [[Int64]])?.first == [0, 19_820_000_000, 0, 0])
         let metadata = try #require(render["metadata"] as? [String: Any])
-        #expect(metadata["units"] as? String == "samples" && metadata["sampleRate"] as? Int == 1_000_000_000 && metadata["format"] as? String == "single")
+        #expect(
+            metadata["units"] as? String == "samples" && metadata["sampleRate"] as? Int == 1_000_000_000 && metadata["format"] as? String == "single")
         let timeline = try #require(render["timeline"] as? [String: Any])
         let step = try #require(timeline["durationDelta"] as? Int64)
         #expect(step >= 15 && (timeline["startTime"] as? Int64).map { $0 % step == 0 } == true)

@@ -38,14 +38,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("kiln.yaml")
         try """
-            overrides:
-              big:
-                ingestion_rate_mb: 100
-                ingestion_burst_size_mb: 100
-                max_global_series_per_tenant: 0
-                max_profile_stacktrace_samples: 0
-                max_query_length: 0
-            """.write(to: config, atomically: true, encoding: .utf8)
+        overrides:
+          big:
+            ingestion_rate_mb: 100
+            ingestion_burst_size_mb: 100
+            max_global_series_per_tenant: 0
+            max_profile_stacktrace_samples: 0
+            max_query_length: 0
+        """.write(to: config, atomically: true, encoding: .utf8)
         // Burst: two go-cpu pushes and a half; the rate refills a push in ~1 h.
         let burstMB = Double(rawSize) * 2.5 / 1_048_576
         let server = try KilnServerProcess(arguments: [

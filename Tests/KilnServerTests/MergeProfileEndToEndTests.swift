@@ -29,7 +29,9 @@ import Testing
         let top = try Subprocess.run(["go", "tool", "pprof", "-top", "-nodecount=3", file.path], environment: ["HOME": NSTemporaryDirectory()])
         #expect(top.status == 0, "go tool pprof: \(top.stderr)")
         #expect(top.stdout.contains("19.82s total"), "\(top.stdout)")
-        #expect(top.stdout.range(of: #"6\.32s\s+31\.89%\s+31\.89%\s+6\.32s\s+31\.89%\s+crypto/sha256\.block"#, options: .regularExpression) != nil, "\(top.stdout)")
+        #expect(
+            top.stdout.range(of: #"6\.32s\s+31\.89%\s+31\.89%\s+6\.32s\s+31\.89%\s+crypto/sha256\.block"#, options: .regularExpression) != nil,
+            "\(top.stdout)")
 
         // One service only: the original figures.
         request.labelSelector = #"{service_name="b"}"#
@@ -58,9 +60,12 @@ import Testing
         analyze.query = request.profileTypeID + "{}"
         let a: Querier_V1_AnalyzeQueryResponse = try client.call("/querier.v1.QuerierService/AnalyzeQuery", analyze)
         let scopes = Dictionary(uniqueKeysWithValues: a.queryScopes.map { ($0.componentType, $0) })
-        let head = try #require(scopes["Short term storage"]), blocks = try #require(scopes["Long term storage"])
+        let head = try #require(scopes["Short term storage"])
+        let blocks = try #require(scopes["Long term storage"])
         #expect(head.seriesCount == 4 && head.profileCount == 4 && head.sampleCount > 0)
-        #expect(blocks.blockCount == 1 && blocks.seriesCount == 4 && blocks.sampleCount == head.sampleCount && blocks.profileBytes > 0 && blocks.indexBytes > 0)
+        #expect(
+            blocks.blockCount == 1 && blocks.seriesCount == 4 && blocks.sampleCount == head.sampleCount && blocks.profileBytes > 0
+                && blocks.indexBytes > 0)
         #expect(a.queryImpact.totalQueriedSeries == 8 && !a.queryImpact.deduplicationNeeded)
 
         // Nothing selected: an empty profile, 200.
@@ -77,13 +82,18 @@ import Testing
     @Test func budgetsAnswerWithClearErrors() throws {
         let server = try KilnServerProcess(arguments: ["--query.max-samples", "10"])
         try ConnectClient(server: server).push([([("__name__", "process_cpu"), ("service_name", "a")], [try TestData.bytes("pprof/go-cpu.pb.gz")])])
-        let body = Array(#"{"profile_typeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","label_selector":"{}","start":1,"end":4000000000000}"#.utf8)
+        let body = Array(
+            #"{"profile_typeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","label_selector":"{}","start":1,"end":4000000000000}"#.utf8)
         let json = ("Content-Type", "application/json")
         let tooLarge = try server.post("/querier.v1.QuerierService/SelectMergeStacktraces", headers: [json], body: body)
-        #expect(tooLarge.status == 400 && tooLarge.text.contains("more than the limit of 10 ") && tooLarge.text.contains("invalid_argument"), "\(tooLarge.status) \(tooLarge.text)")
-        let badTimeout = try server.post("/querier.v1.QuerierService/LabelNames", headers: [json, ("Connect-Timeout-Ms", "soon")], body: Array("{}".utf8))
+        #expect(
+            tooLarge.status == 400 && tooLarge.text.contains("more than the limit of 10 ") && tooLarge.text.contains("invalid_argument"),
+            "\(tooLarge.status) \(tooLarge.text)")
+        let badTimeout = try server.post(
+            "/querier.v1.QuerierService/LabelNames", headers: [json, ("Connect-Timeout-Ms", "soon")], body: Array("{}".utf8))
         #expect(badTimeout.status == 400 && badTimeout.text.contains("Connect-Timeout-Ms"), "\(badTimeout.text)")
-        let withTimeout = try server.post("/querier.v1.QuerierService/LabelNames", headers: [json, ("Connect-Timeout-Ms", "5000")], body: Array("{}".utf8))
+        let withTimeout = try server.post(
+            "/querier.v1.QuerierService/LabelNames", headers: [json, ("Connect-Timeout-Ms", "5000")], body: Array("{}".utf8))
         #expect(withTimeout.status == 200, "\(withTimeout.text)")
     }
 }

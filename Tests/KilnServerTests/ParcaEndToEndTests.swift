@@ -53,7 +53,8 @@ import Testing
         let typesResponse = try Parca_Query_V1alpha1_ProfileTypesResponse(serializedBytes: try #require(types.message))
         let cpuType = try #require(typesResponse.types.first { $0.sampleType == "cpu" })
         #expect(cpuType.name == "process_cpu" && cpuType.periodType == "cpu" && cpuType.delta)
-        let grafanaID = [cpuType.name, cpuType.sampleType, cpuType.sampleUnit, cpuType.periodType, cpuType.periodUnit].joined(separator: ":") + ":delta"
+        let grafanaID =
+            [cpuType.name, cpuType.sampleType, cpuType.sampleUnit, cpuType.periodType, cpuType.periodUnit].joined(separator: ":") + ":delta"
 
         // Label names and values, with the /api prefix Parca's UI uses.
         let labels = try Self.call(server, "/api" + Self.prefix + "Labels", Parca_Query_V1alpha1_LabelsRequest())
@@ -71,7 +72,9 @@ import Testing
         range.start = Google_Protobuf_Timestamp(seconds: t - 3600)
         range.end = Google_Protobuf_Timestamp(seconds: t + 60)
         range.limit = 800
-        let series = try Parca_Query_V1alpha1_QueryRangeResponse(serializedBytes: try #require(try Self.call(server, Self.prefix + "QueryRange", range).message)).series
+        let series = try Parca_Query_V1alpha1_QueryRangeResponse(
+            serializedBytes: try #require(try Self.call(server, Self.prefix + "QueryRange", range).message)
+        ).series
         // One series per `worker` sample label value of the profile, and one for its unlabelled samples.
         #expect(series.count == 4 && series.allSatisfy { $0.labelset.labels.contains { $0.name == "service_name" && $0.value == "api" } })
         #expect(series.reduce(0) { $0 + $1.samples.reduce(0) { $0 + $1.value } } == 9_910_000_000 && series[0].sampleType.type == "cpu")
@@ -108,7 +111,9 @@ import Testing
         let out = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         let t2 = try #require(out["types"] as? [String: String])
         #expect(t2["children"] == "list<item: uint32 not null>" && t2["cumulative"] == "uint64" && t2["location_address"] == "uint64")
-        #expect(t2["mapping_file"] == "dictionary<values=binary, indices=int32, ordered=0>" && t2["function_name"] == "dictionary<values=binary, indices=int32, ordered=0>")
+        #expect(
+            t2["mapping_file"] == "dictionary<values=binary, indices=int32, ordered=0>"
+                && t2["function_name"] == "dictionary<values=binary, indices=int32, ordered=0>")
         #expect((out["root"] as? NSNumber)?.int64Value == 9_910_000_000 && out["rootName"] is NSNull)
         #expect((out["sha"] as? NSNumber)?.int64Value == 3_160_000_000, "go tool pprof's flat figure for sha256.block")
         #expect(out["valuesNulls"] as? Int == 0)
@@ -131,7 +136,11 @@ import Testing
 
     static func writeRaw(_ labels: [(String, String)], _ profile: [UInt8]) -> Parca_Profilestore_V1alpha1_WriteRawRequest {
         var series = Parca_Profilestore_V1alpha1_RawProfileSeries()
-        series.labels.labels = labels.map { var l = Parca_Profilestore_V1alpha1_Label(); (l.name, l.value) = $0; return l }
+        series.labels.labels = labels.map {
+            var l = Parca_Profilestore_V1alpha1_Label()
+            (l.name, l.value) = $0
+            return l
+        }
         var sample = Parca_Profilestore_V1alpha1_RawSample()
         sample.rawProfile = Data(profile)
         series.samples = [sample]
@@ -147,8 +156,9 @@ import Testing
         let web = try ParcaEndToEndTests.call(server, "/api" + Self.store, Self.writeRaw([("__name__", "process_cpu"), ("job", "scraped")], cpu))
         #expect(web.status == 200 && web.grpcStatus == nil && web.trailer?.contains("grpc-status: 0") == true, "\(web)")
         // Connect (binary proto), as a third-party pusher would.
-        let connect = try server.post(Self.store, headers: [("Content-Type", "application/proto")],
-                                      body: try Self.writeRaw([("__name__", "process_cpu"), ("service_name", "pushed")], cpu).serializedBytes())
+        let connect = try server.post(
+            Self.store, headers: [("Content-Type", "application/proto")],
+            body: try Self.writeRaw([("__name__", "process_cpu"), ("service_name", "pushed")], cpu).serializedBytes())
         #expect(connect.status == 200, "\(connect.text)")
 
         // Pyroscope's API sees both services, each with the reference total.

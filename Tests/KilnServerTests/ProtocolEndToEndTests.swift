@@ -13,8 +13,10 @@ import Testing
         try ConnectClient(server: server).push([([("__name__", "process_cpu"), ("service_name", "svc")], [try TestData.bytes("pprof/go-cpu.pb.gz")])])
     }
 
-    func json(_ server: KilnServerProcess, _ method: String, _ body: String, headers: [(String, String)] = []) throws -> (Int, [String: Any], String) {
-        let r = try server.post("/querier.v1.QuerierService/" + method, headers: [("Content-Type", "application/json")] + headers, body: Array(body.utf8))
+    func json(_ server: KilnServerProcess, _ method: String, _ body: String, headers: [(String, String)] = []) throws -> (Int, [String: Any], String)
+    {
+        let r = try server.post(
+            "/querier.v1.QuerierService/" + method, headers: [("Content-Type", "application/json")] + headers, body: Array(body.utf8))
         let text = r.header("Content-Encoding") == "gzip" ? String(decoding: try Gzip.decompress(r.body), as: UTF8.self) : r.text
         let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
         return (r.status, object, text)
@@ -23,7 +25,8 @@ import Testing
     @Test func jsonCodecWithInt64AsStrings() throws {
         let server = try KilnServerProcess()
         try pushGoCPU(server)
-        let (status, body, text) = try json(server, "SelectMergeStacktraces", #"{"profileTypeID":"\#(Self.cpu)","labelSelector":"{}","start":"0","end":0}"#)
+        let (status, body, text) = try json(
+            server, "SelectMergeStacktraces", #"{"profileTypeID":"\#(Self.cpu)","labelSelector":"{}","start":"0","end":0}"#)
         #expect(status == 200, "\(text)")
         let fg = try #require(body["flamegraph"] as? [String: Any])
         #expect(fg["total"] as? String == "9910000000")
@@ -50,16 +53,18 @@ import Testing
         req.profileTypeID = Self.cpu
         req.labelSelector = "{}"
         let body: [UInt8] = try req.serializedBytes()
-        let zipped = try server.post("/querier.v1.QuerierService/SelectMergeStacktraces",
-                                     headers: [("Content-Type", "application/proto"), ("Accept-Encoding", "gzip")], body: body)
+        let zipped = try server.post(
+            "/querier.v1.QuerierService/SelectMergeStacktraces",
+            headers: [("Content-Type", "application/proto"), ("Accept-Encoding", "gzip")], body: body)
         #expect(zipped.status == 200)
         #expect(zipped.header("Content-Encoding") == "gzip")
         let plain = try server.post("/querier.v1.QuerierService/SelectMergeStacktraces", headers: [("Content-Type", "application/proto")], body: body)
         #expect(plain.header("Content-Encoding") == nil)
         #expect(try Gzip.decompress(zipped.body) == plain.body)
         // A gzip-compressed request body is accepted too.
-        let gzReq = try server.post("/querier.v1.QuerierService/SelectMergeStacktraces",
-                                    headers: [("Content-Type", "application/proto"), ("Content-Encoding", "gzip")], body: try Gzip.compress(body))
+        let gzReq = try server.post(
+            "/querier.v1.QuerierService/SelectMergeStacktraces",
+            headers: [("Content-Type", "application/proto"), ("Content-Encoding", "gzip")], body: try Gzip.compress(body))
         #expect(gzReq.status == 200)
         #expect(gzReq.body == plain.body)
     }
@@ -114,16 +119,20 @@ import Testing
         check(try push([0x0a, 0x05, 0x01]), 400, "invalid_argument", "malformed pprof")
         let gz = try TestData.bytes("pprof/go-cpu.pb.gz")
         check(try push(Array(gz.prefix(100))), 400, "invalid_argument", "bad gzip")
-        check(try post("/push.v1.PusherService/Push", "application/proto", [0x1f, 0x8b, 1, 2, 3], [("Content-Encoding", "gzip")]),
-              400, "invalid_argument", "not valid gzip")
-        check(try post("/push.v1.PusherService/Push", "application/proto", [1, 2], [("Content-Encoding", "br")]), 404, "unimplemented", "Content-Encoding")
+        check(
+            try post("/push.v1.PusherService/Push", "application/proto", [0x1f, 0x8b, 1, 2, 3], [("Content-Encoding", "gzip")]),
+            400, "invalid_argument", "not valid gzip")
+        check(
+            try post("/push.v1.PusherService/Push", "application/proto", [1, 2], [("Content-Encoding", "br")]), 404, "unimplemented",
+            "Content-Encoding")
         // Bad protobuf request, no profiles, bad labels.
         check(try post("/push.v1.PusherService/Push", "application/proto", [0xff, 0xff, 0xff]), 400, "invalid_argument", "cannot decode")
         check(try post("/push.v1.PusherService/Push", "application/proto", []), 400, "invalid_argument", "no profiles received")
         // Wrong content type, wrong protocol version.
         check(try post("/querier.v1.QuerierService/ProfileTypes", "text/plain", []), 415, "invalid_argument", "unsupported Content-Type")
-        check(try post("/querier.v1.QuerierService/ProfileTypes", "application/proto", [], [("Connect-Protocol-Version", "2")]),
-              400, "invalid_argument", "Connect-Protocol-Version")
+        check(
+            try post("/querier.v1.QuerierService/ProfileTypes", "application/proto", [], [("Connect-Protocol-Version", "2")]),
+            400, "invalid_argument", "Connect-Protocol-Version")
         // Bad selector, bad profile type, max_nodes out of range, bad step, missing name, start after end.
         func smst(_ edit: (inout Querier_V1_SelectMergeStacktracesRequest) -> Void) throws -> (Int, String) {
             var r = Querier_V1_SelectMergeStacktracesRequest()
@@ -136,21 +145,37 @@ import Testing
         check(try smst { $0.profileTypeID = "cpu" }, 400, "invalid_argument", "invalid profile type ID")
         check(try smst { $0.maxNodes = -1 }, 400, "invalid_argument", "max_nodes")
         check(try smst { $0.maxNodes = (1 << 20) + 1 }, 400, "invalid_argument", "max_nodes")
-        check(try smst { $0.start = 10; $0.end = 5 }, 400, "invalid_argument", "start")
-        check(try smst { $0.start = Int64.min; $0.end = 5 }, 400, "invalid_argument", "Unix milliseconds")
+        check(
+            try smst {
+                $0.start = 10
+                $0.end = 5
+            }, 400, "invalid_argument", "start")
+        check(
+            try smst {
+                $0.start = Int64.min
+                $0.end = 5
+            }, 400, "invalid_argument", "Unix milliseconds")
         var ss = Querier_V1_SelectSeriesRequest()
         ss.profileTypeID = Self.cpu
         ss.step = 0.0001
-        check(try post("/querier.v1.QuerierService/SelectSeries", "application/proto", try ss.serializedBytes()), 400, "invalid_argument", "step must be >= 1ms")
+        check(
+            try post("/querier.v1.QuerierService/SelectSeries", "application/proto", try ss.serializedBytes()), 400, "invalid_argument",
+            "step must be >= 1ms")
         ss.step = 1e300
-        check(try post("/querier.v1.QuerierService/SelectSeries", "application/proto", try ss.serializedBytes()), 400, "invalid_argument", "step must be at most")
+        check(
+            try post("/querier.v1.QuerierService/SelectSeries", "application/proto", try ss.serializedBytes()), 400, "invalid_argument",
+            "step must be at most")
         check(try post("/querier.v1.QuerierService/LabelValues", "application/proto", []), 400, "invalid_argument", "name is required")
         check(try post("/querier.v1.QuerierService/Diff", "application/proto", []), 400, "invalid_argument", "left and right are required")
         var heat = Querier_V1_SelectHeatmapRequest()
         heat.profileTypeID = Self.cpu
-        check(try post("/querier.v1.QuerierService/SelectHeatmap", "application/proto", try heat.serializedBytes()), 400, "invalid_argument", "step must be >= 1ms")
+        check(
+            try post("/querier.v1.QuerierService/SelectHeatmap", "application/proto", try heat.serializedBytes()), 400, "invalid_argument",
+            "step must be >= 1ms")
         // Oversized body → 413.
-        check(try post("/push.v1.PusherService/Push", "application/proto", [UInt8](repeating: 0, count: 300_000)), 413, "resource_exhausted", "exceeds the limit")
+        check(
+            try post("/push.v1.PusherService/Push", "application/proto", [UInt8](repeating: 0, count: 300_000)), 413, "resource_exhausted",
+            "exceeds the limit")
         // Legacy /ingest: bad name → 400; bad folded data → 422.
         check(try post("/ingest", "text/plain", Array("a 1".utf8)), 400, "invalid_argument", "name parameter is required")
         check(try post("/ingest?name=app%7Bbroken", "text/plain", Array("a 1".utf8)), 400, "invalid_argument", "invalid name")

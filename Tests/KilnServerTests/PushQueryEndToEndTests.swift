@@ -35,7 +35,8 @@ import Testing
                 guard let first = p.locations(ofSample: i).first else { continue }  // empty stack: root self
                 let leaf = Int(first)
                 // The innermost inlined function is the leaf; no lines: named by address.
-                let name = p.lines(ofLocation: leaf).first.map { p.strings[p.functions[Int($0.functionIndex)].name] }
+                let name =
+                    p.lines(ofLocation: leaf).first.map { p.strings[p.functions[Int($0.functionIndex)].name] }
                     ?? "0x" + String(p.locations[leaf].address, radix: 16)
                 e.selfByName[name, default: 0] += v
             }
@@ -144,10 +145,12 @@ import Testing
         #expect(gotSeries.labelsSet.allSatisfy { $0.labels.map(\.name) == ["__profile_type__", "service_name"] })
 
         // Time series: one point per profile, equal to its total, at the bucket right edge.
-        let earlierCPU = try Self.expected(Self.earlier(PprofDecoder.decode(TestData.bytes("pprof/go-cpu.pb.gz")), seconds: 15),
-                                           name: "process_cpu")["process_cpu:cpu:nanoseconds:cpu:nanoseconds"]!.total
+        let earlierCPU = try Self.expected(
+            Self.earlier(PprofDecoder.decode(TestData.bytes("pprof/go-cpu.pb.gz")), seconds: 15),
+            name: "process_cpu")["process_cpu:cpu:nanoseconds:cpu:nanoseconds"]!.total
         let start = cpuTime - 60_000
-        let ts = try client.series("process_cpu:cpu:nanoseconds:cpu:nanoseconds", start: start, end: cpuTime + 60_000, step: 15, groupBy: ["service_name"])
+        let ts = try client.series(
+            "process_cpu:cpu:nanoseconds:cpu:nanoseconds", start: start, end: cpuTime + 60_000, step: 15, groupBy: ["service_name"])
         #expect(ts.count == 1)
         #expect(ts.first?.labels.map(\.name) == ["service_name"])
         #expect(ts.first?.points.map(\.value) == [Double(earlierCPU), 9_910_000_000])
@@ -167,10 +170,12 @@ import Testing
     @Test func replayCapturedAgentPushes() throws {
         let server = try KilnServerProcess()
         let body = try TestData.bytes("push/pyroscope-io-1.4.0-push-cpu-mem.connect-body.gz")
-        let r = try server.post("/push.v1.PusherService/Push", headers: [
-            ("Content-Type", "application/proto"), ("Content-Encoding", "gzip"), ("X-Scope-OrgID", "tenant-a"),
-            ("Authorization", "Basic dXNlcjpwYXNz"), ("User-Agent", "pyroscope-rs/pyspy/1.4.0 reqwest"),
-        ], body: body)
+        let r = try server.post(
+            "/push.v1.PusherService/Push",
+            headers: [
+                ("Content-Type", "application/proto"), ("Content-Encoding", "gzip"), ("X-Scope-OrgID", "tenant-a"),
+                ("Authorization", "Basic dXNlcjpwYXNz"), ("User-Agent", "pyroscope-rs/pyspy/1.4.0 reqwest"),
+            ], body: body)
         #expect(r.status == 200, "\(r.text)")
         let tenantA = ConnectClient(server: server, tenant: "tenant-a")
         let types = try tenantA.profileTypes()
@@ -202,28 +207,32 @@ import Testing
         let now = Int64(Date().timeIntervalSince1970)
         let name = "goapp{__session_id__=0123456789abcdef,otel.scope.name=com.grafana.pyroscope/go}"
             .addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-        var r = try server.post("/ingest?name=\(name)&from=\(now - 10)000000000&until=\(now)000000000&spyName=gospy&sampleRate=100&units=samples&aggregationType=sum",
-                                headers: [("Content-Type", ct)], body: body)
+        var r = try server.post(
+            "/ingest?name=\(name)&from=\(now - 10)000000000&until=\(now)000000000&spyName=gospy&sampleRate=100&units=samples&aggregationType=sum",
+            headers: [("Content-Type", ct)], body: body)
         #expect(r.status == 200, "\(r.text)")
         let g = try client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="goapp"}"#)
         #expect(g.total == 9_910_000_000)
 
         // Folded, 100 Hz: each sample is 10 ms of CPU.
         let folded = "main;handler;work 7\nmain;idle 3\n"
-        r = try server.post("/ingest?name=pyapp.cpu%7Benv%3Dprod%7D&from=\(now - 10)&until=\(now)&spyName=pyspy&sampleRate=100",
-                            headers: [("Content-Type", "text/plain")], body: Array(folded.utf8))
+        r = try server.post(
+            "/ingest?name=pyapp.cpu%7Benv%3Dprod%7D&from=\(now - 10)&until=\(now)&spyName=pyspy&sampleRate=100",
+            headers: [("Content-Type", "text/plain")], body: Array(folded.utf8))
         #expect(r.status == 200, "\(r.text)")
         let f = try client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="pyapp",env="prod"}"#)
         #expect(f.total == 100_000_000)
         let nodes = try FlameGraphDecoder.decode(names: f.names, levels: f.levels.map(\.values))
         #expect(nodes["main;handler;work"]?.total == 70_000_000)
         // Time series over the folded upload: one point of 100 ms CPU.
-        let ts = try client.series("process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="pyapp"}"#,
-                                   start: (now - 60) * 1000, end: (now + 60) * 1000, step: 15)
+        let ts = try client.series(
+            "process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="pyapp"}"#,
+            start: (now - 60) * 1000, end: (now + 60) * 1000, step: 15)
         #expect(ts.first?.points.map(\.value) == [100_000_000])
 
         // lines format
-        r = try server.post("/ingest?name=linesapp&format=lines&sampleRate=0", headers: [("Content-Type", "text/plain")], body: Array("a;b\na;b\nc\n".utf8))
+        r = try server.post(
+            "/ingest?name=linesapp&format=lines&sampleRate=0", headers: [("Content-Type", "text/plain")], body: Array("a;b\na;b\nc\n".utf8))
         #expect(r.status == 200, "\(r.text)")
         #expect(try client.flameGraph("process_cpu:samples:count::", #"{service_name="linesapp"}"#).total == 3)
     }

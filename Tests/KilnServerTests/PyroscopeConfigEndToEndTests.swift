@@ -18,30 +18,32 @@ import Testing
         let config = data.appendingPathComponent("pyroscope.yaml")
         let hostPort = moto.endpoint.replacingOccurrences(of: "http://", with: "")
         try """
-            target: all
-            server:
-              log_level: info
-              grpc_listen_port: 9095
-            storage:
-              backend: s3
-              s3:
-                endpoint: \(hostPort)
-                insecure: true
-                bucket_name: \(moto.bucket)
-                access_key_id: \(moto.accessKey)
-                secret_access_key: \(moto.secretKey)
-                region: us-east-1
-            pyroscopedb:
-              data_path: \(data.path)
-              max_block_duration: 1h
-            limits:
-              ingestion_rate_mb: 8
-              max_query_length: 30d
-            analytics:
-              reporting_enabled: false
-            """.write(to: config, atomically: true, encoding: .utf8)
+        target: all
+        server:
+          log_level: info
+          grpc_listen_port: 9095
+        storage:
+          backend: s3
+          s3:
+            endpoint: \(hostPort)
+            insecure: true
+            bucket_name: \(moto.bucket)
+            access_key_id: \(moto.accessKey)
+            secret_access_key: \(moto.secretKey)
+            region: us-east-1
+        pyroscopedb:
+          data_path: \(data.path)
+          max_block_duration: 1h
+        limits:
+          ingestion_rate_mb: 8
+          max_query_length: 30d
+        analytics:
+          reporting_enabled: false
+        """.write(to: config, atomically: true, encoding: .utf8)
         let server = try KilnServerProcess(
-            arguments: ["-config.file=\(config.path)", "-auth.multitenancy-enabled=true", "-self-profiling.disable-push=true", "-usage-stats.enabled=false"],
+            arguments: [
+                "-config.file=\(config.path)", "-auth.multitenancy-enabled=true", "-self-profiling.disable-push=true", "-usage-stats.enabled=false",
+            ],
             dataDirectory: data)
         #expect(server.log.contains("ignoring config file \(config.path), key server.grpc_listen_port"), "\(server.log)")
         #expect(server.log.contains("key analytics.reporting_enabled") && server.log.contains("ignoring -usage-stats.enabled"), "\(server.log)")
@@ -56,8 +58,10 @@ import Testing
         #expect(!server.log.contains("cannot list"), "\(server.log)")
         // The block is in the bucket, every request signed with the Pyroscope keys' credentials (moto checks
         // signatures; a storage prefix is left out: moto's check fails on the %2F in its listings).
-        let bucket = S3ObjectStore(S3Config(endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket,
-                                            accessKey: moto.accessKey, secretKey: moto.secretKey, pathStyle: true))
+        let bucket = S3ObjectStore(
+            S3Config(
+                endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket,
+                accessKey: moto.accessKey, secretKey: moto.secretKey, pathStyle: true))
         let keys = try await bucket.listAll(prefix: "").map(\.key).filter { $0.hasPrefix("team-a/blocks/") }
         #expect(keys.contains { $0.hasSuffix("/meta.json") }, "\(keys)")
 

@@ -12,10 +12,12 @@ import Testing
     /// Builds the Go target into `dir` and starts it on a free port.
     static func startTarget(in dir: URL) throws -> (process: Process, address: String) {
         let binary = dir.appendingPathComponent("pprof-target")
-        let build = try Subprocess.run(["go", "build", "-o", binary.path, "."], environment: [
-            "HOME": dir.path, "GOCACHE": dir.appendingPathComponent("gocache").path, "GOPATH": dir.appendingPathComponent("gopath").path,
-            "GOFLAGS": "-mod=mod", "GO111MODULE": "on", "GOTOOLCHAIN": "local",
-        ], workingDirectory: TestData.root.appendingPathComponent("tools/e2e/pprof-target").path, timeoutSeconds: 300)
+        let build = try Subprocess.run(
+            ["go", "build", "-o", binary.path, "."],
+            environment: [
+                "HOME": dir.path, "GOCACHE": dir.appendingPathComponent("gocache").path, "GOPATH": dir.appendingPathComponent("gopath").path,
+                "GOFLAGS": "-mod=mod", "GO111MODULE": "on", "GOTOOLCHAIN": "local",
+            ], workingDirectory: TestData.root.appendingPathComponent("tools/e2e/pprof-target").path, timeoutSeconds: 300)
         guard build.status == 0 else { throw SubprocessError(message: "go build failed: \(build.stderr)") }
         let port = try FreePort.find()
         let p = Process()
@@ -38,21 +40,23 @@ import Testing
         let refused = "127.0.0.1:\(try FreePort.find())"
         let config = dir.appendingPathComponent("kiln.yaml")
         try """
-            scrape_configs:
-              - job_name: gotarget
-                scrape_interval: 2s
-                static_configs:
-                  - targets: ["\(address)"]
-                    labels: {env: e2e}
-                  - targets: ["\(refused)"]
-            """.write(to: config, atomically: true, encoding: .utf8)
+        scrape_configs:
+          - job_name: gotarget
+            scrape_interval: 2s
+            static_configs:
+              - targets: ["\(address)"]
+                labels: {env: e2e}
+              - targets: ["\(refused)"]
+        """.write(to: config, atomically: true, encoding: .utf8)
         let start = Int64(Date().timeIntervalSince1970 * 1000)
         let server = try KilnServerProcess(arguments: ["--config.file", config.path])
         defer { server.stop() }
         #expect(server.log.contains("scraping"), "\(server.log)")
         let client = ConnectClient(server: server)
-        let wanted = ["process_cpu:cpu:nanoseconds:cpu:nanoseconds", "memory:alloc_space:bytes:space:bytes", "memory:inuse_space:bytes:space:bytes",
-                      "goroutine:goroutine:count:goroutine:count", "mutex:delay:nanoseconds:contentions:count", "block:delay:nanoseconds:contentions:count"]
+        let wanted = [
+            "process_cpu:cpu:nanoseconds:cpu:nanoseconds", "memory:alloc_space:bytes:space:bytes", "memory:inuse_space:bytes:space:bytes",
+            "goroutine:goroutine:count:goroutine:count", "mutex:delay:nanoseconds:contentions:count", "block:delay:nanoseconds:contentions:count",
+        ]
         // Three scrapes: alloc_*, mutex and block are cumulative, stored from the second one on.
         var types: [String] = []
         for _ in 0..<60 {
@@ -62,7 +66,8 @@ import Testing
         }
         #expect(Set(types).isSuperset(of: wanted), "\(types)")
         let now = Int64(Date().timeIntervalSince1970 * 1000) + 1000
-        let cpu = try client.flameGraph(wanted[0], #"{service_name="gotarget", job="gotarget", env="e2e", instance="\#(address)"}"#, start: start, end: now)
+        let cpu = try client.flameGraph(
+            wanted[0], #"{service_name="gotarget", job="gotarget", env="e2e", instance="\#(address)"}"#, start: start, end: now)
         #expect(cpu.total > 100_000_000, "CPU \(cpu.total) ns")
         let nodes = try FlameGraphDecoder.decode(names: cpu.names, levels: cpu.levels.map(\.values))
         #expect(nodes.keys.contains { $0.hasSuffix("main.burn") || $0.contains("main.burn;") }, "\(nodes.keys.sorted().prefix(20))")

@@ -8,8 +8,10 @@ import Testing
 @Suite struct SelfProfilingEndToEndTests {
     @Test(.timeLimit(.minutes(2)))
     func kilnsOwnFlameGraph() throws {
-        let server = try KilnServerProcess(arguments: ["--self-profiling.enabled", "--self-profiling.interval", "1s",
-                                                                "--self-profiling.heap-sample-rate", "16KiB"])
+        let server = try KilnServerProcess(arguments: [
+            "--self-profiling.enabled", "--self-profiling.interval", "1s",
+            "--self-profiling.heap-sample-rate", "16KiB",
+        ])
         defer { server.stop() }
         #expect(server.log.contains("self-profiling: sampling"), "\(server.log)")
         let client = ConnectClient(server: server)
@@ -24,8 +26,9 @@ import Testing
         }
         var graph = Querier_V1_FlameGraph()
         for _ in 0..<40 {
-            graph = try client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="kiln"}"#,
-                                          start: start - 1000, end: Int64(Date().timeIntervalSince1970 * 1000) + 1000)
+            graph = try client.flameGraph(
+                "process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="kiln"}"#,
+                start: start - 1000, end: Int64(Date().timeIntervalSince1970 * 1000) + 1000)
             if graph.total > 0 && graph.names.contains(where: { $0.contains("PprofDecoder") }) { break }
             usleep(250_000)
         }

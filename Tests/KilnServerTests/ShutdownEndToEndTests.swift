@@ -25,8 +25,9 @@ import Testing
                     let value = Int64(1000 + w * 10_000 + i)
                     i += 1
                     attempted.withLock { $0[service] = value }
-                    guard let body = try? CrashEndToEndTests.push(service: service, value: value, timeNanos: Int64(Date().timeIntervalSince1970 * 1e9)),
-                          let r = try? server.post("/push.v1.PusherService/Push", headers: [("Content-Type", "application/proto")], body: body)
+                    guard
+                        let body = try? CrashEndToEndTests.push(service: service, value: value, timeNanos: Int64(Date().timeIntervalSince1970 * 1e9)),
+                        let r = try? server.post("/push.v1.PusherService/Push", headers: [("Content-Type", "application/proto")], body: body)
                     else { return }  // the server stopped accepting
                     if r.status == 200 { acknowledged.withLock { $0[service] = value } }
                 }
@@ -68,9 +69,12 @@ import Testing
         server = try KilnServerProcess(dataDirectory: data)
         defer { server.stop() }
         // Everything is in blocks: only the checkpoint (and its records' tail) is left to replay.
-        #expect(server.log.contains("\"records\": \"1\"") || server.log.contains("records=1") || server.log.contains("records: 1"), "\(server.log.prefix(3000))")
-        try CrashEndToEndTests.verify(server, acknowledged: first.acked.merging(second.acked) { a, _ in a },
-                                      attempted: first.attempted.merging(second.attempted) { a, _ in a }, startMs: start)
+        #expect(
+            server.log.contains("\"records\": \"1\"") || server.log.contains("records=1") || server.log.contains("records: 1"),
+            "\(server.log.prefix(3000))")
+        try CrashEndToEndTests.verify(
+            server, acknowledged: first.acked.merging(second.acked) { a, _ in a },
+            attempted: first.attempted.merging(second.attempted) { a, _ in a }, startMs: start)
     }
 
     @Test func healthzAndMetrics() throws {

@@ -33,7 +33,10 @@ import Testing
             ("SelectMergeStacktraces", #"{"profile_typeID":"\#(cpu)","label_selector":"{}",\#(range)}"#),
             ("SelectMergeStacktraces", #"{"profile_typeID":"\#(heap)","label_selector":"{service_name=\"svc-1\"}",\#(range)}"#),
             ("SelectMergeProfile", #"{"profile_typeID":"\#(cpu)","label_selector":"{service_name=~\"svc-.*\"}",\#(range)}"#),
-            ("Diff", #"{"left":{"profile_typeID":"\#(cpu)","label_selector":"{service_name=\"svc-1\"}",\#(range)},"right":{"profile_typeID":"\#(cpu)","label_selector":"{service_name!=\"svc-1\"}",\#(range)}}"#),
+            (
+                "Diff",
+                #"{"left":{"profile_typeID":"\#(cpu)","label_selector":"{service_name=\"svc-1\"}",\#(range)},"right":{"profile_typeID":"\#(cpu)","label_selector":"{service_name!=\"svc-1\"}",\#(range)}}"#
+            ),
             ("SelectSeries", #"{"profile_typeID":"\#(cpu)","label_selector":"{}",\#(range),"step":60,"group_by":["service_name"]}"#),
             ("SelectHeatmap", #"{"profile_typeID":"\#(cpu)","label_selector":"{}",\#(range),"step":3600}"#),
             ("AnalyzeQuery", #"{"query":"{}",\#(range)}"#),
@@ -64,9 +67,13 @@ import Testing
     /// stacks at `time` over /ingest. Each side's processes take the pushes
     /// in turn, so ingesters sharing a bucket hold one part each.
     static func push(_ sides: [[KilnServerProcess]], phase: Int, time: Int64) throws {
-        var parts: [(KilnServerProcess) throws -> Void] = [{ server in
-            try ConnectClient(server: server).push([([("__name__", "process_cpu"), ("service_name", "svc-1")], [try TestData.bytes("pprof/go-cpu.pb.gz")])])
-        }]
+        var parts: [(KilnServerProcess) throws -> Void] = [
+            { server in
+                try ConnectClient(server: server).push([
+                    ([("__name__", "process_cpu"), ("service_name", "svc-1")], [try TestData.bytes("pprof/go-cpu.pb.gz")])
+                ])
+            }
+        ]
         if phase == 1 {
             parts.append { server in
                 try ConnectClient(server: server).push([
@@ -78,8 +85,9 @@ import Testing
         for service in ["svc-3", "svc-4"] {
             parts.append { server in
                 let folded = "main;serve;handle \(100 * phase)\nmain;serve;encode 30\nmain;gc \(7 * phase)\n"
-                let r = try server.post("/ingest?name=\(service).cpu%7Bphase%3D\(phase)%7D&from=\(time)&until=\(time + 10)&format=folded",
-                                        headers: [("Content-Type", "text/plain")], body: Array(folded.utf8))
+                let r = try server.post(
+                    "/ingest?name=\(service).cpu%7Bphase%3D\(phase)%7D&from=\(time)&until=\(time + 10)&format=folded",
+                    headers: [("Content-Type", "text/plain")], body: Array(folded.utf8))
                 #expect(r.status == 200, "\(r.text)")
             }
         }
@@ -103,8 +111,10 @@ import Testing
         let moto = try MotoServer(checkSignatures: false)
         defer { moto.stop() }
         func s3(_ prefix: String) -> [String] {
-            ["--storage.backend", "s3", "--storage.s3.endpoint", moto.endpoint, "--storage.s3.bucket", moto.bucket, "--storage.s3.prefix", prefix,
-             "--storage.s3.access-key", moto.accessKey, "--storage.s3.secret-key", moto.secretKey, "--storage.s3.force-path-style"]
+            [
+                "--storage.backend", "s3", "--storage.s3.endpoint", moto.endpoint, "--storage.s3.bucket", moto.bucket, "--storage.s3.prefix", prefix,
+                "--storage.s3.access-key", moto.accessKey, "--storage.s3.secret-key", moto.secretKey, "--storage.s3.force-path-style",
+            ]
         }
         let single = try KilnServerProcess(arguments: s3("single/") + ["--head.check-interval", "1"])
         defer { single.stop() }
@@ -113,19 +123,24 @@ import Testing
         }
         var ingesters = try ingesterArguments.map { try KilnServerProcess(arguments: $0) }
         defer { for i in ingesters { i.stop() } }
-        let querier = try KilnServerProcess(arguments: s3("split/") + [
-            "--target", "querier", "--querier.ingesters", ingesters.map(\.baseURL).joined(separator: ","), "--head.check-interval", "3600",
-        ])
+        let querier = try KilnServerProcess(
+            arguments: s3("split/") + [
+                "--target", "querier", "--querier.ingesters", ingesters.map(\.baseURL).joined(separator: ","), "--head.check-interval", "3600",
+            ])
         defer { querier.stop() }
         let ingester = ingesters[0]
 
         // Each process serves its own module's routes only.
-        #expect(try querier.post("/push.v1.PusherService/Push", headers: [("Content-Type", "application/json")], body: Array("{}".utf8)).status == 404)
+        #expect(
+            try querier.post("/push.v1.PusherService/Push", headers: [("Content-Type", "application/json")], body: Array("{}".utf8)).status == 404)
         #expect(try querier.post("/ingester/flush", body: []).status == 404)
-        #expect(try ingester.post("/querier.v1.QuerierService/ProfileTypes", headers: [("Content-Type", "application/json")], body: Array("{}".utf8)).status == 404)
+        #expect(
+            try ingester.post("/querier.v1.QuerierService/ProfileTypes", headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
+                .status == 404)
 
         func expectSameAnswers(_ stage: String) throws {
-            let want = try Self.answers(single), got = try Self.answers(querier)
+            let want = try Self.answers(single)
+            let got = try Self.answers(querier)
             for (w, g) in zip(want, got) { #expect(g == w, "\(stage)") }
             #expect(want.count == got.count)
         }
@@ -163,15 +178,21 @@ import Testing
         // A second live process with id b, from another data directory, is refused at start.
         let impostorPath = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-impostor-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: impostorPath) }
-        let impostor = try Subprocess.run([KilnServerProcess.binaryURL.path, "--server.http-listen-address", "127.0.0.1",
-                                           "--server.http-listen-port", "\(try FreePort.find())", "--storage.path", impostorPath]
-                                          + ingesterArguments[1], timeoutSeconds: 60)
-        #expect(impostor.status == 1 && (impostor.stdout + impostor.stderr).contains(#"ingester "b" is running from another data directory"#),
-                "\(impostor.status): \(impostor.stdout)\(impostor.stderr)")
+        let impostor = try Subprocess.run(
+            [
+                KilnServerProcess.binaryURL.path, "--server.http-listen-address", "127.0.0.1",
+                "--server.http-listen-port", "\(try FreePort.find())", "--storage.path", impostorPath,
+            ]
+                + ingesterArguments[1], timeoutSeconds: 60)
+        #expect(
+            impostor.status == 1 && (impostor.stdout + impostor.stderr).contains(#"ingester "b" is running from another data directory"#),
+            "\(impostor.status): \(impostor.stdout)\(impostor.stderr)")
 
         // Another data directory takes the id over (its lease written over b's): b stops at its next renewal, exit 1.
-        let bucket = S3ObjectStore(S3Config(endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket, prefix: "split/",
-                                            accessKey: moto.accessKey, secretKey: moto.secretKey))
+        let bucket = S3ObjectStore(
+            S3Config(
+                endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket, prefix: "split/",
+                accessKey: moto.accessKey, secretKey: moto.secretKey))
         let usurper = IngesterLease.Record(id: "b", token: "another-data-directory", renewedAtMillis: 0)
         try await bucket.put(IngesterLease(store: bucket, identity: IngesterIdentity(id: "b", token: ""), timeout: .zero).key, try usurper.encoded())
         let stopBy = Date().addingTimeInterval(30)
@@ -181,10 +202,13 @@ import Testing
         // Two ingesters without ids would adopt the same blocks: the querier refuses to merge their answers.
         let twin = try KilnServerProcess(arguments: s3("twin/") + ["--target", "ingester"])
         defer { twin.stop() }
-        let confused = try KilnServerProcess(arguments: s3("split/") + ["--target", "querier", "--querier.ingesters", "\(ingester.baseURL),\(twin.baseURL)"])
+        let confused = try KilnServerProcess(
+            arguments: s3("split/") + ["--target", "querier", "--querier.ingesters", "\(ingester.baseURL),\(twin.baseURL)"])
         defer { confused.stop() }
         let r = try confused.post("/querier.v1.QuerierService/ProfileTypes", headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
-        #expect(r.status == 500 && r.text.contains("both run with no --ingester.id") && confused.log.contains("two ingesters answered with one id"), "\(r.status) \(r.text)")
+        #expect(
+            r.status == 500 && r.text.contains("both run with no --ingester.id") && confused.log.contains("two ingesters answered with one id"),
+            "\(r.status) \(r.text)")
     }
 
     /// Targets that cannot run as given stop the start with the reason.
@@ -197,12 +221,27 @@ import Testing
             (["--target", "store"], "unknown"),
             (["--target", "distributor"], "runs as part of --target=ingester"),
             (["--target", "querier"], "needs --storage.backend=s3"),
-            (["--target", "querier", "--storage.backend", "s3", "--storage.s3.bucket", "b", "--storage.s3.access-key", "a", "--storage.s3.secret-key", "s"], "needs --querier.ingesters"),
+            (
+                [
+                    "--target", "querier", "--storage.backend", "s3", "--storage.s3.bucket", "b", "--storage.s3.access-key", "a",
+                    "--storage.s3.secret-key", "s",
+                ], "needs --querier.ingesters"
+            ),
             (["--target", "ingester", "--querier.ingesters", "http://127.0.0.1:1"], "only a querier"),
-            (["--target", "querier", "--storage.backend", "s3", "--storage.s3.bucket", "b", "--storage.s3.access-key", "a", "--storage.s3.secret-key", "s",
-              "--querier.ingesters", "http://127.0.0.1:1,http://127.0.0.1:1/"], "listed twice"),
-            (["--target", "querier", "--storage.backend", "s3", "--storage.s3.bucket", "b", "--storage.s3.access-key", "a", "--storage.s3.secret-key", "s",
-              "--querier.ingesters", "http://127.0.0.1:1", "--ingester.id", "a"], "runs no ingester"),
+            (
+                [
+                    "--target", "querier", "--storage.backend", "s3", "--storage.s3.bucket", "b", "--storage.s3.access-key", "a",
+                    "--storage.s3.secret-key", "s",
+                    "--querier.ingesters", "http://127.0.0.1:1,http://127.0.0.1:1/",
+                ], "listed twice"
+            ),
+            (
+                [
+                    "--target", "querier", "--storage.backend", "s3", "--storage.s3.bucket", "b", "--storage.s3.access-key", "a",
+                    "--storage.s3.secret-key", "s",
+                    "--querier.ingesters", "http://127.0.0.1:1", "--ingester.id", "a",
+                ], "runs no ingester"
+            ),
             (["--ingester.id", "a/b"], "must be 1 to 63 letters"),
         ] {
             let r = try Subprocess.run([binary] + args)

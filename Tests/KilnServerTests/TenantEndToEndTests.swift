@@ -22,15 +22,24 @@ import Testing
 
         // /ready is open; everything else needs a user, and 401 says nothing about why.
         #expect(try server.get("/ready").status == 200)
-        for auth in [nil, "Basic " + Data("alice:wrong".utf8).base64EncodedString(), "Basic " + Data("bob:s3cret".utf8).base64EncodedString(), "Bearer x"] {
+        for auth in [
+            nil, "Basic " + Data("alice:wrong".utf8).base64EncodedString(), "Basic " + Data("bob:s3cret".utf8).base64EncodedString(), "Bearer x",
+        ] {
             let headers = auth.map { [("Authorization", $0), ("X-Scope-OrgID", "a")] } ?? [("X-Scope-OrgID", "a")]
-            for r in [try server.get("/metrics", headers: headers),
-                      try server.post("/querier.v1.QuerierService/ProfileTypes", headers: headers + [("Content-Type", "application/json")], body: Array("{}".utf8))] {
-                #expect(r.status == 401 && r.text == "unauthorized\n" && r.header("WWW-Authenticate")?.hasPrefix("Basic") == true, "\(auth ?? "none"): \(r.status) \(r.text)")
+            for r in [
+                try server.get("/metrics", headers: headers),
+                try server.post(
+                    "/querier.v1.QuerierService/ProfileTypes", headers: headers + [("Content-Type", "application/json")], body: Array("{}".utf8)),
+            ] {
+                #expect(
+                    r.status == 401 && r.text == "unauthorized\n" && r.header("WWW-Authenticate")?.hasPrefix("Basic") == true,
+                    "\(auth ?? "none"): \(r.status) \(r.text)")
             }
         }
         // A user, but no tenant: 401 "no org id".
-        let noTenant = try server.post("/querier.v1.QuerierService/ProfileTypes", headers: [("Authorization", alice), ("Content-Type", "application/json")], body: Array("{}".utf8))
+        let noTenant = try server.post(
+            "/querier.v1.QuerierService/ProfileTypes", headers: [("Authorization", alice), ("Content-Type", "application/json")],
+            body: Array("{}".utf8))
         #expect(noTenant.status == 401 && noTenant.text.contains("no org id"), "\(noTenant.text)")
 
         var a = ConnectClient(server: server, tenant: "team-a", authorization: alice)

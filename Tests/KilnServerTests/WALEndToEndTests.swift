@@ -28,8 +28,9 @@ import Testing
         let metrics = try server.get("/metrics").text
         #expect(metrics.contains("kiln_wal_truncated_tails_total 1"), "\(metrics)")
         // The two whole records before the tear are served.
-        let r = try server.post("/querier.v1.QuerierService/LabelValues", headers: [("Content-Type", "application/json"), ("X-Scope-OrgID", "golden")],
-                                body: Array(#"{"name":"service_name"}"#.utf8))
+        let r = try server.post(
+            "/querier.v1.QuerierService/LabelValues", headers: [("Content-Type", "application/json"), ("X-Scope-OrgID", "golden")],
+            body: Array(#"{"name":"service_name"}"#.utf8))
         let values = r.text
         #expect(values.contains("svc0") && values.contains("svc1"), "\(values)")
         // Pushes after recovery are durable and counted in the WAL metrics.

@@ -6,9 +6,10 @@ import Testing
     static let hour: Int64 = 3_600_000_000_000
 
     static func block(_ name: String, _ fromHour: Double, _ toHour: Double, level: Int = 1) -> BlockMeta {
-        BlockMeta(ulid: name, version: 1, tenant: "t", minTimeNanos: Int64(fromHour * Double(hour)), maxTimeNanos: Int64(toHour * Double(hour)) - 1,
-                  level: level, codec: level == 1 ? "lz4" : "zstd",
-                  stats: .init(series: 1, profiles: 1, samples: 1, stacks: 1, locations: 1, functions: 1, strings: 1), files: [], sources: [])
+        BlockMeta(
+            ulid: name, version: 1, tenant: "t", minTimeNanos: Int64(fromHour * Double(hour)), maxTimeNanos: Int64(toHour * Double(hour)) - 1,
+            level: level, codec: level == 1 ? "lz4" : "zstd",
+            stats: .init(series: 1, profiles: 1, samples: 1, stacks: 1, locations: 1, functions: 1, strings: 1), files: [], sources: [])
     }
 
     let planner = CompactionPlanner(ranges: [2 * hour, 12 * hour])

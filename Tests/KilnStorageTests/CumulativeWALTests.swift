@@ -3,10 +3,11 @@ import KilnFormat
 import KilnIngest
 import KilnModel
 import KilnPprof
-@testable import KilnStorage
 import KilnTestSupport
 import Logging
 import Testing
+
+@testable import KilnStorage
 
 /// The cumulative baselines (`CumulativeBaselines`) survive restarts and cuts
 /// through the WAL's type 4 records; testdata/wal/cumulative is their golden file.
@@ -21,8 +22,9 @@ import Testing
         for (i, leaf) in leaves.enumerated() { b.addSample(stack: ["main", leaf], values: [scale * Int64(100 * (i + 1)), 10]) }
         var p = b.build()
         p.timeNanos = t0 + minute * 60_000_000_000
-        return try PushConverter.convert(labels: [Label("__name__", "memory"), Label("service_name", "app")],
-                                         rawProfile: PprofEncoder.encode(p), id: "", nowNanos: 0)
+        return try PushConverter.convert(
+            labels: [Label("__name__", "memory"), Label("service_name", "app")],
+            rawProfile: PprofEncoder.encode(p), id: "", nowNanos: 0)
     }
 
     /// The alloc_space value stored per profile time, summed over stacks.

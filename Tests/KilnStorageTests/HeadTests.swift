@@ -30,7 +30,9 @@ import Testing
         var head = HeadState()
         let p = try ingest("pprof/go-cpu.pb.gz", labels: [Label("__name__", "process_cpu")])
         head.append(p)
-        let stacks = head.symbols.stacks.count, locations = head.symbols.locations.count, strings = head.symbols.strings.count
+        let stacks = head.symbols.stacks.count
+        let locations = head.symbols.locations.count
+        let strings = head.symbols.strings.count
         head.append(p)
         #expect(head.symbols.stacks.count == stacks)
         #expect(head.symbols.locations.count == locations)
@@ -79,14 +81,17 @@ import Testing
     @Test func postingsAndSelection() throws {
         var head = HeadState()
         for (svc, env) in [("api", "prod"), ("db", "prod"), ("web", "dev"), ("api", "dev")] {
-            head.append(try ingest("pprof/go-goroutine.pb.gz", labels: [Label("__name__", "goroutine"), Label("service_name", svc), Label("env", env)]))
+            head.append(
+                try ingest("pprof/go-goroutine.pb.gz", labels: [Label("__name__", "goroutine"), Label("service_name", svc), Label("env", env)]))
         }
         #expect(head.series.count == 4)
         for (_, values) in head.postings {
             for (_, refs) in values { #expect(refs == refs.sorted()) }
         }
         func select(_ s: String) throws -> [String] {
-            try head.select(LabelSelector(parsing: s)).map { head.series[Int($0)].labels["service_name"]! + "/" + head.series[Int($0)].labels["env"]! }
+            try head.select(LabelSelector(parsing: s)).map {
+                head.series[Int($0)].labels["service_name"]! + "/" + head.series[Int($0)].labels["env"]!
+            }
         }
         #expect(try select(#"{service_name="api"}"#) == ["api/prod", "api/dev"])
         #expect(try select(#"{service_name="api", env="dev"}"#) == ["api/dev"])

@@ -3,10 +3,11 @@ import KilnFormat
 import KilnIngest
 import KilnModel
 import KilnPprof
-@testable import KilnStorage
 import KilnTestSupport
 import Logging
 import Testing
+
+@testable import KilnStorage
 
 /// An ingester's id belongs to its data directory (`ingester.json`, checked
 /// before replay) and, in a shared bucket, to one live process at a time
@@ -24,13 +25,15 @@ import Testing
         b.addSample(stack: ["main", "a"], values: [10_000_000])
         let p = b.build()
         let (base, name, _) = try SeriesLabels.normalise([Label("__name__", "process_cpu"), Label("service_name", "svc")])
-        return IngestProfile(profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p),
-                             timeNanos: 1_700_000_000_000_000_000, durationNanos: 0)
+        return IngestProfile(
+            profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p),
+            timeNanos: 1_700_000_000_000_000_000, durationNanos: 0)
     }
 
     static func open(_ dir: String, _ id: String?, store: (any ObjectStore)? = nil, leaseTimeout: Duration = .seconds(300)) async throws -> Ingester {
-        try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", objectStore: store, id: id,
-                           leaseTimeout: leaseTimeout, logger: logger)
+        try await Ingester(
+            walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", objectStore: store, id: id,
+            leaseTimeout: leaseTimeout, logger: logger)
     }
 
     /// Refused with both ids named, and before the replay has changed a file.

@@ -1,7 +1,8 @@
 import Foundation
-@testable import KilnStorage
 import KilnTestSupport
 import Testing
+
+@testable import KilnStorage
 
 /// The local object cache: exact bytes for any range, runs of chunks in one
 /// GET, a disk tier bounded by its capacity that survives restarts, and
@@ -13,7 +14,8 @@ import Testing
         var rng = SystemRandomNumberGenerator()
         let object = (0..<100_000).map { _ in UInt8.random(in: 0...255, using: &rng) }
         try await store.put("t/blocks/01A/profiles.kcol", object)
-        let cache = try ObjectCache(directory: dir, options: .init(capacityBytes: capacity, memoryBytes: memory, chunkSize: 1000, maxFetchBytes: 8000))
+        let cache = try ObjectCache(
+            directory: dir, options: .init(capacityBytes: capacity, memoryBytes: memory, chunkSize: 1000, maxFetchBytes: 8000))
         return (store, cache, object, dir)
     }
 

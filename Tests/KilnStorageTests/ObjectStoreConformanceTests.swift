@@ -24,8 +24,9 @@ import Testing
             case .s3, .s3UncheckedSignatures:
                 let moto = try MotoServer(checkSignatures: self == .s3)
                 // A key prefix with "/" puts %2F in every listing query: only where moto does not check signatures.
-                var config = S3Config(endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket, prefix: self == .s3 ? "" : "kiln/",
-                                      accessKey: moto.accessKey, secretKey: moto.secretKey)
+                var config = S3Config(
+                    endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket, prefix: self == .s3 ? "" : "kiln/",
+                    accessKey: moto.accessKey, secretKey: moto.secretKey)
                 config.multipartThreshold = 6 << 20  // exercise multipart with a 6 MiB object
                 config.partSize = 5 << 20
                 return (S3ObjectStore(config), { moto.stop() })
@@ -100,7 +101,9 @@ import Testing
         #expect(seen.map(\.key) == expected)
         #expect(seen.allSatisfy { $0.size == $0.key.utf8.count })
         #expect(pages == 3)
-        #expect(try await store.listAll(prefix: "a").map(\.key) == keys.filter { $0.hasPrefix("a") }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        #expect(
+            try await store.listAll(prefix: "a").map(\.key) == keys.filter { $0.hasPrefix("a") }.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        )
         #expect(try await store.listAll(prefix: "zzz").isEmpty)
         #expect(try await store.listAll(prefix: "").count == keys.count)
     }
@@ -151,13 +154,16 @@ import Testing
         try await store.put("t/blocks/01A/profiles.kcol", big)
         #expect(try await store.size("t/blocks/01A/profiles.kcol") == big.count)
         #expect(try await store.get("t/blocks/01A/profiles.kcol") == big)
-        #expect(try await store.get("t/blocks/01A/profiles.kcol", range: (5 << 20) - 10..<(5 << 20) + 10) == Array(big[((5 << 20) - 10)..<((5 << 20) + 10)]))
+        #expect(
+            try await store.get("t/blocks/01A/profiles.kcol", range: (5 << 20) - 10..<(5 << 20) + 10)
+                == Array(big[((5 << 20) - 10)..<((5 << 20) + 10)]))
     }
 
     @Test func aWrongSecretIsRefused() async throws {
         let moto = try MotoServer(checkSignatures: true)
         defer { moto.stop() }
-        let store = S3ObjectStore(S3Config(endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket, accessKey: moto.accessKey, secretKey: "wrong"))
+        let store = S3ObjectStore(
+            S3Config(endpoint: moto.endpoint, region: "us-east-1", bucket: moto.bucket, accessKey: moto.accessKey, secretKey: "wrong"))
         do {
             try await store.put("k", [1])
             Issue.record("a wrong secret was accepted")
@@ -175,12 +181,13 @@ import Testing
         defer { moto.stop() }
         let proxy = try FaultProxy(upstream: moto.endpoint, schedule: ["503", "500", "drop", "stall", "pass", "503", "drop"])
         defer { proxy.stop() }
-        var config = S3Config(endpoint: proxy.endpoint, region: "us-east-1", bucket: moto.bucket, accessKey: moto.accessKey, secretKey: moto.secretKey)
+        var config = S3Config(
+            endpoint: proxy.endpoint, region: "us-east-1", bucket: moto.bucket, accessKey: moto.accessKey, secretKey: moto.secretKey)
         config.timeoutMs = 1_000
         config.baseBackoffMs = 10
         let store = S3ObjectStore(config)
         let bytes = (0..<50_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
-        try await store.put("t/blocks/01A/profiles.kcol", bytes)      // 503, 500, drop, stall, then through
+        try await store.put("t/blocks/01A/profiles.kcol", bytes)  // 503, 500, drop, stall, then through
         #expect(try await store.get("t/blocks/01A/profiles.kcol") == bytes)  // 503, drop, then through
         #expect(try proxy.requestsSeen() == 8)
     }
@@ -191,7 +198,8 @@ import Testing
         defer { moto.stop() }
         let proxy = try FaultProxy(upstream: moto.endpoint, schedule: Array(repeating: "503", count: 10))
         defer { proxy.stop() }
-        var config = S3Config(endpoint: proxy.endpoint, region: "us-east-1", bucket: moto.bucket, accessKey: moto.accessKey, secretKey: moto.secretKey)
+        var config = S3Config(
+            endpoint: proxy.endpoint, region: "us-east-1", bucket: moto.bucket, accessKey: moto.accessKey, secretKey: moto.secretKey)
         config.maxRetries = 3
         config.baseBackoffMs = 1
         do {

@@ -51,11 +51,15 @@ import Testing
             ("bad_crc", ["00000001": badCRC], .corruption(segment: "00000001", offset: offsets[1], reason: "CRC32C mismatch")),
             ("bad_length", ["00000001": badLength], .corruption(segment: "00000001", offset: offsets[1], reason: "exceeds the maximum")),
             ("bad_type", ["00000001": badType], .corruption(segment: "00000001", offset: offsets[1], reason: "unknown record type 9")),
-            ("torn_before_last_segment", ["00000001": Array(good.prefix(good.count - 5)), "00000002": WALFixtures.segment([])],
-             .corruption(segment: "00000001", offset: offsets[2], reason: "torn write")),
+            (
+                "torn_before_last_segment", ["00000001": Array(good.prefix(good.count - 5)), "00000002": WALFixtures.segment([])],
+                .corruption(segment: "00000001", offset: offsets[2], reason: "torn write")
+            ),
             ("missing_segment", ["00000001": good, "00000003": WALFixtures.segment([])], .missingSegment(2)),
-            ("bad_segment_header", ["00000001": [0x4B, 0x57, 0x41, 0x4D] + good.dropFirst(4)],
-             .corruption(segment: "00000001", offset: 0, reason: "bad segment header")),
+            (
+                "bad_segment_header", ["00000001": [0x4B, 0x57, 0x41, 0x4D] + good.dropFirst(4)],
+                .corruption(segment: "00000001", offset: 0, reason: "bad segment header")
+            ),
         ]
     }
 

@@ -11,10 +11,11 @@ import Testing
     static let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-tmpfs-\(getpid())")
     static let canMount: Bool = {
         try? FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
-        let mounted = (try? Process.run(URL(fileURLWithPath: "/bin/mount"), arguments: ["-t", "tmpfs", "-o", "size=256k", "tmpfs", mountPoint.path])).map {
-            $0.waitUntilExit()
-            return $0.terminationStatus == 0
-        } ?? false
+        let mounted =
+            (try? Process.run(URL(fileURLWithPath: "/bin/mount"), arguments: ["-t", "tmpfs", "-o", "size=256k", "tmpfs", mountPoint.path])).map {
+                $0.waitUntilExit()
+                return $0.terminationStatus == 0
+            } ?? false
         return mounted
     }()
 

@@ -20,8 +20,9 @@ enum WALFixtures {
             for (j, s) in stacks.enumerated() { b.addSample(stack: s, values: [Int64((i + 1) * 10_000_000 + j)]) }
             let p = b.build()
             let (base, name, _) = try SeriesLabels.normalise([Label("__name__", "process_cpu"), Label("service_name", "svc\(i % 2)")])
-            let ingest = IngestProfile(profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p),
-                                       timeNanos: 1_700_000_000_000_000_000 + Int64(i) * 15_000_000_000, durationNanos: 10_000_000_000)
+            let ingest = IngestProfile(
+                profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p),
+                timeNanos: 1_700_000_000_000_000_000 + Int64(i) * 15_000_000_000, durationNanos: 10_000_000_000)
             out.append(head.append([ingest], tenant: "golden"))
         }
         if withSpans {
@@ -32,8 +33,13 @@ enum WALFixtures {
             b.addSample(stack: ["main", "b"], values: [40_000_000], labels: [("span_id", SpanID.format(spans[0]))])
             var p = b.build()
             p.timeNanos = 1_700_000_000_000_000_000 + 45_000_000_000
-            out.append(head.append([try PushConverter.convert(labels: [Label("__name__", "process_cpu"), Label("service_name", "svc0")],
-                                                              rawProfile: PprofEncoder.encode(p), id: "", nowNanos: 0)], tenant: "golden"))
+            out.append(
+                head.append(
+                    [
+                        try PushConverter.convert(
+                            labels: [Label("__name__", "process_cpu"), Label("service_name", "svc0")],
+                            rawProfile: PprofEncoder.encode(p), id: "", nowNanos: 0)
+                    ], tenant: "golden"))
         }
         return out
     }

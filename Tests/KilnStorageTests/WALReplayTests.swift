@@ -36,8 +36,9 @@ import Testing
             ]
             let (base, name, _) = try SeriesLabels.normalise(labels)
             let p = b.build()
-            return IngestProfile(profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p),
-                                 timeNanos: Int64.random(in: 1_700_000_000...1_700_003_600, using: &rng) * 1_000_000_000, durationNanos: 0)
+            return IngestProfile(
+                profile: p, series: SeriesLabels.targets(base: base, name: name, profile: p),
+                timeNanos: Int64.random(in: 1_700_000_000...1_700_003_600, using: &rng) * 1_000_000_000, durationNanos: 0)
         }
     }
 

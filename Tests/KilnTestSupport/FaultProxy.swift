@@ -14,7 +14,10 @@ public final class FaultProxy: @unchecked Sendable {
         endpoint = "http://127.0.0.1:\(port)"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [PythonEnvironment.python, TestData.root.appendingPathComponent("tools/e2e/fault_proxy.py").path, "\(port)", upstream, schedule.joined(separator: ",")]
+        p.arguments = [
+            PythonEnvironment.python, TestData.root.appendingPathComponent("tools/e2e/fault_proxy.py").path, "\(port)", upstream,
+            schedule.joined(separator: ","),
+        ]
         p.standardOutput = FileHandle.nullDevice
         p.standardError = FileHandle.nullDevice
         try p.run()
@@ -26,13 +29,17 @@ public final class FaultProxy: @unchecked Sendable {
 
     /// Requests the proxy has seen (faulted or forwarded).
     public func requestsSeen() throws -> Int {
-        let r = try Subprocess.run([PythonEnvironment.python, "-c", "import urllib.request; print(urllib.request.urlopen('\(endpoint)/__faults').read().decode())"])
+        let r = try Subprocess.run([
+            PythonEnvironment.python, "-c", "import urllib.request; print(urllib.request.urlopen('\(endpoint)/__faults').read().decode())",
+        ])
         return Int(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
     }
 
     /// Applies `action` (`503`, `drop`, …) to every request from now on; `pass` ends the outage.
     public func setMode(_ action: String) throws {
-        _ = try Subprocess.run([PythonEnvironment.python, "-c", "import urllib.request; urllib.request.urlopen('\(endpoint)/__mode/\(action)').read()"])
+        _ = try Subprocess.run([
+            PythonEnvironment.python, "-c", "import urllib.request; urllib.request.urlopen('\(endpoint)/__mode/\(action)').read()",
+        ])
     }
 
     public func stop() {

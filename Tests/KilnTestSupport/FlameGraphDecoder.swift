@@ -21,7 +21,13 @@ public enum FlameGraphDecoder {
     ///   one root named `names[0]`, children inside their parent's span after its
     ///   self, nodes in ascending non-overlapping order, total = self + children.
     public static func decode(names: [String], levels: [[Int64]]) throws -> [String: Node] {
-        struct Placed { var x: Int64; var total: Int64; var selfValue: Int64; var path: String; var childSum: Int64 = 0 }
+        struct Placed {
+            var x: Int64
+            var total: Int64
+            var selfValue: Int64
+            var path: String
+            var childSum: Int64 = 0
+        }
         guard let first = levels.first, first.count == 4, first[3] == 0, names.first == "total" else {
             throw Invalid(description: "level 0 must hold exactly the root named \"total\" at names[0]")
         }
@@ -34,9 +40,13 @@ public enum FlameGraphDecoder {
             var parentIndex = 0
             for i in stride(from: 0, to: level.count, by: 4) {
                 let x = prevEnd + level[i]
-                let total = level[i + 1], selfValue = level[i + 2], nameIndex = Int(level[i + 3])
+                let total = level[i + 1]
+                let selfValue = level[i + 2]
+                let nameIndex = Int(level[i + 3])
                 guard level[i] >= 0 else { throw Invalid(description: "level \(depth): node overlaps its left neighbour") }
-                guard nameIndex >= 0 && nameIndex < names.count else { throw Invalid(description: "level \(depth): name index \(nameIndex) out of range") }
+                guard nameIndex >= 0 && nameIndex < names.count else {
+                    throw Invalid(description: "level \(depth): name index \(nameIndex) out of range")
+                }
                 prevEnd = x + total
                 while parentIndex < previous.count && previous[parentIndex].x + previous[parentIndex].total < x + total { parentIndex += 1 }
                 guard parentIndex < previous.count, previous[parentIndex].x + previous[parentIndex].selfValue <= x else {

@@ -43,8 +43,11 @@ public final class KilnServerProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: logURL)
         process = Process()
         process.executableURL = Self.binaryURL
-        process.arguments = ["--server.http-listen-address", "127.0.0.1", "--server.http-listen-port", "\(port)",
-                             "--storage.path", self.dataDirectory.path] + arguments
+        process.arguments =
+            [
+                "--server.http-listen-address", "127.0.0.1", "--server.http-listen-port", "\(port)",
+                "--storage.path", self.dataDirectory.path,
+            ] + arguments
         process.standardOutput = log
         process.standardError = log
         try process.run()

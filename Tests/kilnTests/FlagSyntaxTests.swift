@@ -16,14 +16,18 @@ import Testing
             #expect(Self.settings(form) == [FlagSetting(name: "target", value: "querier", origin: .commandLine)], "\(form)")
         }
         // An alias takes a value when its Kiln flag does.
-        #expect(Self.settings(["-storage.s3.bucket-name", "profiles"]) == [FlagSetting(name: "storage.s3.bucket-name", value: "profiles", origin: .commandLine)])
+        #expect(
+            Self.settings(["-storage.s3.bucket-name", "profiles"]) == [
+                FlagSetting(name: "storage.s3.bucket-name", value: "profiles", origin: .commandLine)
+            ])
         #expect(FlagSyntax.flag("-") == nil && FlagSyntax.flag("---x") == nil && FlagSyntax.flag("value") == nil && FlagSyntax.flag("-5") == nil)
         #expect(FlagSyntax.flag("-a=b=c")?.name == "a" && FlagSyntax.flag("-a=b=c")?.value == "b=c")
     }
 
     /// A switch never takes the next argument: `-x false` leaves "false" positional, as in Go.
     @Test func switchesTakeNoNextArgument() {
-        let (settings, positional) = FlagSyntax.settings(["-auth.multitenancy-enabled", "false", "--", "-target"], takesValue: Self.resolver.takesValue)
+        let (settings, positional) = FlagSyntax.settings(
+            ["-auth.multitenancy-enabled", "false", "--", "-target"], takesValue: Self.resolver.takesValue)
         #expect(settings == [FlagSetting(name: "auth.multitenancy-enabled", value: nil, origin: .commandLine)])
         #expect(positional == ["false", "-target"])
     }
@@ -60,7 +64,9 @@ import Testing
             FlagSetting(name: "limits.reject_older_than", value: "1h", origin: .file(path: "p.yaml", key: "limits.reject_older_than")),
         ])
         #expect(r.arguments == ["--storage.s3.bucket", "profiles"])
-        #expect(r.warnings.count == 2 && r.warnings[0].contains("-tracing.enabled") && r.warnings[1].contains("config file p.yaml, key limits.reject_older_than"))
+        #expect(
+            r.warnings.count == 2 && r.warnings[0].contains("-tracing.enabled")
+                && r.warnings[1].contains("config file p.yaml, key limits.reject_older_than"))
         let refused = #expect(throws: FlagResolver.Refused.self) {
             try Self.resolver.resolve([FlagSetting(name: "storage.s3.signature-version", value: "v2", origin: .commandLine)])
         }
@@ -68,7 +74,8 @@ import Testing
         let unknownKey = #expect(throws: FlagResolver.Refused.self) {
             try Self.resolver.resolve([FlagSetting(name: "storage.s3.bukket", value: "x", origin: .file(path: "k.yaml", key: "storage.s3.bukket"))])
         }
-        #expect(unknownKey?.description == "config file k.yaml: unknown key storage.s3.bukket (there is no flag --storage.s3.bukket; see kiln --help)")
+        #expect(
+            unknownKey?.description == "config file k.yaml: unknown key storage.s3.bukket (there is no flag --storage.s3.bukket; see kiln --help)")
         // An unknown flag on the command line is ArgumentParser's to report.
         #expect(try Self.resolver.resolve([FlagSetting(name: "bogus", value: "1", origin: .commandLine)]).arguments == ["--bogus", "1"])
         // A value that looks like a flag stays attached.

@@ -75,16 +75,19 @@ import Testing
         #expect(try kiln.s3EndpointURL(region: "us-east-1") == "http://minio:9000")
         #expect(kiln.ingestionRateMB == 8 && kiln.ingestionBurstMB == 4 && kiln.maxQueryLength == "1d" && kiln.maxSeriesPerTenant == 100)
         #expect(kiln.maxLabelNamesPerSeries == 25 && kiln.maxBlockDurationSeconds == 3600)
-        let ignored = ["server.grpc_listen_port", "storage.s3.http.idle_conn_timeout", "pyroscopedb.min_free_disk_gb", "limits.reject_older_than",
-                       "analytics.reporting_enabled"]
+        let ignored = [
+            "server.grpc_listen_port", "storage.s3.http.idle_conn_timeout", "pyroscopedb.min_free_disk_gb", "limits.reject_older_than",
+            "analytics.reporting_enabled",
+        ]
         #expect(kiln.warnings.count == ignored.count, "\(kiln.warnings)")
         for key in ignored { #expect(kiln.warnings.contains { $0.contains("key \(key) ") }, "\(key): \(kiln.warnings)") }
     }
 
     @Test func theEnvironmentIsExpandedOnlyWhenAsked() throws {
         let env = ["BUCKET": "profiles", "EMPTY": ""]
-        #expect(ConfigFile.expand("a: ${BUCKET}\nb: ${MISSING:-fallback}\nc: $BUCKET/x\nd: ${EMPTY:-e}\ne: $$ 5$ ${NONE}", env)
-            == "a: profiles\nb: fallback\nc: profiles/x\nd: e\ne: $$ 5$ ")
+        #expect(
+            ConfigFile.expand("a: ${BUCKET}\nb: ${MISSING:-fallback}\nc: $BUCKET/x\nd: ${EMPTY:-e}\ne: $$ 5$ ${NONE}", env)
+                == "a: profiles\nb: fallback\nc: profiles/x\nd: e\ne: $$ 5$ ")
         let path = try Self.file("storage:\n  s3:\n    bucket_name: ${KILN_INVOCATION_TEST:-from-default}\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
         #expect(try Invocation(["-config.file=\(path)", "-config.expand-env=true"]).command().s3Bucket == "from-default")
@@ -93,8 +96,10 @@ import Testing
 
     @Test func durationsInKilnsAndPyroscopesForms() throws {
         let s: Int64 = 1_000_000_000
-        for (text, nanos) in [("0", 0), ("0s", 0), ("90s", 90 * s), ("15m", 900 * s), ("1h30m", 5400 * s), ("500ms", s / 2), ("30d", 30 * 86_400 * s),
-                              ("1w", 7 * 86_400 * s), ("1y", 365 * 86_400 * s)] as [(String, Int64)] {
+        for (text, nanos) in [
+            ("0", 0), ("0s", 0), ("90s", 90 * s), ("15m", 900 * s), ("1h30m", 5400 * s), ("500ms", s / 2), ("30d", 30 * 86_400 * s),
+            ("1w", 7 * 86_400 * s), ("1y", 365 * 86_400 * s),
+        ] as [(String, Int64)] {
             #expect(try Kiln.parseDuration(text, flag: "--x") == nanos, "\(text)")
         }
         for bad in ["", "h", "1x", "1.5h", "-1h", "1h 30m", "99999999999999999999y"] {

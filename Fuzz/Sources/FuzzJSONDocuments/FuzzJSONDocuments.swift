@@ -15,7 +15,9 @@ public func fuzzJSONDocuments(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
         precondition(again == meta, "meta.json round trip changed it")
     }
     if let identity = try? IngesterIdentity.decode(bytes, path: "fuzz") {
-        guard let again = try? IngesterIdentity.decode(identity.encoded(), path: "fuzz") else { preconditionFailure("an encoded identity does not decode") }
+        guard let again = try? IngesterIdentity.decode(identity.encoded(), path: "fuzz") else {
+            preconditionFailure("an encoded identity does not decode")
+        }
         precondition(again == identity, "identity round trip changed it")
     }
     if let lease = IngesterLease.Record.decode(bytes) {

@@ -50,7 +50,9 @@ public enum CacheChunk {
             let index = try r.uvarint()
             let lengthAt = r.offset
             let length = Int(try r.uint32LE())
-            guard length <= maxPayloadBytes else { throw DecodeError(offset: lengthAt, reason: "payload of \(length) bytes exceeds \(maxPayloadBytes)") }
+            guard length <= maxPayloadBytes else {
+                throw DecodeError(offset: lengthAt, reason: "payload of \(length) bytes exceeds \(maxPayloadBytes)")
+            }
             let crc = try r.uint32LE()
             return Header(key: key, index: index, payloadLength: length, crc32c: crc, size: r.offset)
         }
@@ -60,8 +62,9 @@ public enum CacheChunk {
     public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> (header: Header, payload: [UInt8]) {
         let h = try decodeHeader(bytes)
         guard bytes.count == h.size + h.payloadLength else {
-            throw DecodeError(offset: min(bytes.count, h.size + h.payloadLength),
-                              reason: "file is \(bytes.count) bytes, the header says \(h.size + h.payloadLength)")
+            throw DecodeError(
+                offset: min(bytes.count, h.size + h.payloadLength),
+                reason: "file is \(bytes.count) bytes, the header says \(h.size + h.payloadLength)")
         }
         let payload = Array(bytes[h.size...])
         let crc = CRC32C.checksum(payload)

@@ -21,7 +21,8 @@ public enum BitUnpacker {
         var i = 0
         var bit = 0
         while i < count && (bit >> 3) <= fastBytes {
-            let byte = bit >> 3, shift = bit & 7
+            let byte = bit >> 3
+            let shift = bit & 7
             var v = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) >> UInt64(shift)
             if shift + width > 64 { v |= UInt64(base.load(fromByteOffset: byte + 8, as: UInt8.self)) << UInt64(64 - shift) }
             destination[i] = v & mask
@@ -36,7 +37,8 @@ public enum BitUnpacker {
         padded.withUnsafeBytes { tail in
             let t = tail.baseAddress!
             while i < count {
-                let byte = (bit >> 3) - tailStart, shift = bit & 7
+                let byte = (bit >> 3) - tailStart
+                let shift = bit & 7
                 var v = UInt64(littleEndian: t.loadUnaligned(fromByteOffset: byte, as: UInt64.self)) >> UInt64(shift)
                 if shift + width > 64 { v |= UInt64(t.load(fromByteOffset: byte + 8, as: UInt8.self)) << UInt64(64 - shift) }
                 destination[i] = v & mask

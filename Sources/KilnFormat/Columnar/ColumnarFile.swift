@@ -29,7 +29,9 @@ public struct ColumnarFile: Sendable {
     ///   bad magic, an unsupported version, a footer CRC mismatch or a malformed footer.
     public static func open(tail: [UInt8], fileSize: Int) throws(DecodeError) -> Opening {
         let minimum = ColumnarFormat.headerSize + ColumnarFormat.trailerSize
-        guard fileSize >= minimum else { throw DecodeError(offset: 0, reason: "file of \(fileSize) bytes is shorter than the \(minimum)-byte minimum") }
+        guard fileSize >= minimum else {
+            throw DecodeError(offset: 0, reason: "file of \(fileSize) bytes is shorter than the \(minimum)-byte minimum")
+        }
         guard tail.count >= ColumnarFormat.trailerSize, tail.count <= fileSize else {
             throw DecodeError(offset: fileSize - tail.count, reason: "tail of \(tail.count) bytes cannot hold the trailer")
         }
@@ -44,7 +46,8 @@ public struct ColumnarFile: Sendable {
             }
             let footerStart = fileSize - ColumnarFormat.trailerSize - length
             guard length <= ColumnarFormat.maxFooterLength, footerStart >= ColumnarFormat.headerSize else {
-                throw DecodeError(offset: fileSize - ColumnarFormat.trailerSize, reason: "footer length \(length) does not fit a file of \(fileSize) bytes")
+                throw DecodeError(
+                    offset: fileSize - ColumnarFormat.trailerSize, reason: "footer length \(length) does not fit a file of \(fileSize) bytes")
             }
             guard footerStart >= base else { return .needsRange(footerStart..<fileSize) }
             let local = footerStart - base
@@ -82,7 +85,9 @@ public struct ColumnarFile: Sendable {
 
     /// Decodes the page at `location` from `bytes`, which hold the file's
     /// bytes from offset `bytesOffset` on (a whole file: 0; a ranged read: its start).
-    public static func decodePage(_ bytes: [UInt8], bytesOffset: Int = 0, at location: PageLocation, type: ColumnType) throws(DecodeError) -> ColumnValues {
+    public static func decodePage(_ bytes: [UInt8], bytesOffset: Int = 0, at location: PageLocation, type: ColumnType) throws(DecodeError)
+        -> ColumnValues
+    {
         let local = location.offset - bytesOffset
         guard local >= 0, local + location.size <= bytes.count else {
             throw DecodeError(offset: location.offset, reason: "page outside the bytes read")
@@ -91,7 +96,11 @@ public struct ColumnarFile: Sendable {
             var r = ByteReader(buffer, range: local..<(local + location.size), baseOffset: bytesOffset)
             let (header, values) = try Page.decode(&r, type: type)
             guard header.rows == location.rows, r.atEnd else {
-                throw DecodeError(offset: location.offset, reason: "page holds \(header.rows) rows in \(location.size - r.remaining) bytes; the footer says \(location.rows) rows in \(location.size)")
+                throw DecodeError(
+                    offset: location.offset,
+                    reason:
+                        "page holds \(header.rows) rows in \(location.size - r.remaining) bytes; the footer says \(location.rows) rows in \(location.size)"
+                )
             }
             return values
         }
@@ -99,8 +108,10 @@ public struct ColumnarFile: Sendable {
 
     /// Decodes the integer page at `location` into `decoder.values`, as
     /// `decodePage(_:bytesOffset:at:type:)` but into the decoder's buffers.
-    public static func decodePage(_ bytes: [UInt8], bytesOffset: Int = 0, at location: PageLocation, type: ColumnType,
-                                  into decoder: inout PageDecoder) throws(DecodeError) {
+    public static func decodePage(
+        _ bytes: [UInt8], bytesOffset: Int = 0, at location: PageLocation, type: ColumnType,
+        into decoder: inout PageDecoder
+    ) throws(DecodeError) {
         let local = location.offset - bytesOffset
         guard local >= 0, local + location.size <= bytes.count else {
             throw DecodeError(offset: location.offset, reason: "page outside the bytes read")
@@ -109,7 +120,11 @@ public struct ColumnarFile: Sendable {
             var r = ByteReader(buffer, range: local..<(local + location.size), baseOffset: bytesOffset)
             let header = try decoder.decode(&r, type: type)
             guard header.rows == location.rows, r.atEnd else {
-                throw DecodeError(offset: location.offset, reason: "page holds \(header.rows) rows in \(location.size - r.remaining) bytes; the footer says \(location.rows) rows in \(location.size)")
+                throw DecodeError(
+                    offset: location.offset,
+                    reason:
+                        "page holds \(header.rows) rows in \(location.size - r.remaining) bytes; the footer says \(location.rows) rows in \(location.size)"
+                )
             }
         }
     }

@@ -128,7 +128,8 @@ public struct ColumnarFooter: Sendable, Equatable {
                             stats = PageStatistics(min: try r.integer(signed: column.type.isSigned), max: try r.integer(signed: column.type.isSigned))
                         }
                         guard offset >= dataRange.lowerBound, size > 0, size <= dataRange.upperBound - offset else {
-                            throw DecodeError(offset: r.baseOffset + at, reason: "page of column \(name).\(column.name) at \(offset)+\(size) lies outside the data")
+                            throw DecodeError(
+                                offset: r.baseOffset + at, reason: "page of column \(name).\(column.name) at \(offset)+\(size) lies outside the data")
                         }
                         guard pageRows <= Page.maxRowsRead else {
                             throw DecodeError(offset: r.baseOffset + at, reason: "page of \(pageRows) rows exceeds the limit of \(Page.maxRowsRead)")
@@ -138,7 +139,9 @@ public struct ColumnarFooter: Sendable, Equatable {
                         pageRow += pageRows
                     }
                     guard pageRow - firstRow == rows else {
-                        throw DecodeError(offset: r.baseOffset + rowsAt, reason: "column \(name).\(column.name) has \(pageRow - firstRow) rows in a row group of \(rows)")
+                        throw DecodeError(
+                            offset: r.baseOffset + rowsAt,
+                            reason: "column \(name).\(column.name) has \(pageRow - firstRow) rows in a row group of \(rows)")
                     }
                     chunks.append(ColumnChunkMeta(pages: pages))
                 }

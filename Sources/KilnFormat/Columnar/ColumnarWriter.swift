@@ -43,7 +43,8 @@ public struct ColumnarWriter {
                 let end = min(start + Page.maxRowsWritten, rows)
                 let slice = values.slice(start..<end)
                 let page = try Page.encode(slice, type: schema.columns[c].type, encodings: schema.columns[c].encodings, codec: codec)
-                pages.append(PageLocation(offset: offset, size: page.bytes.count, firstRow: firstRow + start, rows: end - start, statistics: page.statistics))
+                pages.append(
+                    PageLocation(offset: offset, size: page.bytes.count, firstRow: firstRow + start, rows: end - start, statistics: page.statistics))
                 try write(page.bytes)
                 start = end
             }

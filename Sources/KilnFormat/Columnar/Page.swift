@@ -63,8 +63,10 @@ public enum Page {
     /// Encodes `values` with whichever of `encodings` is smallest, compresses
     /// the result with `codec` when that makes it smaller, and returns header +
     /// body and the statistics the header carries (for the footer's page index).
-    public static func encode(_ values: ColumnValues, type: ColumnType, encodings: [ColumnEncoding],
-                              codec: PageCodec) throws -> (bytes: [UInt8], statistics: PageStatistics?) {
+    public static func encode(
+        _ values: ColumnValues, type: ColumnType, encodings: [ColumnEncoding],
+        codec: PageCodec
+    ) throws -> (bytes: [UInt8], statistics: PageStatistics?) {
         var best: (encoding: ColumnEncoding, bytes: [UInt8])?
         for encoding in encodings where type == .bytes ? encoding == .plain : true {
             var w = ByteWriter()
@@ -118,12 +120,20 @@ public enum Page {
     public static func decodeHeader(_ r: inout ByteReader, type: ColumnType) throws(DecodeError) -> PageHeader {
         let start = r.offset
         let encodingByte = try r.uint8()
-        guard let encoding = ColumnEncoding(rawValue: encodingByte) else { throw DecodeError(offset: r.baseOffset + start, reason: "unknown page encoding \(encodingByte)") }
-        guard type != .bytes || encoding == .plain else { throw DecodeError(offset: r.baseOffset + start, reason: "encoding \(encoding) on a bytes column") }
+        guard let encoding = ColumnEncoding(rawValue: encodingByte) else {
+            throw DecodeError(offset: r.baseOffset + start, reason: "unknown page encoding \(encodingByte)")
+        }
+        guard type != .bytes || encoding == .plain else {
+            throw DecodeError(offset: r.baseOffset + start, reason: "encoding \(encoding) on a bytes column")
+        }
         let codecByte = try r.uint8()
-        guard let codec = PageCodec(rawValue: codecByte) else { throw DecodeError(offset: r.baseOffset + start + 1, reason: "unknown page codec \(codecByte)") }
+        guard let codec = PageCodec(rawValue: codecByte) else {
+            throw DecodeError(offset: r.baseOffset + start + 1, reason: "unknown page codec \(codecByte)")
+        }
         let flags = try r.uint8()
-        guard flags & ~PageHeader.hasStatistics == 0 else { throw DecodeError(offset: r.baseOffset + start + 2, reason: "unknown page flags \(flags)") }
+        guard flags & ~PageHeader.hasStatistics == 0 else {
+            throw DecodeError(offset: r.baseOffset + start + 2, reason: "unknown page flags \(flags)")
+        }
         let rows = try r.uvarint()
         guard rows <= UInt64(maxRowsRead) else { throw r.error("page of \(rows) rows exceeds the limit of \(maxRowsRead)") }
         let rawSize = try r.uvarint()
@@ -137,13 +147,15 @@ public enum Page {
         let crcAt = r.offset
         let stored = try r.uint32LE()
         guard storedSize <= UInt64(r.remaining) else { throw r.error("page body of \(storedSize) bytes, \(r.remaining) left") }
-        let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r.bytes[r.offset..<(r.offset + Int(storedSize))]),
-                                       continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r.bytes[start..<crcAt])))
+        let computed = CRC32C.checksum(
+            UnsafeRawBufferPointer(rebasing: r.bytes[r.offset..<(r.offset + Int(storedSize))]),
+            continuing: CRC32C.checksum(UnsafeRawBufferPointer(rebasing: r.bytes[start..<crcAt])))
         guard stored == computed else {
             throw DecodeError(offset: r.baseOffset + start, reason: "page CRC32C mismatch (stored \(hex(stored)), computed \(hex(computed)))")
         }
-        return PageHeader(encoding: encoding, codec: codec, rows: Int(rows), rawSize: Int(rawSize), storedSize: Int(storedSize),
-                          statistics: stats, headerSize: r.offset - start)
+        return PageHeader(
+            encoding: encoding, codec: codec, rows: Int(rows), rawSize: Int(rawSize), storedSize: Int(storedSize),
+            statistics: stats, headerSize: r.offset - start)
     }
 
     /// Decodes the page that starts at `r`'s offset and advances past it.
@@ -170,7 +182,8 @@ public enum Page {
             raw = stored
         case .lz4, .zstd:
             do {
-                raw = header.codec == .lz4
+                raw =
+                    header.codec == .lz4
                     ? try LZ4.decompress(stored, decompressedSize: header.rawSize)
                     : try Zstd.decompress(stored, decompressedSize: header.rawSize)
             } catch {

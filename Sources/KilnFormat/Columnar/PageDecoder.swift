@@ -50,15 +50,18 @@ public struct PageDecoder {
                 throw DecodeError(offset: base, reason: "page body does not decompress: \(error)")
             }
             try raw.withDecodableBytes { buffer throws(DecodeError) in
-                try Self.decodeBody(UnsafeRawBufferPointer(rebasing: buffer[0..<header.rawSize]), header: header, type: type, baseOffset: base, into: &out)
+                try Self.decodeBody(
+                    UnsafeRawBufferPointer(rebasing: buffer[0..<header.rawSize]), header: header, type: type, baseOffset: base, into: &out)
             }
         }
         values = out
         return header
     }
 
-    private static func decodeBody(_ body: UnsafeRawBufferPointer, header: PageHeader, type: ColumnType, baseOffset: Int,
-                                   into out: inout [UInt64]) throws(DecodeError) {
+    private static func decodeBody(
+        _ body: UnsafeRawBufferPointer, header: PageHeader, type: ColumnType, baseOffset: Int,
+        into out: inout [UInt64]
+    ) throws(DecodeError) {
         var r = ByteReader(body, baseOffset: baseOffset)
         try Page.decodeIntegers(&r, header: header, signed: type.isSigned, into: &out)
         guard r.atEnd else { throw r.error("\(r.remaining) bytes left over after \(header.rows) values") }

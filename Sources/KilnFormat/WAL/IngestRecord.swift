@@ -132,15 +132,17 @@ public struct IngestRecord: Sendable, Equatable {
         rec.firstMapping = try r.uvarint32()
         let nMappings = try r.count(minBytesEach: 6)
         for _ in 0..<nMappings {
-            rec.mappings.append(MappingSymbol(
-                memoryStart: try r.uvarint(), memoryLimit: try r.uvarint(), fileOffset: try r.uvarint(),
-                filename: try r.uvarint32(), buildID: try r.uvarint32(), flags: try r.uint8()))
+            rec.mappings.append(
+                MappingSymbol(
+                    memoryStart: try r.uvarint(), memoryLimit: try r.uvarint(), fileOffset: try r.uvarint(),
+                    filename: try r.uvarint32(), buildID: try r.uvarint32(), flags: try r.uint8()))
         }
         rec.firstFunction = try r.uvarint32()
         let nFunctions = try r.count(minBytesEach: 4)
         rec.functions.reserveCapacity(nFunctions)
         for _ in 0..<nFunctions {
-            rec.functions.append(FunctionSymbol(name: try r.uvarint32(), systemName: try r.uvarint32(), filename: try r.uvarint32(), startLine: try r.varint()))
+            rec.functions.append(
+                FunctionSymbol(name: try r.uvarint32(), systemName: try r.uvarint32(), filename: try r.uvarint32(), startLine: try r.varint()))
         }
         rec.firstLocation = try r.uvarint32()
         let nLocations = try r.count(minBytesEach: 3)
@@ -153,7 +155,8 @@ public struct IngestRecord: Sendable, Equatable {
             var lines: [LineSymbol] = []
             lines.reserveCapacity(nLines)
             for _ in 0..<nLines { lines.append(LineSymbol(function: try r.uvarint32(), line: try r.varint())) }
-            rec.locations.append(LocationSymbol(mapping: mappingPlusOne == 0 ? LocationSymbol.noMapping : UInt32(mappingPlusOne - 1), address: address, lines: lines))
+            rec.locations.append(
+                LocationSymbol(mapping: mappingPlusOne == 0 ? LocationSymbol.noMapping : UInt32(mappingPlusOne - 1), address: address, lines: lines))
         }
         rec.firstStack = try r.uvarint32()
         let nStacks = try r.count(minBytesEach: 2)

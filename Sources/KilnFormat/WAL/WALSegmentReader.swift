@@ -56,8 +56,9 @@ public struct WALSegmentReader {
     public init(_ bytes: UnsafeRawBufferPointer) throws(Failure) {
         self.bytes = bytes
         guard bytes.count >= WALFrame.segmentHeaderSize,
-              bytes[0] == WALFrame.magic[0], bytes[1] == WALFrame.magic[1], bytes[2] == WALFrame.magic[2],
-              bytes[3] == WALFrame.magic[3], bytes[4] == WALFrame.version else {
+            bytes[0] == WALFrame.magic[0], bytes[1] == WALFrame.magic[1], bytes[2] == WALFrame.magic[2],
+            bytes[3] == WALFrame.magic[3], bytes[4] == WALFrame.version
+        else {
             // A segment cut short inside its own header, or never written at all
             // (all zeros), is a torn creation.
             if bytes.count < WALFrame.segmentHeaderSize && zip(bytes, WALFrame.segmentHeader).allSatisfy({ $0 == $1 }) {

@@ -47,8 +47,10 @@ public struct HeadExtract: Sendable {
     /// Per-stack totals over `symbols`' stack ids.
     public var stackTotals: [Int64]
 
-    public init(detail: HeadRequest.Detail, series: [Series] = [], bounds: ClosedRange<Int64>? = nil, selectedSamples: Int = 0,
-                selectedBytes: Int = 0, isBlock: Bool = false, symbols: SymbolView = .empty, stackTotals: [Int64] = []) {
+    public init(
+        detail: HeadRequest.Detail, series: [Series] = [], bounds: ClosedRange<Int64>? = nil, selectedSamples: Int = 0,
+        selectedBytes: Int = 0, isBlock: Bool = false, symbols: SymbolView = .empty, stackTotals: [Int64] = []
+    ) {
         self.detail = detail
         self.series = series
         self.bounds = bounds
@@ -147,8 +149,9 @@ extension HeadExtract: QuerySource {
 
 extension SymbolView {
     /// No symbols: one root stack node.
-    public static let empty = SymbolView(strings: [""], functions: [], mappings: [], locations: [],
-                                         stackParents: [0], stackLocations: [StackTree.noLocation])
+    public static let empty = SymbolView(
+        strings: [""], functions: [], mappings: [], locations: [],
+        stackParents: [0], stackLocations: [StackTree.noLocation])
 
     /// The stack nodes on a path to a non-zero total (the root always), and
     /// the locations, functions, mappings and strings they reach, renumbered
@@ -164,8 +167,10 @@ extension SymbolView {
             keep[s] = true
             keep[Int(stackParents[s])] = true
         }
-        var stringMap: [UInt32: UInt32] = [0: 0], functionMap: [UInt32: UInt32] = [:]
-        var mappingMap: [UInt32: UInt32] = [:], locationMap: [UInt32: UInt32] = [:]
+        var stringMap: [UInt32: UInt32] = [0: 0]
+        var functionMap: [UInt32: UInt32] = [:]
+        var mappingMap: [UInt32: UInt32] = [:]
+        var locationMap: [UInt32: UInt32] = [:]
         var out = SymbolView.empty
         out.stackParents = []
         out.stackLocations = []

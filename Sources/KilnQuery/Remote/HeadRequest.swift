@@ -44,7 +44,8 @@ public struct HeadRequest: Sendable, Equatable {
     }
 
     public static func == (a: HeadRequest, b: HeadRequest) -> Bool {
-        a.selector.description == b.selector.description && a.range == b.range && a.spans == b.spans && a.detail == b.detail && a.labelNames == b.labelNames
+        a.selector.description == b.selector.description && a.range == b.range && a.spans == b.spans && a.detail == b.detail
+            && a.labelNames == b.labelNames
     }
 }
 

@@ -86,9 +86,10 @@ struct ConnectUnary: Sendable {
         case "application/proto", "application/protobuf", "application/x-protobuf": return .proto
         case "application/json": return .json
         default:
-            throw ConnectError(.invalidArgument,
-                               "unsupported Content-Type \"\(raw)\": Connect unary calls take application/proto or application/json",
-                               status: 415)
+            throw ConnectError(
+                .invalidArgument,
+                "unsupported Content-Type \"\(raw)\": Connect unary calls take application/proto or application/json",
+                status: 415)
         }
     }
 

@@ -1,5 +1,5 @@
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import KilnCompression
 import Logging
 import NIOCore
@@ -33,7 +33,8 @@ struct GRPCWebUnary: Sendable {
             let body = try await RequestBody.read(request, config: config)
             let message: Req
             do {
-                message = try Req(serializedBytes: try Self.payload(of: body, encoding: request.headers[HTTPField.Name("Grpc-Encoding")!], config: config))
+                message = try Req(
+                    serializedBytes: try Self.payload(of: body, encoding: request.headers[HTTPField.Name("Grpc-Encoding")!], config: config))
             } catch let e as ConnectError {
                 throw e
             } catch {
@@ -64,7 +65,9 @@ struct GRPCWebUnary: Sendable {
         }
         let payload = Array(body[5...])
         guard flag & compressedFlag != 0 else { return payload }
-        guard encoding == "gzip" else { throw ConnectError(.unimplemented, "message compression \(encoding ?? "(none named)") is not supported; use gzip") }
+        guard encoding == "gzip" else {
+            throw ConnectError(.unimplemented, "message compression \(encoding ?? "(none named)") is not supported; use gzip")
+        }
         do { return try Gzip.decompress(payload, maxOutputBytes: config.maxDecompressedBytes) } catch {
             throw ConnectError(.invalidArgument, "message does not gunzip: \(error)")
         }
@@ -111,6 +114,6 @@ struct GRPCWebUnary: Sendable {
     }
 }
 
-private extension String {
-    func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
+extension String {
+    fileprivate func leftPadded(to n: Int) -> String { count >= n ? self : String(repeating: "0", count: n - count) + self }
 }

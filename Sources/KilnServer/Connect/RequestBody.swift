@@ -24,9 +24,12 @@ enum RequestBody {
             do {
                 return try Gzip.decompress(bytes, maxOutputBytes: config.maxDecompressedBytes)
             } catch let e as CompressionError where e.exceedsOutputLimit {
-                throw ConnectError(.resourceExhausted, "decompressed request body exceeds the limit of \(config.maxDecompressedBytes) bytes", status: 413)
+                throw ConnectError(
+                    .resourceExhausted, "decompressed request body exceeds the limit of \(config.maxDecompressedBytes) bytes", status: 413)
             } catch {
-                throw ConnectError(.invalidArgument, "request body is not valid gzip (Content-Encoding: gzip): \((error as? CompressionError)?.reason ?? "\(error)")")
+                throw ConnectError(
+                    .invalidArgument, "request body is not valid gzip (Content-Encoding: gzip): \((error as? CompressionError)?.reason ?? "\(error)")"
+                )
             }
         case let other?:
             throw ConnectError(.unimplemented, "unsupported Content-Encoding \"\(other)\": use gzip or identity")

@@ -11,13 +11,16 @@ extension HeadRequest {
     init(proto r: Kiln_Ingester_V1_SelectHeadRequest) throws {
         var matchers: [LabelMatcher] = []
         for m in r.matchers {
-            guard let op = LabelMatcher.Op(rawValue: m.op) else { throw ConnectError(.invalidArgument, "matcher \(m.name): unknown operator \"\(m.op)\"") }
+            guard let op = LabelMatcher.Op(rawValue: m.op) else {
+                throw ConnectError(.invalidArgument, "matcher \(m.name): unknown operator \"\(m.op)\"")
+            }
             do { matchers.append(try LabelMatcher(m.name, op, m.value)) } catch { throw ConnectError(.invalidArgument, "\(error)") }
         }
         guard let detail = Detail(rawValue: r.detail.rawValue) else { throw ConnectError(.invalidArgument, "unknown detail \(r.detail.rawValue)") }
-        self.init(selector: LabelSelector(matchers), range: TimeRange(startNanos: r.startNanos, endNanos: r.endNanos),
-                  spans: r.hasSpans_p ? SpanSelector(ids: Set(r.spanIds)) : nil, detail: detail,
-                  labelNames: r.projectLabels ? r.labelNames : nil)
+        self.init(
+            selector: LabelSelector(matchers), range: TimeRange(startNanos: r.startNanos, endNanos: r.endNanos),
+            spans: r.hasSpans_p ? SpanSelector(ids: Set(r.spanIds)) : nil, detail: detail,
+            labelNames: r.projectLabels ? r.labelNames : nil)
     }
 
     func proto(knownBlocks: [String]) -> Kiln_Ingester_V1_SelectHeadRequest {
@@ -69,9 +72,10 @@ extension HeadExtract {
         guard e.stackTotals.isEmpty || e.stackTotals.count == symbols.stackCount else {
             throw MalformedExtract(reason: "\(e.stackTotals.count) stack totals for \(symbols.stackCount) stacks")
         }
-        self.init(detail: detail, series: series, bounds: e.hasBounds_p ? e.minTimeNanos...e.maxTimeNanos : nil,
-                  selectedSamples: Int(e.selectedSamples), selectedBytes: Int(e.selectedBytes), isBlock: e.isBlock,
-                  symbols: symbols, stackTotals: e.stackTotals)
+        self.init(
+            detail: detail, series: series, bounds: e.hasBounds_p ? e.minTimeNanos...e.maxTimeNanos : nil,
+            selectedSamples: Int(e.selectedSamples), selectedBytes: Int(e.selectedBytes), isBlock: e.isBlock,
+            symbols: symbols, stackTotals: e.stackTotals)
     }
 
     /// Largest sample or byte count an extract may claim: 2^50, far above any
@@ -88,32 +92,42 @@ extension HeadExtract {
         }
         var functions: [FunctionSymbol] = []
         for f in p.functions {
-            functions.append(FunctionSymbol(name: try string(f.name), systemName: try string(f.systemName), filename: try string(f.filename), startLine: f.startLine))
+            functions.append(
+                FunctionSymbol(
+                    name: try string(f.name), systemName: try string(f.systemName), filename: try string(f.filename), startLine: f.startLine))
         }
         var mappings: [MappingSymbol] = []
         for m in p.mappings {
             guard m.flags <= UInt8.max else { throw MalformedExtract(reason: "mapping flags out of range") }
-            mappings.append(MappingSymbol(memoryStart: m.memoryStart, memoryLimit: m.memoryLimit, fileOffset: m.fileOffset,
-                                          filename: try string(m.filename), buildID: try string(m.buildID), flags: UInt8(m.flags)))
+            mappings.append(
+                MappingSymbol(
+                    memoryStart: m.memoryStart, memoryLimit: m.memoryLimit, fileOffset: m.fileOffset,
+                    filename: try string(m.filename), buildID: try string(m.buildID), flags: UInt8(m.flags)))
         }
         var locations: [LocationSymbol] = []
         for l in p.locations {
-            guard l.mapping == LocationSymbol.noMapping || l.mapping < mappings.count else { throw MalformedExtract(reason: "mapping id out of range") }
+            guard l.mapping == LocationSymbol.noMapping || l.mapping < mappings.count else {
+                throw MalformedExtract(reason: "mapping id out of range")
+            }
             guard l.functionIds.count == l.lineNumbers.count, l.functionIds.allSatisfy({ $0 < functions.count }) else {
                 throw MalformedExtract(reason: "a location's lines do not fit")
             }
-            locations.append(LocationSymbol(mapping: l.mapping, address: l.address,
-                                            lines: zip(l.functionIds, l.lineNumbers).map { LineSymbol(function: $0, line: $1) }))
+            locations.append(
+                LocationSymbol(
+                    mapping: l.mapping, address: l.address,
+                    lines: zip(l.functionIds, l.lineNumbers).map { LineSymbol(function: $0, line: $1) }))
         }
-        let parents = p.stackParents, stackLocations = p.stackLocations
+        let parents = p.stackParents
+        let stackLocations = p.stackLocations
         guard !parents.isEmpty, parents.count == stackLocations.count, parents[0] == 0, stackLocations[0] == StackTree.noLocation else {
             throw MalformedExtract(reason: "the stack tree has no root")
         }
         for i in 1..<parents.count where parents[i] >= i || stackLocations[i] >= locations.count {
             throw MalformedExtract(reason: "stack node \(i) does not fit")
         }
-        return SymbolView(strings: strings, functions: functions, mappings: mappings, locations: locations,
-                          stackParents: parents, stackLocations: stackLocations)
+        return SymbolView(
+            strings: strings, functions: functions, mappings: mappings, locations: locations,
+            stackParents: parents, stackLocations: stackLocations)
     }
 
     var proto: Kiln_Ingester_V1_Extract {

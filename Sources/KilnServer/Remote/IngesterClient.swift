@@ -71,7 +71,10 @@ struct IngesterClient: RemoteHeads {
         let url = address + Self.path
         let result: Result<HTTPResponse, any Error> = await withCheckedContinuation { c in
             Self.queue.async {
-                c.resume(returning: Result { try HTTPClient.request("POST", url, headers: headers, body: body, timeoutMs: timeoutMs, connectTimeoutMs: 5000) })
+                c.resume(
+                    returning: Result {
+                        try HTTPClient.request("POST", url, headers: headers, body: body, timeoutMs: timeoutMs, connectTimeoutMs: 5000)
+                    })
             }
         }
         let response: HTTPResponse

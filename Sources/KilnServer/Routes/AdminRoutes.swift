@@ -24,7 +24,9 @@ struct AdminRoutes: Sendable {
             // Ship now rather than at the next check (a no-op without a bucket).
             await ingester.shipPending(logger: logger)
             for m in metas {
-                logger.info("head cut", metadata: ["tenant": "\(m.tenant)", "block": "\(m.ulid)", "profiles": "\(m.stats.profiles)", "samples": "\(m.stats.samples)"])
+                logger.info(
+                    "head cut",
+                    metadata: ["tenant": "\(m.tenant)", "block": "\(m.ulid)", "profiles": "\(m.stats.profiles)", "samples": "\(m.stats.samples)"])
             }
             let blocks = metas.map { ["tenant": $0.tenant, "ulid": $0.ulid, "profiles": "\($0.stats.profiles)", "samples": "\($0.stats.samples)"] }
             let body = try JSONSerialization.data(withJSONObject: ["blocks": blocks], options: [.sortedKeys])

@@ -29,7 +29,9 @@ struct IngesterRoutes: Sendable {
         }
     }
 
-    func selectHead(_ message: Kiln_Ingester_V1_SelectHeadRequest, tenant: String, timeout: Duration?) async throws -> Kiln_Ingester_V1_SelectHeadResponse {
+    func selectHead(_ message: Kiln_Ingester_V1_SelectHeadRequest, tenant: String, timeout: Duration?) async throws
+        -> Kiln_Ingester_V1_SelectHeadResponse
+    {
         let request = try HeadRequest(proto: message)
         let known = Set(message.knownBlocks).union(message.coveredBlocks)
         var query = QueryRunner.query(tenant, of: ingester, logger: logger)

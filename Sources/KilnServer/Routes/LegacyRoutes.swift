@@ -38,8 +38,10 @@ struct LegacyRoutes: Sendable {
         router.get("/api/apps") { request, context in await respond(request, context, apps) }
     }
 
-    private func respond(_ request: Request, _ context: KilnRequestContext,
-                         _ body: (Request, [String: String], Query) async throws -> Any) async -> Response {
+    private func respond(
+        _ request: Request, _ context: KilnRequestContext,
+        _ body: (Request, [String: String], Query) async throws -> Any
+    ) async -> Response {
         do {
             let params = QueryString.parse(request.uri.query ?? "")
             let runner = QueryRunner(ingester: ingester, config: config, logger: logger)
@@ -51,8 +53,9 @@ struct LegacyRoutes: Sendable {
         } catch {
             let e = error as? ConnectError ?? ConnectError(.internal, "internal error")
             if !(error is ConnectError) { logger.error("internal error serving \(request.uri.path): \(error)") }
-            return Response(status: .init(code: e.httpStatus), headers: [.contentType: "application/json", .contentTypeOptions: "nosniff"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: e.jsonBody)))
+            return Response(
+                status: .init(code: e.httpStatus), headers: [.contentType: "application/json", .contentTypeOptions: "nosniff"],
+                body: .init(byteBuffer: ByteBuffer(bytes: e.jsonBody)))
         }
     }
 
@@ -60,7 +63,8 @@ struct LegacyRoutes: Sendable {
     static func range(_ params: [String: String]) throws -> (fromMs: Int64, untilMs: Int64) {
         let now = Int64(Date().timeIntervalSince1970 * 1e9)
         guard let from = AtTime.parse(params["from"] ?? "now-1h", nowNanos: now),
-              let until = AtTime.parse(params["until"] ?? "now", nowNanos: now) else {
+            let until = AtTime.parse(params["until"] ?? "now", nowNanos: now)
+        else {
             throw ConnectError(.invalidArgument, "from and until must be Unix times (s, ms, µs or ns) or now[-offset]")
         }
         guard from <= until else { throw ConnectError(.invalidArgument, "from must not be after until") }
@@ -70,7 +74,10 @@ struct LegacyRoutes: Sendable {
     /// `query=<profile type ID>{matchers}` → the type and the selector.
     static func query(_ params: [String: String]) throws -> (ProfileTypeID, LabelSelector) {
         let (id, selector) = try QuerierRoutes.splitQuery(params["query"] ?? "")
-        guard !id.isEmpty else { throw ConnectError(.invalidArgument, "query must start with a profile type ID, as in process_cpu:cpu:nanoseconds:cpu:nanoseconds{service_name=\"api\"}") }
+        guard !id.isEmpty else {
+            throw ConnectError(
+                .invalidArgument, "query must start with a profile type ID, as in process_cpu:cpu:nanoseconds:cpu:nanoseconds{service_name=\"api\"}")
+        }
         return (try QuerierRoutes.profileType(id), selector)
     }
 
@@ -101,9 +108,10 @@ struct LegacyRoutes: Sendable {
         let startS = Int64((Double(fromMs) / 1000).rounded(.down)) / stepS * stepS
         let count = Int((untilMs / 1000 - startS) / stepS) + 1
         let groupBy = params["groupBy"].flatMap { $0.isEmpty ? nil : $0.split(separator: ",").first.map(String.init) }
-        let series = try await query.selectSeries(TimeSeriesQuery(
-            profileType: type, selector: selector, startMs: startS * 1000, endMs: startS * 1000 + Int64(count - 1) * stepS * 1000,
-            stepMs: stepS * 1000, groupBy: groupBy.map { [$0] } ?? [], aggregation: params["aggregation"] == "avg" ? .average : .sum))
+        let series = try await query.selectSeries(
+            TimeSeriesQuery(
+                profileType: type, selector: selector, startMs: startS * 1000, endMs: startS * 1000 + Int64(count - 1) * stepS * 1000,
+                stepMs: stepS * 1000, groupBy: groupBy.map { [$0] } ?? [], aggregation: params["aggregation"] == "avg" ? .average : .sum))
         func timeline(_ points: [TimeSeries.Point]) -> [String: Any] {
             var samples = [Int64](repeating: 0, count: count)
             for p in points {
@@ -117,17 +125,21 @@ struct LegacyRoutes: Sendable {
             groups = Dictionary(series.map { ($0.labels[groupBy] ?? "*", timeline($0.points)) }, uniquingKeysWith: { a, _ in a })
         }
         let sampleType = type.sampleType
-        let units: String = switch sampleType {
-        case "cpu": "samples"
-        case "inuse_objects", "alloc_objects", "goroutine", "goroutines", "samples": "objects"
-        default: type.sampleUnit
-        }
+        let units: String =
+            switch sampleType {
+            case "cpu": "samples"
+            case "inuse_objects", "alloc_objects", "goroutine", "goroutines", "samples": "objects"
+            default: type.sampleUnit
+            }
         return [
             "version": 1,
             "flamebearer": ["names": graph.names, "levels": graph.levels, "numTicks": graph.total, "maxSelf": graph.maxSelf] as [String: Any],
-            "metadata": ["format": "single", "spyName": "", "sampleRate": sampleType == "cpu" ? 1_000_000_000 : 100, "units": units, "name": sampleType] as [String: Any],
-            "timeline": timeline(series.flatMap(\.points).reduce(into: [Int64: Double]()) { $0[$1.timestampMs, default: 0] += $1.value }
-                .map { TimeSeries.Point(timestampMs: $0.key, value: $0.value) }),
+            "metadata": [
+                "format": "single", "spyName": "", "sampleRate": sampleType == "cpu" ? 1_000_000_000 : 100, "units": units, "name": sampleType,
+            ] as [String: Any],
+            "timeline": timeline(
+                series.flatMap(\.points).reduce(into: [Int64: Double]()) { $0[$1.timestampMs, default: 0] += $1.value }
+                    .map { TimeSeries.Point(timestampMs: $0.key, value: $0.value) }),
             "groups": groups,
             "heatmap": NSNull(),
         ] as [String: Any]
@@ -143,7 +155,9 @@ struct LegacyRoutes: Sendable {
 
     func labels(_ request: Request, _ params: [String: String], _ query: Query) async throws -> Any {
         let (fromMs, untilMs) = try Self.range(params)
-        return try await query.labelNames(selector: try Self.optionalSelector(params), range: .milliseconds(fromMs, untilMs)).filter { !($0.hasPrefix("__") && $0.hasSuffix("__")) }
+        return try await query.labelNames(selector: try Self.optionalSelector(params), range: .milliseconds(fromMs, untilMs)).filter {
+            !($0.hasPrefix("__") && $0.hasSuffix("__"))
+        }
     }
 
     func apps(_ request: Request, _ params: [String: String], _ query: Query) async throws -> Any {

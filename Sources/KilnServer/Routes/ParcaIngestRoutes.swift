@@ -42,7 +42,8 @@ struct ParcaIngestRoutes: Sendable {
             }
             router.post(RouterPath(prefix + "/" + Self.telemetry + "/ReportPanic")) { [logger] request, _ in
                 await serve(request, Google_Protobuf_Empty.self) { report, tenant in
-                    logger.warning("a Parca agent reported a panic", metadata: ["tenant": "\(tenant)", "bytes": "\(report.unknownFields.data.count)"])
+                    logger.warning(
+                        "a Parca agent reported a panic", metadata: ["tenant": "\(tenant)", "bytes": "\(report.unknownFields.data.count)"])
                     return Google_Protobuf_Empty()
                 }
             }
@@ -59,7 +60,8 @@ struct ParcaIngestRoutes: Sendable {
         return await connect.serve(request, type, handler: handler)
     }
 
-    func writeRaw(_ message: Parca_Profilestore_V1alpha1_WriteRawRequest, tenant: String) async throws -> Parca_Profilestore_V1alpha1_WriteRawResponse {
+    func writeRaw(_ message: Parca_Profilestore_V1alpha1_WriteRawRequest, tenant: String) async throws -> Parca_Profilestore_V1alpha1_WriteRawResponse
+    {
         let now = Clock.nowNanos()
         var profiles: [IngestProfile] = []
         for series in message.series {

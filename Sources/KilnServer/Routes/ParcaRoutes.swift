@@ -54,10 +54,13 @@ struct ParcaRoutes: Sendable {
     }
 
     private func serve<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
-        _ request: Request, _ context: KilnRequestContext, _ type: Req.Type, _ runner: QueryRunner, _ handler: @escaping @Sendable (Req, Query) async throws -> Res
+        _ request: Request, _ context: KilnRequestContext, _ type: Req.Type, _ runner: QueryRunner,
+        _ handler: @escaping @Sendable (Req, Query) async throws -> Res
     ) async -> Response {
         await grpcWeb.serve(request, type) { message, tenant in
-            try await runner.run(tenant: tenant, timeout: try Self.timeout(request), channel: context.channel) { query in try await handler(message, query) }
+            try await runner.run(tenant: tenant, timeout: try Self.timeout(request), channel: context.channel) { query in
+                try await handler(message, query)
+            }
         }
     }
 
@@ -134,17 +137,21 @@ struct ParcaRoutes: Sendable {
     func queryRange(_ r: Parca_Query_V1alpha1_QueryRangeRequest, _ query: Query) async throws -> Parca_Query_V1alpha1_QueryRangeResponse {
         let (type, selector) = try Self.parseQuery(r.query)
         guard r.hasStart, r.hasEnd else { throw ConnectError(.invalidArgument, "start and end are required") }
-        let startMs = r.start.seconds * 1000 + Int64(r.start.nanos / 1_000_000), endMs = r.end.seconds * 1000 + Int64(r.end.nanos / 1_000_000)
+        let startMs = r.start.seconds * 1000 + Int64(r.start.nanos / 1_000_000)
+        let endMs = r.end.seconds * 1000 + Int64(r.end.nanos / 1_000_000)
         guard endMs > startMs else { throw ConnectError(.invalidArgument, "end must be after start") }
         let requested = r.hasStep ? r.step.seconds * 1000 + Int64(r.step.nanos / 1_000_000) : 0
         let stepMs = requested > 0 ? requested : max((endMs - startMs) / Int64(r.limit > 0 ? r.limit : 1500), 15_000)
         let range = TimeRange.milliseconds(startMs, endMs)
         try query.budget.checkRange(range)
-        let names = r.sumBy.isEmpty
+        let names =
+            r.sumBy.isEmpty
             ? try await query.labelNames(selector: Query.typed(selector, type), range: range).filter { !($0.hasPrefix("__") && $0.hasSuffix("__")) }
             : r.sumBy
-        let series = try await query.selectSeries(TimeSeriesQuery(profileType: type, selector: selector, startMs: startMs, endMs: endMs,
-                                                        stepMs: stepMs, groupBy: names))
+        let series = try await query.selectSeries(
+            TimeSeriesQuery(
+                profileType: type, selector: selector, startMs: startMs, endMs: endMs,
+                stepMs: stepMs, groupBy: names))
         var out = Parca_Query_V1alpha1_QueryRangeResponse()
         out.series = series.map { s in
             var m = Parca_Query_V1alpha1_MetricsSeries()
@@ -173,7 +180,8 @@ struct ParcaRoutes: Sendable {
 
     /// `Query` in merge (or single) mode, as `REPORT_TYPE_FLAMEGRAPH_ARROW` or `REPORT_TYPE_PPROF`.
     func query(_ r: Parca_Query_V1alpha1_QueryRequest, _ query: Query) async throws -> Parca_Query_V1alpha1_QueryResponse {
-        let text: String, range: TimeRange
+        let text: String
+        let range: TimeRange
         switch (r.mode, r.options) {
         case (.merge, .merge(let m)?):
             text = m.query
@@ -202,7 +210,8 @@ struct ParcaRoutes: Sendable {
             out.pprof = Data(try PprofEncoder.encodeGzip(profile))
             out.total = profile.sampleTypes.isEmpty ? 0 : profile.total(ofType: 0)
         default:
-            throw ConnectError(.unimplemented, "report type \(r.reportType) is not supported; Kiln serves REPORT_TYPE_FLAMEGRAPH_ARROW and REPORT_TYPE_PPROF")
+            throw ConnectError(
+                .unimplemented, "report type \(r.reportType) is not supported; Kiln serves REPORT_TYPE_FLAMEGRAPH_ARROW and REPORT_TYPE_PPROF")
         }
         return out
     }
@@ -244,23 +253,24 @@ struct ParcaRoutes: Sendable {
                 x &+= UInt64(max(tree.total[Int(c)], 0))
             }
         }
-        return ArrowStreamWriter.stream([
-            .bool("labels_only", [Bool](repeating: false, count: n)),
-            .uint64("location_address", zeros),
-            .dictionaryBinary("mapping_file", id: 0, indices: none, dictionary: []),
-            .dictionaryBinary("mapping_build_id", id: 1, indices: none, dictionary: []),
-            .uint64("location_line", zeros),
-            .bool("inlined", [Bool](repeating: false, count: n)),
-            .uint64("function_startline", zeros),
-            .dictionaryBinary("function_name", id: 2, indices: functionName, dictionary: dictionary),
-            .dictionaryBinary("function_system_name", id: 3, indices: none, dictionary: []),
-            .dictionaryBinary("function_file_name", id: 4, indices: none, dictionary: []),
-            .listUInt32("children", lists.map { $0.isEmpty ? nil : $0 }),
-            .int32("parent", tree.parent),
-            .uint64("cumulative", tree.total.map { UInt64(max($0, 0)) }),
-            .uint64("flat", tree.selfValue.map { UInt64(max($0, 0)) }),
-            .uint64("depth", depths(tree).map { UInt64($0) }),
-            .uint64("value_offset", offsets),
-        ], rows: n)
+        return ArrowStreamWriter.stream(
+            [
+                .bool("labels_only", [Bool](repeating: false, count: n)),
+                .uint64("location_address", zeros),
+                .dictionaryBinary("mapping_file", id: 0, indices: none, dictionary: []),
+                .dictionaryBinary("mapping_build_id", id: 1, indices: none, dictionary: []),
+                .uint64("location_line", zeros),
+                .bool("inlined", [Bool](repeating: false, count: n)),
+                .uint64("function_startline", zeros),
+                .dictionaryBinary("function_name", id: 2, indices: functionName, dictionary: dictionary),
+                .dictionaryBinary("function_system_name", id: 3, indices: none, dictionary: []),
+                .dictionaryBinary("function_file_name", id: 4, indices: none, dictionary: []),
+                .listUInt32("children", lists.map { $0.isEmpty ? nil : $0 }),
+                .int32("parent", tree.parent),
+                .uint64("cumulative", tree.total.map { UInt64(max($0, 0)) }),
+                .uint64("flat", tree.selfValue.map { UInt64(max($0, 0)) }),
+                .uint64("depth", depths(tree).map { UInt64($0) }),
+                .uint64("value_offset", offsets),
+            ], rows: n)
     }
 }

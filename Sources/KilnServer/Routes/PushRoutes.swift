@@ -48,8 +48,9 @@ struct PushRoutes: Sendable {
     /// errors: 413 for a profile too large, 400 for anything else.
     func convert(labels: [Label], rawProfile: [UInt8], id: String, nowNanos: Int64, tenant: String) throws(ConnectError) -> IngestProfile {
         do {
-            return try PushConverter.convert(labels: labels, rawProfile: rawProfile, id: id, nowNanos: nowNanos,
-                                             maxProfileBytes: connect.config.maxDecompressedBytes, limits: connect.config.limits.of(tenant).ingest)
+            return try PushConverter.convert(
+                labels: labels, rawProfile: rawProfile, id: id, nowNanos: nowNanos,
+                maxProfileBytes: connect.config.maxDecompressedBytes, limits: connect.config.limits.of(tenant).ingest)
         } catch {
             Self.rejected(for: error).increment()
             throw error.kind == .tooLarge
@@ -66,9 +67,12 @@ struct PushRoutes: Sendable {
         let bytes = profiles.reduce(0) { $0 + $1.sizeBytes }
         guard limiter.allow(tenant: tenant, bytes: bytes, limits: limits, now: IngestionRateLimiter.now()) else {
             Self.rejected("rate_limited").increment()
-            throw ConnectError(.resourceExhausted, Double(bytes) > limits.ingestionBurstBytes
-                ? "push of \(bytes) bytes (uncompressed) is larger than ingestion_burst_size_mb (\(limits.ingestionBurstSizeMB) MiB) for tenant \(tenant); the push was not stored"
-                : "ingestion rate limit exceeded for tenant \(tenant): ingestion_rate_mb is \(limits.ingestionRateMB) MiB/s with ingestion_burst_size_mb \(limits.ingestionBurstSizeMB) MiB; the push of \(bytes) bytes was not stored")
+            throw ConnectError(
+                .resourceExhausted,
+                Double(bytes) > limits.ingestionBurstBytes
+                    ? "push of \(bytes) bytes (uncompressed) is larger than ingestion_burst_size_mb (\(limits.ingestionBurstSizeMB) MiB) for tenant \(tenant); the push was not stored"
+                    : "ingestion rate limit exceeded for tenant \(tenant): ingestion_rate_mb is \(limits.ingestionRateMB) MiB/s with ingestion_burst_size_mb \(limits.ingestionBurstSizeMB) MiB; the push of \(bytes) bytes was not stored"
+            )
         }
         do {
             try await ingester.push(profiles, tenant: tenant, maxSeries: limits.maxSeriesPerTenant)
@@ -113,9 +117,10 @@ struct PushRoutes: Sendable {
             let body = try await RequestBody.read(request, config: connect.config)
             let profiles: [IngestProfile]
             do {
-                profiles = try IngestConverter.convert(meta, contentType: request.headers[.contentType], body: body,
-                                                       maxProfileBytes: connect.config.maxDecompressedBytes,
-                                                       limits: connect.config.limits.of(tenant).ingest)
+                profiles = try IngestConverter.convert(
+                    meta, contentType: request.headers[.contentType], body: body,
+                    maxProfileBytes: connect.config.maxDecompressedBytes,
+                    limits: connect.config.limits.of(tenant).ingest)
             } catch {
                 Self.rejected(for: error).increment()
                 switch error.kind {

@@ -44,7 +44,9 @@ struct QuerierRoutes: Sendable {
         let runner = QueryRunner(ingester: ingester, config: config, logger: logger)
         router.post(RouterPath(Self.prefix + method)) { [connect] request, context in
             await connect.serve(request, type) { message, tenant in
-                try await runner.run(tenant: tenant, timeout: try Self.timeout(request), channel: context.channel) { query in try await handler(message, query) }
+                try await runner.run(tenant: tenant, timeout: try Self.timeout(request), channel: context.channel) { query in
+                    try await handler(message, query)
+                }
             }
         }
     }
@@ -107,16 +109,19 @@ struct QuerierRoutes: Sendable {
         return out
     }
 
-    func selectMergeStacktraces(_ r: Querier_V1_SelectMergeStacktracesRequest, _ query: Query) async throws -> Querier_V1_SelectMergeStacktracesResponse {
+    func selectMergeStacktraces(_ r: Querier_V1_SelectMergeStacktracesRequest, _ query: Query) async throws
+        -> Querier_V1_SelectMergeStacktracesResponse
+    {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.selector([r.labelSelector])
         let range = try Self.sampleRange(r.start, r.end, query)
         let maxNodes = try Self.maxNodes(r.hasMaxNodes ? r.maxNodes : 0)
         try Self.requireFlameGraph(r.format)
         try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
-        let graph = try await query.mergeStacktraces(profileType: type, selector: selector, range: range, maxNodes: maxNodes,
-                                                     callSite: try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector),
-                                                     spans: r.spanSelector.isEmpty ? nil : try Self.spans(r.spanSelector))
+        let graph = try await query.mergeStacktraces(
+            profileType: type, selector: selector, range: range, maxNodes: maxNodes,
+            callSite: try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector),
+            spans: r.spanSelector.isEmpty ? nil : try Self.spans(r.spanSelector))
         var out = Querier_V1_SelectMergeStacktracesResponse()
         out.flamegraph = Self.flameGraph(graph)
         return out
@@ -124,14 +129,17 @@ struct QuerierRoutes: Sendable {
 
     /// `SelectMergeSpanProfile`: the flame graph of the samples whose
     /// `span_id` is in `span_selector` (§2.7); an empty selector keeps nothing.
-    func selectMergeSpanProfile(_ r: Querier_V1_SelectMergeSpanProfileRequest, _ query: Query) async throws -> Querier_V1_SelectMergeSpanProfileResponse {
+    func selectMergeSpanProfile(_ r: Querier_V1_SelectMergeSpanProfileRequest, _ query: Query) async throws
+        -> Querier_V1_SelectMergeSpanProfileResponse
+    {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.selector([r.labelSelector])
         let range = try Self.sampleRange(r.start, r.end, query)
         let maxNodes = try Self.maxNodes(r.hasMaxNodes ? r.maxNodes : 0)
         try Self.requireFlameGraph(r.format)
-        let graph = try await query.mergeStacktraces(profileType: type, selector: selector, range: range, maxNodes: maxNodes,
-                                                     spans: try Self.spans(r.spanSelector))
+        let graph = try await query.mergeStacktraces(
+            profileType: type, selector: selector, range: range, maxNodes: maxNodes,
+            spans: try Self.spans(r.spanSelector))
         var out = Querier_V1_SelectMergeSpanProfileResponse()
         out.flamegraph = Self.flameGraph(graph)
         return out
@@ -142,18 +150,25 @@ struct QuerierRoutes: Sendable {
         guard r.hasLeft, r.hasRight else { throw ConnectError(.invalidArgument, "left and right are required") }
         let type = try Self.profileType(r.left.profileTypeID)
         guard try Self.profileType(r.right.profileTypeID) == type else {
-            throw ConnectError(.invalidArgument, "left and right must query the same profile type (\(r.left.profileTypeID) vs \(r.right.profileTypeID))")
+            throw ConnectError(
+                .invalidArgument, "left and right must query the same profile type (\(r.left.profileTypeID) vs \(r.right.profileTypeID))")
         }
         for side in [r.left, r.right] {
-            try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: side.profileIDSelector, traceIDs: side.traceIDSelector, spans: side.spanSelector)
+            try Self.rejectUnsupportedFilters(
+                stackTraceSelector: false, profileIDs: side.profileIDSelector, traceIDs: side.traceIDSelector, spans: side.spanSelector)
         }
         let maxNodes = try Self.maxNodes(max(r.left.hasMaxNodes ? r.left.maxNodes : 0, r.right.hasMaxNodes ? r.right.maxNodes : 0))
-        let d = try await query.diff(profileType: type,
-                                     left: (try Self.selector([r.left.labelSelector]), try Self.sampleRange(r.left.start, r.left.end, query),
-                                            try Self.callSite(r.left.hasStackTraceSelector, r.left.stackTraceSelector)),
-                                     right: (try Self.selector([r.right.labelSelector]), try Self.sampleRange(r.right.start, r.right.end, query),
-                                             try Self.callSite(r.right.hasStackTraceSelector, r.right.stackTraceSelector)),
-                                     maxNodes: maxNodes)
+        let d = try await query.diff(
+            profileType: type,
+            left: (
+                try Self.selector([r.left.labelSelector]), try Self.sampleRange(r.left.start, r.left.end, query),
+                try Self.callSite(r.left.hasStackTraceSelector, r.left.stackTraceSelector)
+            ),
+            right: (
+                try Self.selector([r.right.labelSelector]), try Self.sampleRange(r.right.start, r.right.end, query),
+                try Self.callSite(r.right.hasStackTraceSelector, r.right.stackTraceSelector)
+            ),
+            maxNodes: maxNodes)
         var out = Querier_V1_DiffResponse()
         out.flamegraph.names = d.names
         out.flamegraph.levels = d.levels.map { values in
@@ -202,8 +217,9 @@ struct QuerierRoutes: Sendable {
         let selector = try Self.selector([r.labelSelector])
         let range = try Self.sampleRange(r.start, r.end, query)
         try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
-        let profile = try await query.mergeProfile(profileType: type, selector: selector, range: range,
-                                                   callSite: try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector))
+        let profile = try await query.mergeProfile(
+            profileType: type, selector: selector, range: range,
+            callSite: try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector))
         return try Google_V1_Profile(serializedBytes: PprofEncoder.encode(profile))
     }
 
@@ -266,7 +282,6 @@ struct QuerierRoutes: Sendable {
         }
         return out
     }
-
 
     func profileStats(_: Types_V1_GetProfileStatsRequest, _ query: Query) async throws -> Types_V1_GetProfileStatsResponse {
         var out = Types_V1_GetProfileStatsResponse()

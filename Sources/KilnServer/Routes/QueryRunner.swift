@@ -30,9 +30,10 @@ struct QueryRunner: Sendable {
         let cancellation = QueryCancellation()
         channel?.closeFuture.whenComplete { _ in cancellation.cancel() }
         let maxLength = config.limits.of(tenant).maxQueryLengthNanos
-        let budget = QueryBudget(timeout: config.queryTimeout(client: timeout),
-                                 maxSamples: config.queryMaxSamples, cancellation: cancellation,
-                                 maxRangeNanos: maxLength > 0 ? maxLength : nil)
+        let budget = QueryBudget(
+            timeout: config.queryTimeout(client: timeout),
+            maxSamples: config.queryMaxSamples, cancellation: cancellation,
+            maxRangeNanos: maxLength > 0 ? maxLength : nil)
         func query() -> Query {
             var query = Self.query(tenant, of: ingester, logger: logger)
             query.budget = budget

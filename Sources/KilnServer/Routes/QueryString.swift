@@ -19,7 +19,8 @@ enum QueryString {
             if b == UInt8(ascii: "+") {
                 bytes.append(UInt8(ascii: " "))
             } else if b == UInt8(ascii: "%"), it.count >= 2,
-                      let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
+                let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16)
+            {
                 bytes.append(v)
                 it = it.dropFirst(2)
             } else {

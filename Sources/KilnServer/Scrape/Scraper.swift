@@ -66,8 +66,9 @@ struct Scraper: Service {
                 throw ScrapeError(reason: "HTTP \(response.status): \(response.text.prefix(200))")
             }
             let now = Int64(Date().timeIntervalSince1970 * 1e9)
-            let converted = try push.convert(labels: config.labels(profile, on: target), rawProfile: response.body, id: "", nowNanos: now,
-                                             tenant: config.tenant)
+            let converted = try push.convert(
+                labels: config.labels(profile, on: target), rawProfile: response.body, id: "", nowNanos: now,
+                tenant: config.tenant)
             try await push.store([converted], tenant: config.tenant)
             Counter(label: "kiln_scrapes_total", dimensions: [("job", config.jobName), ("result", "ok")]).increment()
         } catch {

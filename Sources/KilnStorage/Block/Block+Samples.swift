@@ -25,7 +25,8 @@ extension Block {
     }
 
     private func partition(_ lo: Int, _ hi: Int, _ before: (Int) -> Bool) -> Int {
-        var lo = lo, hi = hi
+        var lo = lo
+        var hi = hi
         while lo < hi {
             let mid = (lo + hi) / 2
             if before(mid) { lo = mid + 1 } else { hi = mid }
@@ -53,8 +54,10 @@ extension Block {
     ///   (a deadline, a cancellation) ends the scan.
     /// - Throws: `BlockError` naming the file and offset of a bad page; the
     ///   source's error when a read fails; what `checkpoint` throws.
-    public func forEachSampleRun(profiles rows: [Int], checkpoint: () throws -> Void = {},
-                                 _ body: (ArraySlice<UInt64>, ArraySlice<UInt64>) throws -> Void) async throws {
+    public func forEachSampleRun(
+        profiles rows: [Int], checkpoint: () throws -> Void = {},
+        _ body: (ArraySlice<UInt64>, ArraySlice<UInt64>) throws -> Void
+    ) async throws {
         let ranges = rows.map { profileFirstSample[$0]..<(profileFirstSample[$0] + profileSampleCount[$0]) }.filter { !$0.isEmpty }
         guard !ranges.isEmpty else { return }
         // The pages the rows touch: both passes below walk them the same way.
@@ -72,8 +75,9 @@ extension Block {
             try checkpoint()
             let page = stackPages[p]
             while r < ranges.count && ranges[r].upperBound <= page.firstRow { r += 1 }
-            try decodePages(p, try await files.read(BlockSchema.profilesFile, page.range),
-                            try await files.read(BlockSchema.profilesFile, valuePages[p].range), into: &decoders)
+            try decodePages(
+                p, try await files.read(BlockSchema.profilesFile, page.range),
+                try await files.read(BlockSchema.profilesFile, valuePages[p].range), into: &decoders)
             let (stacks, values) = (decoders.stacks.values, decoders.values.values)
             var k = r
             while k < ranges.count && ranges[k].lowerBound < page.rowRange.upperBound {
@@ -150,8 +154,9 @@ extension Block {
                     guard let p = pages.firstIndex(where: { $0.rowRange.contains(i) }) else {
                         throw BlockError(path: block.profilesPath, offset: nil, reason: "sample row \(i) is in no page")
                     }
-                    try block.decodePages(p, try files.readNow(BlockSchema.profilesFile, pages[p].range),
-                                          try files.readNow(BlockSchema.profilesFile, block.valuePages[p].range), into: &decoders)
+                    try block.decodePages(
+                        p, try files.readNow(BlockSchema.profilesFile, pages[p].range),
+                        try files.readNow(BlockSchema.profilesFile, block.valuePages[p].range), into: &decoders)
                     page = p
                 }
                 let range = pages[page].rowRange

@@ -55,12 +55,15 @@ public final class Block: Sendable {
         let path = files.location
         func whole(_ file: String) async throws -> (ColumnarFile, [UInt8], offset: Int) {
             let bytes = try await files.read(file, 0..<(try Self.size(of: file, meta, path)))
-            do { return (try ColumnarFile(bytes: bytes), bytes, 0) } catch { throw BlockError(path: path + "/" + file, offset: error.offset, reason: error.reason) }
+            do { return (try ColumnarFile(bytes: bytes), bytes, 0) } catch {
+                throw BlockError(path: path + "/" + file, offset: error.offset, reason: error.reason)
+            }
         }
         let indexPath = path + "/" + BlockSchema.indexFile
         let index = try await whole(BlockSchema.indexFile)
         let labelStrings = try Self.strings(index, "strings", indexPath)
-        let series = try Self.columns(index, "series", ["first_label", "label_count", "first_profile", "profile_count", "min_time", "max_time"], indexPath)
+        let series = try Self.columns(
+            index, "series", ["first_label", "label_count", "first_profile", "profile_count", "min_time", "max_time"], indexPath)
         let labelRows = try Self.columns(index, "labels", ["name", "value"], indexPath)
         let postingRows = try Self.columns(index, "postings", ["name", "value", "first", "count"], indexPath)
         let postingRefs = try Self.columns(index, "postings_series", ["series"], indexPath)[0]
@@ -80,8 +83,9 @@ public final class Block: Sendable {
         let p = try Self.columns(profileTable, "profiles", ["series", "time", "duration", "total", "first_sample", "sample_count"], profilesPath)
         let spans = file.table("profiles")?.columnIndex("span") == nil ? [] : try Self.columns(profileTable, "profiles", ["span"], profilesPath)[0]
         guard let samples = file.table("samples"), samples.columns.count >= 2,
-              samples.columns[0].name == "stack", samples.columns[1].name == "value",
-              samples.pages(column: 0).map(\.rowRange) == samples.pages(column: 1).map(\.rowRange) else {
+            samples.columns[0].name == "stack", samples.columns[1].name == "value",
+            samples.pages(column: 0).map(\.rowRange) == samples.pages(column: 1).map(\.rowRange)
+        else {
             throw BlockError(path: profilesPath, offset: nil, reason: "no samples table with aligned stack and value pages")
         }
         stackPages = samples.pages(column: 0)
@@ -91,33 +95,48 @@ public final class Block: Sendable {
         func check(_ ok: Bool, _ file: String, _ why: @autoclosure () -> String) throws {
             if !ok { throw BlockError(path: file, offset: nil, reason: why()) }
         }
-        let nStrings = UInt64(strings.count), nLabelStrings = UInt64(labelStrings.count)
+        let nStrings = UInt64(strings.count)
+        let nLabelStrings = UInt64(labelStrings.count)
         try check(strings.first == "", symbolsPath, "string 0 must be empty")
         try check(m[3].allSatisfy { $0 < nStrings } && m[4].allSatisfy { $0 < nStrings }, symbolsPath, "mapping names a string out of range")
-        try check(f[0].allSatisfy { $0 < nStrings } && f[1].allSatisfy { $0 < nStrings } && f[2].allSatisfy { $0 < nStrings },
-                  symbolsPath, "function names a string out of range")
+        try check(
+            f[0].allSatisfy { $0 < nStrings } && f[1].allSatisfy { $0 < nStrings } && f[2].allSatisfy { $0 < nStrings },
+            symbolsPath, "function names a string out of range")
         try check(ln[0].allSatisfy { $0 < UInt64(f[0].count) }, symbolsPath, "line names a function out of range")
         try check(l[0].allSatisfy { $0 <= UInt64(m[0].count) }, symbolsPath, "location names a mapping out of range")
-        try check(l[2].reduce(0, { $0 &+ $1 }) == UInt64(ln[0].count) && l[2].allSatisfy { $0 <= UInt64(ln[0].count) }, symbolsPath,
-                  "location line counts do not add up to the lines table")
+        try check(
+            l[2].reduce(0, { $0 &+ $1 }) == UInt64(ln[0].count) && l[2].allSatisfy { $0 <= UInt64(ln[0].count) }, symbolsPath,
+            "location line counts do not add up to the lines table")
         try check(!st[0].isEmpty, symbolsPath, "stack table has no root")
         for i in 1..<st[0].count {
-            try check(st[0][i] < UInt64(i) && st[1][i] < UInt64(l[0].count), symbolsPath, "stack node \(i) has parent \(st[0][i]) / location \(st[1][i]) out of range")
+            try check(
+                st[0][i] < UInt64(i) && st[1][i] < UInt64(l[0].count), symbolsPath,
+                "stack node \(i) has parent \(st[0][i]) / location \(st[1][i]) out of range")
         }
-        try check(labelRows[0].allSatisfy { $0 < nLabelStrings } && labelRows[1].allSatisfy { $0 < nLabelStrings }, indexPath, "label names a string out of range")
-        let nSeries = series[0].count, nProfiles = p[0].count
+        try check(
+            labelRows[0].allSatisfy { $0 < nLabelStrings } && labelRows[1].allSatisfy { $0 < nLabelStrings }, indexPath,
+            "label names a string out of range")
+        let nSeries = series[0].count
+        let nProfiles = p[0].count
         for s in 0..<nSeries {
-            try check(series[0][s] <= UInt64(labelRows[0].count) && series[1][s] <= UInt64(labelRows[0].count) - series[0][s], indexPath, "series \(s) labels out of range")
-            try check(series[2][s] <= UInt64(nProfiles) && series[3][s] <= UInt64(nProfiles) - series[2][s], indexPath, "series \(s) profiles out of range")
+            try check(
+                series[0][s] <= UInt64(labelRows[0].count) && series[1][s] <= UInt64(labelRows[0].count) - series[0][s], indexPath,
+                "series \(s) labels out of range")
+            try check(
+                series[2][s] <= UInt64(nProfiles) && series[3][s] <= UInt64(nProfiles) - series[2][s], indexPath, "series \(s) profiles out of range")
         }
         try check(spans.isEmpty || spans.count == nProfiles, profilesPath, "span column has \(spans.count) rows for \(nProfiles) profiles")
         for i in 0..<nProfiles {
             try check(p[4][i] <= UInt64(samples.rows) && p[5][i] <= UInt64(samples.rows) - p[4][i], profilesPath, "profile \(i) samples out of range")
         }
-        try check(postingRows[0].allSatisfy { $0 < nLabelStrings } && postingRows[1].allSatisfy { $0 < nLabelStrings }, indexPath, "posting names a string out of range")
+        try check(
+            postingRows[0].allSatisfy { $0 < nLabelStrings } && postingRows[1].allSatisfy { $0 < nLabelStrings }, indexPath,
+            "posting names a string out of range")
         try check(postingRefs.allSatisfy { $0 < UInt64(nSeries) }, indexPath, "posting names a series out of range")
         for i in 0..<postingRows[0].count {
-            try check(postingRows[2][i] <= UInt64(postingRefs.count) && postingRows[3][i] <= UInt64(postingRefs.count) - postingRows[2][i], indexPath, "posting list \(i) out of range")
+            try check(
+                postingRows[2][i] <= UInt64(postingRefs.count) && postingRows[3][i] <= UInt64(postingRefs.count) - postingRows[2][i], indexPath,
+                "posting list \(i) out of range")
         }
 
         var lines: [LineSymbol] = []
@@ -127,14 +146,23 @@ public final class Block: Sendable {
         var lineAt = 0
         for i in 0..<l[0].count {
             let n = Int(l[2][i])
-            locations.append(LocationSymbol(mapping: l[0][i] == 0 ? LocationSymbol.noMapping : UInt32(l[0][i] - 1), address: l[1][i],
-                                            lines: Array(lines[lineAt..<(lineAt + n)])))
+            locations.append(
+                LocationSymbol(
+                    mapping: l[0][i] == 0 ? LocationSymbol.noMapping : UInt32(l[0][i] - 1), address: l[1][i],
+                    lines: Array(lines[lineAt..<(lineAt + n)])))
             lineAt += n
         }
         symbols = SymbolView(
             strings: strings,
-            functions: (0..<f[0].count).map { FunctionSymbol(name: UInt32(f[0][$0]), systemName: UInt32(f[1][$0]), filename: UInt32(f[2][$0]), startLine: Int64(bitPattern: f[3][$0])) },
-            mappings: (0..<m[0].count).map { MappingSymbol(memoryStart: m[0][$0], memoryLimit: m[1][$0], fileOffset: m[2][$0], filename: UInt32(m[3][$0]), buildID: UInt32(m[4][$0]), flags: UInt8(truncatingIfNeeded: m[5][$0])) },
+            functions: (0..<f[0].count).map {
+                FunctionSymbol(
+                    name: UInt32(f[0][$0]), systemName: UInt32(f[1][$0]), filename: UInt32(f[2][$0]), startLine: Int64(bitPattern: f[3][$0]))
+            },
+            mappings: (0..<m[0].count).map {
+                MappingSymbol(
+                    memoryStart: m[0][$0], memoryLimit: m[1][$0], fileOffset: m[2][$0], filename: UInt32(m[3][$0]), buildID: UInt32(m[4][$0]),
+                    flags: UInt8(truncatingIfNeeded: m[5][$0]))
+            },
             locations: locations,
             stackParents: st[0].map { UInt32($0) },
             stackLocations: st[1].enumerated().map { $0.offset == 0 ? StackTree.noLocation : UInt32($0.element) })
@@ -195,8 +223,10 @@ public final class Block: Sendable {
     }
 
     /// The bytes of `table`'s pages (from its first to its last), read at once.
-    private static func tableSpan(_ file: ColumnarFile, _ table: String, _ files: any BlockFiles,
-                                  path: String) async throws -> (ColumnarFile, [UInt8], offset: Int) {
+    private static func tableSpan(
+        _ file: ColumnarFile, _ table: String, _ files: any BlockFiles,
+        path: String
+    ) async throws -> (ColumnarFile, [UInt8], offset: Int) {
         guard let t = file.table(table) else { throw BlockError(path: path, offset: nil, reason: "no table \(table)") }
         let ranges = t.rowGroups.flatMap { $0.columns.map(\.range) }
         let span = (ranges.map(\.lowerBound).min() ?? 0)..<(ranges.map(\.upperBound).max() ?? 0)
@@ -204,12 +234,18 @@ public final class Block: Sendable {
     }
 
     /// Integer columns `names` of `table`, decoded from `loaded` (a file, and its bytes from `offset` on).
-    private static func columns(_ loaded: (ColumnarFile, [UInt8], offset: Int), _ table: String, _ names: [String], _ path: String) throws -> [[UInt64]] {
+    private static func columns(_ loaded: (ColumnarFile, [UInt8], offset: Int), _ table: String, _ names: [String], _ path: String) throws
+        -> [[UInt64]]
+    {
         let (file, bytes, offset) = loaded
         guard let t = file.table(table) else { throw BlockError(path: path, offset: nil, reason: "no table \(table)") }
         return try names.map { name in
-            guard let c = t.columnIndex(name), t.columns[c].type != .bytes else { throw BlockError(path: path, offset: nil, reason: "table \(table) has no integer column \(name)") }
-            do { return try file.column(t, c, in: bytes, bytesOffset: offset).integers } catch let e as DecodeError { throw BlockError(path: path, offset: e.offset, reason: e.reason) }
+            guard let c = t.columnIndex(name), t.columns[c].type != .bytes else {
+                throw BlockError(path: path, offset: nil, reason: "table \(table) has no integer column \(name)")
+            }
+            do { return try file.column(t, c, in: bytes, bytesOffset: offset).integers } catch let e as DecodeError {
+                throw BlockError(path: path, offset: e.offset, reason: e.reason)
+            }
         }
     }
 

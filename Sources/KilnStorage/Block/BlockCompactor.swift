@@ -16,8 +16,10 @@ import KilnModel
 /// The result is cold (zstd) at level max(sources) + 1, lists its sources,
 /// and is owned by `ingester`, the compacting one (the owner of every source).
 public enum BlockCompactor {
-    public static func compact(_ sources: [Block], tenant: String, ulid: ULID, directory: String,
-                               codec: PageCodec = .zstd, ingester: String? = nil) throws -> BlockMeta {
+    public static func compact(
+        _ sources: [Block], tenant: String, ulid: ULID, directory: String,
+        codec: PageCodec = .zstd, ingester: String? = nil
+    ) throws -> BlockMeta {
         let (temporary, final) = try BlockWriter.temporaryDirectory(directory, ulid)
 
         // Symbols.
@@ -27,16 +29,22 @@ public enum BlockCompactor {
             let s = b.symbols
             let strings = s.strings.map { table.string($0) }
             let mappings = s.mappings.map { m in
-                table.mapping(MappingSymbol(memoryStart: m.memoryStart, memoryLimit: m.memoryLimit, fileOffset: m.fileOffset,
-                                            filename: strings[Int(m.filename)], buildID: strings[Int(m.buildID)], flags: m.flags))
+                table.mapping(
+                    MappingSymbol(
+                        memoryStart: m.memoryStart, memoryLimit: m.memoryLimit, fileOffset: m.fileOffset,
+                        filename: strings[Int(m.filename)], buildID: strings[Int(m.buildID)], flags: m.flags))
             }
             let functions = s.functions.map { f in
-                table.function(FunctionSymbol(name: strings[Int(f.name)], systemName: strings[Int(f.systemName)],
-                                              filename: strings[Int(f.filename)], startLine: f.startLine))
+                table.function(
+                    FunctionSymbol(
+                        name: strings[Int(f.name)], systemName: strings[Int(f.systemName)],
+                        filename: strings[Int(f.filename)], startLine: f.startLine))
             }
             let locations = s.locations.map { l in
-                table.location(LocationSymbol(mapping: l.mapping == LocationSymbol.noMapping ? l.mapping : mappings[Int(l.mapping)], address: l.address,
-                                              lines: l.lines.map { LineSymbol(function: functions[Int($0.function)], line: $0.line) }))
+                table.location(
+                    LocationSymbol(
+                        mapping: l.mapping == LocationSymbol.noMapping ? l.mapping : mappings[Int(l.mapping)], address: l.address,
+                        lines: l.lines.map { LineSymbol(function: functions[Int($0.function)], line: $0.line) }))
             }
             var stacks = [UInt32](repeating: StackTree.root, count: s.stackCount)
             for id in 1..<max(s.stackCount, 1) {
@@ -54,81 +62,103 @@ public enum BlockCompactor {
 
         var files: [BlockMeta.File] = []
         var cursors = sources.map { Block.SampleCursor($0) }
-        var firstProfile: [UInt64] = [], profileCount: [UInt64] = [], seriesMin: [UInt64] = [], seriesMax: [UInt64] = []
-        var stats = BlockMeta.Stats(series: 0, profiles: 0, samples: 0, stacks: table.stacks.count,
-                                    locations: table.locations.count, functions: table.functions.count, strings: table.strings.count)
-        var minTime = Int64.max, maxTime = Int64.min
+        var firstProfile: [UInt64] = []
+        var profileCount: [UInt64] = []
+        var seriesMin: [UInt64] = []
+        var seriesMax: [UInt64] = []
+        var stats = BlockMeta.Stats(
+            series: 0, profiles: 0, samples: 0, stacks: table.stacks.count,
+            locations: table.locations.count, functions: table.functions.count, strings: table.strings.count)
+        var minTime = Int64.max
+        var maxTime = Int64.min
         let withSpans = sources.contains(where: \.hasSpans)
-        files.append(try BlockWriter.writeFile(temporary, BlockSchema.profilesFile, BlockSchema.profiles(withSpans: withSpans), codec) { w in
-            var pSeries: [UInt64] = [], pTime: [UInt64] = [], pDuration: [UInt64] = [], pTotal: [UInt64] = []
-            var pFirst: [UInt64] = [], pCount: [UInt64] = [], pSpan: [UInt64] = []
-            var stacks: [UInt64] = [], values: [UInt64] = []
-            var written = 0
-            for (ref, labels) in series.enumerated() {
-                var entries: [(time: Int64, span: UInt64, source: Int, row: Int)] = []
-                for m in members[labels]! {
-                    let b = sources[m.source]
-                    for row in b.profileRows(of: m.ref) { entries.append((b.profileTimeNanos(row), b.profileSpanID(row), m.source, row)) }
-                }
-                entries.sort { ($0.time, $0.span, $0.source, $0.row) < ($1.time, $1.span, $1.source, $1.row) }
-                let before = pSeries.count
-                var i = 0
-                while i < entries.count {
-                    var j = i
-                    var kept: [[(UInt64, UInt64)]] = []
-                    while j < entries.count && entries[j].time == entries[i].time && entries[j].span == entries[i].span {
-                        let e = entries[j]
-                        var samples = try cursors[e.source].samples(ofProfile: e.row).map { (UInt64(stackMaps[e.source][Int($0.stack)]), $0.value) }
-                        samples.sort { $0.0 < $1.0 }
-                        if !kept.contains(where: { $0.elementsEqual(samples, by: ==) }) {
-                            kept.append(samples)
-                            pSeries.append(UInt64(ref))
-                            pTime.append(UInt64(bitPattern: e.time))
-                            pDuration.append(UInt64(bitPattern: sources[e.source].profileDurationNanos(e.row)))
-                            pTotal.append(samples.reduce(0) { $0 &+ $1.1 })
-                            pFirst.append(UInt64(written))
-                            pCount.append(UInt64(samples.count))
-                            pSpan.append(e.span)
-                            for (s, v) in samples {
-                                stacks.append(s)
-                                values.append(v)
-                            }
-                            written += samples.count
-                            if stacks.count >= BlockSchema.samplesPerRowGroup {
-                                try w.append(table: "samples", columns: [.integers(stacks), .integers(values)])
-                                stacks.removeAll(keepingCapacity: true)
-                                values.removeAll(keepingCapacity: true)
-                            }
-                        }
-                        j += 1
+        files.append(
+            try BlockWriter.writeFile(temporary, BlockSchema.profilesFile, BlockSchema.profiles(withSpans: withSpans), codec) { w in
+                var pSeries: [UInt64] = []
+                var pTime: [UInt64] = []
+                var pDuration: [UInt64] = []
+                var pTotal: [UInt64] = []
+                var pFirst: [UInt64] = []
+                var pCount: [UInt64] = []
+                var pSpan: [UInt64] = []
+                var stacks: [UInt64] = []
+                var values: [UInt64] = []
+                var written = 0
+                for (ref, labels) in series.enumerated() {
+                    var entries: [(time: Int64, span: UInt64, source: Int, row: Int)] = []
+                    for m in members[labels]! {
+                        let b = sources[m.source]
+                        for row in b.profileRows(of: m.ref) { entries.append((b.profileTimeNanos(row), b.profileSpanID(row), m.source, row)) }
                     }
-                    i = j
+                    entries.sort { ($0.time, $0.span, $0.source, $0.row) < ($1.time, $1.span, $1.source, $1.row) }
+                    let before = pSeries.count
+                    var i = 0
+                    while i < entries.count {
+                        var j = i
+                        var kept: [[(UInt64, UInt64)]] = []
+                        while j < entries.count && entries[j].time == entries[i].time && entries[j].span == entries[i].span {
+                            let e = entries[j]
+                            var samples = try cursors[e.source].samples(ofProfile: e.row).map {
+                                (UInt64(stackMaps[e.source][Int($0.stack)]), $0.value)
+                            }
+                            samples.sort { $0.0 < $1.0 }
+                            if !kept.contains(where: { $0.elementsEqual(samples, by: ==) }) {
+                                kept.append(samples)
+                                pSeries.append(UInt64(ref))
+                                pTime.append(UInt64(bitPattern: e.time))
+                                pDuration.append(UInt64(bitPattern: sources[e.source].profileDurationNanos(e.row)))
+                                pTotal.append(samples.reduce(0) { $0 &+ $1.1 })
+                                pFirst.append(UInt64(written))
+                                pCount.append(UInt64(samples.count))
+                                pSpan.append(e.span)
+                                for (s, v) in samples {
+                                    stacks.append(s)
+                                    values.append(v)
+                                }
+                                written += samples.count
+                                if stacks.count >= BlockSchema.samplesPerRowGroup {
+                                    try w.append(table: "samples", columns: [.integers(stacks), .integers(values)])
+                                    stacks.removeAll(keepingCapacity: true)
+                                    values.removeAll(keepingCapacity: true)
+                                }
+                            }
+                            j += 1
+                        }
+                        i = j
+                    }
+                    firstProfile.append(UInt64(before))
+                    profileCount.append(UInt64(pSeries.count - before))
+                    seriesMin.append(UInt64(bitPattern: entries.first!.time))
+                    seriesMax.append(UInt64(bitPattern: entries.last!.time))
+                    minTime = min(minTime, entries.first!.time)
+                    maxTime = max(maxTime, entries.last!.time)
                 }
-                firstProfile.append(UInt64(before))
-                profileCount.append(UInt64(pSeries.count - before))
-                seriesMin.append(UInt64(bitPattern: entries.first!.time))
-                seriesMax.append(UInt64(bitPattern: entries.last!.time))
-                minTime = min(minTime, entries.first!.time)
-                maxTime = max(maxTime, entries.last!.time)
-            }
-            try w.append(table: "samples", columns: [.integers(stacks), .integers(values)])
-            try w.append(table: "profiles", columns: [.integers(pSeries), .integers(pTime), .integers(pDuration),
-                                                      .integers(pTotal), .integers(pFirst), .integers(pCount)]
-                                                      + (withSpans ? [.integers(pSpan)] : []))
-            stats.series = series.count
-            stats.profiles = pSeries.count
-            stats.samples = written
-        })
-        files.append(try BlockWriter.writeFile(temporary, BlockSchema.indexFile, BlockSchema.index, codec) { w in
-            try BlockWriter.writeIndex(series, firstProfile: firstProfile, profileCount: profileCount, minTime: seriesMin, maxTime: seriesMax, into: &w)
-        })
-        files.append(try BlockWriter.writeFile(temporary, BlockSchema.symbolsFile, BlockSchema.symbols, codec) { w in
-            try BlockWriter.writeSymbols(table, into: &w)
-        })
-        let meta = BlockMeta(ulid: ulid.string, version: BlockMeta.currentVersion, tenant: tenant,
-                             minTimeNanos: minTime == .max ? 0 : minTime, maxTimeNanos: maxTime == .min ? 0 : maxTime,
-                             level: (sources.map(\.meta.level).max() ?? 0) + 1, codec: codec.name, stats: stats, files: files,
-                             sources: sources.map(\.ulid), ingester: ingester)
+                try w.append(table: "samples", columns: [.integers(stacks), .integers(values)])
+                try w.append(
+                    table: "profiles",
+                    columns: [
+                        .integers(pSeries), .integers(pTime), .integers(pDuration),
+                        .integers(pTotal), .integers(pFirst), .integers(pCount),
+                    ]
+                        + (withSpans ? [.integers(pSpan)] : []))
+                stats.series = series.count
+                stats.profiles = pSeries.count
+                stats.samples = written
+            })
+        files.append(
+            try BlockWriter.writeFile(temporary, BlockSchema.indexFile, BlockSchema.index, codec) { w in
+                try BlockWriter.writeIndex(
+                    series, firstProfile: firstProfile, profileCount: profileCount, minTime: seriesMin, maxTime: seriesMax, into: &w)
+            })
+        files.append(
+            try BlockWriter.writeFile(temporary, BlockSchema.symbolsFile, BlockSchema.symbols, codec) { w in
+                try BlockWriter.writeSymbols(table, into: &w)
+            })
+        let meta = BlockMeta(
+            ulid: ulid.string, version: BlockMeta.currentVersion, tenant: tenant,
+            minTimeNanos: minTime == .max ? 0 : minTime, maxTimeNanos: maxTime == .min ? 0 : maxTime,
+            level: (sources.map(\.meta.level).max() ?? 0) + 1, codec: codec.name, stats: stats, files: files,
+            sources: sources.map(\.ulid), ingester: ingester)
         try BlockWriter.finish(meta, temporary: temporary, final: final, directory: directory)
         return meta
     }

@@ -48,8 +48,10 @@ public struct BlockMeta: Codable, Sendable, Equatable {
     /// (nil) for the ingester without an id, which a bucket may have one of.
     public var ingester: String?
 
-    public init(ulid: String, version: Int, tenant: String, minTimeNanos: Int64, maxTimeNanos: Int64, level: Int, codec: String,
-                stats: Stats, files: [File], sources: [String], ingester: String? = nil) {
+    public init(
+        ulid: String, version: Int, tenant: String, minTimeNanos: Int64, maxTimeNanos: Int64, level: Int, codec: String,
+        stats: Stats, files: [File], sources: [String], ingester: String? = nil
+    ) {
         (self.ulid, self.version, self.tenant, self.minTimeNanos, self.maxTimeNanos) = (ulid, version, tenant, minTimeNanos, maxTimeNanos)
         (self.level, self.codec, self.stats, self.files, self.sources, self.ingester) = (level, codec, stats, files, sources, ingester)
     }

@@ -15,13 +15,14 @@ public struct ULID: Sendable, Hashable, Comparable, CustomStringConvertible {
         let low = random.0
         let chars = (0..<26).map { i -> UInt8 in
             let b = 5 * (25 - i)
-            let v: UInt64 = if b >= 64 {
-                high >> UInt64(b - 64)
-            } else if b + 5 <= 64 {
-                low >> UInt64(b)
-            } else {
-                low >> UInt64(b) | high << UInt64(64 - b)
-            }
+            let v: UInt64 =
+                if b >= 64 {
+                    high >> UInt64(b - 64)
+                } else if b + 5 <= 64 {
+                    low >> UInt64(b)
+                } else {
+                    low >> UInt64(b) | high << UInt64(64 - b)
+                }
             return Self.alphabet[Int(v & 31)]
         }
         string = String(decoding: chars, as: UTF8.self)

@@ -43,7 +43,8 @@ struct HashIndex: Sendable {
     }
 
     private mutating func grow() {
-        let oldHashes = hashes, oldIDs = ids
+        let oldHashes = hashes
+        let oldIDs = ids
         hashes = [UInt64](repeating: 0, count: oldHashes.count * 2)
         ids = [UInt32](repeating: 0, count: oldHashes.count * 2)
         mask = hashes.count - 1

@@ -50,8 +50,10 @@ public final class Head: Sendable {
     /// last call of `log` returned.
     /// - Parameter maxSeries: when positive, a push that would take the live
     ///   head past this many series is refused whole (`SeriesLimitError`).
-    public func append<R: Sendable>(_ profiles: [IngestProfile], tenant: String, maxSeries: Int = 0,
-                                    log: (WALRecord) throws -> R) throws -> R {
+    public func append<R: Sendable>(
+        _ profiles: [IngestProfile], tenant: String, maxSeries: Int = 0,
+        log: (WALRecord) throws -> R
+    ) throws -> R {
         try state.withLock { s in
             if maxSeries > 0 {
                 let added = s.live.newSeriesCount(profiles)
@@ -113,10 +115,12 @@ public final class Head: Sendable {
     /// no push lands between a swap and `body` (the WAL checkpoint, then the
     /// baselines' snapshots), so each tenant's records fall wholly before or
     /// wholly after it.
-    static func freezeAll<R: Sendable>(_ heads: ArraySlice<(tenant: String, head: Head)>, now: UInt64,
-                                       frozen: [(tenant: String, head: Head, ulid: ULID)] = [],
-                                       snapshots: [CumulativeRecord] = [],
-                                       _ body: ([(tenant: String, head: Head, ulid: ULID)], [CumulativeRecord]) throws -> R) rethrows -> R {
+    static func freezeAll<R: Sendable>(
+        _ heads: ArraySlice<(tenant: String, head: Head)>, now: UInt64,
+        frozen: [(tenant: String, head: Head, ulid: ULID)] = [],
+        snapshots: [CumulativeRecord] = [],
+        _ body: ([(tenant: String, head: Head, ulid: ULID)], [CumulativeRecord]) throws -> R
+    ) rethrows -> R {
         guard let (tenant, head) = heads.first else { return try body(frozen, snapshots) }
         return try head.state.withLock { s in
             var frozen = frozen
@@ -171,9 +175,11 @@ public final class Head: Sendable {
     /// while all are still locked (replay of a checkpoint; test-driven
     /// checkpoints) with the baselines' snapshots taken at `snapshotNanos`
     /// (none when nil: replay, where the logged snapshots follow).
-    static func resetAll<R: Sendable>(_ heads: ArraySlice<(tenant: String, head: Head)>, snapshotNanos: Int64?,
-                                      snapshots: [CumulativeRecord] = [],
-                                      _ body: ([CumulativeRecord]) throws -> R) rethrows -> R {
+    static func resetAll<R: Sendable>(
+        _ heads: ArraySlice<(tenant: String, head: Head)>, snapshotNanos: Int64?,
+        snapshots: [CumulativeRecord] = [],
+        _ body: ([CumulativeRecord]) throws -> R
+    ) rethrows -> R {
         guard let (tenant, head) = heads.first else { return try body(snapshots) }
         return try head.state.withLock { s in
             s.live = HeadState()

@@ -77,9 +77,12 @@ extension HeadState {
                     }
                     at += 1
                 }
-                appendProfile(series: ref, timeNanos: ingest.timeNanos, durationNanos: ingest.durationNanos, spanID: span, stacks: stacks, values: values)
-                entries.append(.init(seriesRef: ref, timeNanos: ingest.timeNanos, durationNanos: ingest.durationNanos, spanID: span,
-                                     stacks: stacks, values: values))
+                appendProfile(
+                    series: ref, timeNanos: ingest.timeNanos, durationNanos: ingest.durationNanos, spanID: span, stacks: stacks, values: values)
+                entries.append(
+                    .init(
+                        seriesRef: ref, timeNanos: ingest.timeNanos, durationNanos: ingest.durationNanos, spanID: span,
+                        stacks: stacks, values: values))
             }
         }
     }

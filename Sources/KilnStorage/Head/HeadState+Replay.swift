@@ -44,7 +44,8 @@ extension HeadState {
             let before = symbols.functions.count
             try check(symbols.function(f) == UInt32(before), "function \(before) duplicates an earlier one")
         }
-        let nMappings = UInt32(symbols.mappings.count), nFunctions = UInt32(symbols.functions.count)
+        let nMappings = UInt32(symbols.mappings.count)
+        let nFunctions = UInt32(symbols.functions.count)
         try expect("locations", first: r.firstLocation, count: symbols.locations.count)
         for l in r.locations {
             try check(l.mapping == LocationSymbol.noMapping || l.mapping < nMappings, "location refers to a missing mapping")
@@ -68,13 +69,15 @@ extension HeadState {
             let before = series.count
             try check(seriesRef(labels: labels, profileType: type) == UInt32(before), "series \(before) duplicates an earlier one")
         }
-        let nSeries = UInt32(series.count), nStacks = UInt32(symbols.stacks.count)
+        let nSeries = UInt32(series.count)
+        let nStacks = UInt32(symbols.stacks.count)
         for p in r.profiles {
             try check(p.seriesRef < nSeries, "profile refers to missing series \(p.seriesRef)")
             try check(p.stacks.count == p.values.count && !p.stacks.isEmpty, "profile has mismatched or no samples")
             try check(p.stacks.allSatisfy { $0 < nStacks }, "profile refers to a missing stack")
-            appendProfile(series: p.seriesRef, timeNanos: p.timeNanos, durationNanos: p.durationNanos, spanID: p.spanID,
-                          stacks: p.stacks, values: p.values)
+            appendProfile(
+                series: p.seriesRef, timeNanos: p.timeNanos, durationNanos: p.durationNanos, spanID: p.spanID,
+                stacks: p.stacks, values: p.values)
         }
     }
 }

@@ -65,8 +65,9 @@ public struct HeadState: Sendable {
         sampleStacks.append(contentsOf: stacks)
         sampleValues.append(contentsOf: values)
         let total = values.reduce(0, &+)
-        series[Int(ref)].append(timeNanos: timeNanos, durationNanos: durationNanos, spanID: spanID, total: total,
-                                sampleStart: start, sampleCount: stacks.count)
+        series[Int(ref)].append(
+            timeNanos: timeNanos, durationNanos: durationNanos, spanID: spanID, total: total,
+            sampleStart: start, sampleCount: stacks.count)
     }
 
     /// Refs of the series the selector matches, ascending.

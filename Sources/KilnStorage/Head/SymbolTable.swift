@@ -121,9 +121,10 @@ public struct SymbolTable: Sendable {
                 if mappingMap[mi] == .max {
                     let m = p.mappings[mi]
                     let flags = (m.hasFunctions ? 1 : 0) | (m.hasFilenames ? 2 : 0) | (m.hasLineNumbers ? 4 : 0) | (m.hasInlineFrames ? 8 : 0)
-                    mappingMap[mi] = self.mapping(MappingSymbol(
-                        memoryStart: m.memoryStart, memoryLimit: m.memoryLimit, fileOffset: m.fileOffset,
-                        filename: str(m.filename), buildID: str(m.buildID), flags: UInt8(flags)))
+                    mappingMap[mi] = self.mapping(
+                        MappingSymbol(
+                            memoryStart: m.memoryStart, memoryLimit: m.memoryLimit, fileOffset: m.fileOffset,
+                            filename: str(m.filename), buildID: str(m.buildID), flags: UInt8(flags)))
                 }
                 mapping = mappingMap[mi]
             }
@@ -132,17 +133,19 @@ public struct SymbolTable: Sendable {
                 let fi = Int(line.functionIndex)
                 if functionMap[fi] == .max {
                     let f = p.functions[fi]
-                    functionMap[fi] = function(FunctionSymbol(
-                        name: str(f.name), systemName: str(f.systemName), filename: str(f.filename), startLine: f.startLine))
+                    functionMap[fi] = function(
+                        FunctionSymbol(
+                            name: str(f.name), systemName: str(f.systemName), filename: str(f.filename), startLine: f.startLine))
                 }
             }
             // Look the location up without building it: the lines are compared in place.
             let lines = pprofLines.lazy.map { LineSymbol(function: functionMap[Int($0.functionIndex)], line: $0.line) }
             let h = Self.hash(mapping: mapping, address: loc.address, lines: lines)
-            let id = locationIndex.find(h) { candidate in
-                let c = locations[Int(candidate)]
-                return c.mapping == mapping && c.address == loc.address && c.lines.elementsEqual(lines)
-            } ?? appendLocation(LocationSymbol(mapping: mapping, address: loc.address, lines: Array(lines)), hash: h)
+            let id =
+                locationIndex.find(h) { candidate in
+                    let c = locations[Int(candidate)]
+                    return c.mapping == mapping && c.address == loc.address && c.lines.elementsEqual(lines)
+                } ?? appendLocation(LocationSymbol(mapping: mapping, address: loc.address, lines: Array(lines)), hash: h)
             locationMap[li] = id
             return id
         }

@@ -14,8 +14,10 @@ public struct SymbolView: Sendable {
     public var stackParents: [UInt32]
     public var stackLocations: [UInt32]
 
-    public init(strings: [String], functions: [FunctionSymbol], mappings: [MappingSymbol], locations: [LocationSymbol],
-                stackParents: [UInt32], stackLocations: [UInt32]) {
+    public init(
+        strings: [String], functions: [FunctionSymbol], mappings: [MappingSymbol], locations: [LocationSymbol],
+        stackParents: [UInt32], stackLocations: [UInt32]
+    ) {
         self.strings = strings
         self.functions = functions
         self.mappings = mappings
@@ -30,7 +32,8 @@ public struct SymbolView: Sendable {
 extension SymbolTable {
     /// The table's arrays, shared (copy-on-write), not copied.
     public var view: SymbolView {
-        SymbolView(strings: strings, functions: functions, mappings: mappings, locations: locations,
-                   stackParents: stacks.parents, stackLocations: stacks.locations)
+        SymbolView(
+            strings: strings, functions: functions, mappings: mappings, locations: locations,
+            stackParents: stacks.parents, stackLocations: stacks.locations)
     }
 }

@@ -47,7 +47,9 @@ extension TenantHeads {
     /// Freezes every non-empty head (see `Head.freezeAll`) while holding this
     /// registry's lock and every head's lock, then runs `body` with what was
     /// frozen and the baselines' snapshots, still under all of them.
-    public func freezeAll<R: Sendable>(now: UInt64, _ body: ([(tenant: String, head: Head, ulid: ULID)], [CumulativeRecord]) throws -> R) rethrows -> R {
+    public func freezeAll<R: Sendable>(now: UInt64, _ body: ([(tenant: String, head: Head, ulid: ULID)], [CumulativeRecord]) throws -> R) rethrows
+        -> R
+    {
         try heads.withLock { h in
             try Head.freezeAll(h.keys.sorted().map { ($0, h[$0]!) }[...], now: now, body)
         }

@@ -1,5 +1,5 @@
-import Glibc
 import Foundation
+import Glibc
 
 /// Objects as files under a root directory (the embedded default): key
 /// `a/b/c` is the file `<root>/a/b/c`.
@@ -20,7 +20,9 @@ public final class FileSystemObjectStore: ObjectStore {
 
     private func path(_ key: String) throws(ObjectStoreError) -> String {
         try ObjectStoreError.validate(key)
-        guard !key.contains(Self.temporaryMarker) else { throw ObjectStoreError(.invalidKey, key: key, "keys may not contain \(Self.temporaryMarker)") }
+        guard !key.contains(Self.temporaryMarker) else {
+            throw ObjectStoreError(.invalidKey, key: key, "keys may not contain \(Self.temporaryMarker)")
+        }
         return root + "/" + key
     }
 
@@ -74,7 +76,8 @@ public final class FileSystemObjectStore: ObjectStore {
             while let relative = walker.nextObject() as? String {
                 let key = base.isEmpty ? relative : base + "/" + relative
                 guard key.hasPrefix(prefix), !relative.contains(Self.temporaryMarker),
-                      continuation.map({ ObjectInfo.precedes($0, key) }) ?? true else { continue }
+                    continuation.map({ ObjectInfo.precedes($0, key) }) ?? true
+                else { continue }
                 let attributes = walker.fileAttributes
                 guard attributes?[.type] as? FileAttributeType == .typeRegular else { continue }
                 keys.append(ObjectInfo(key: key, size: (attributes?[.size] as? NSNumber)?.intValue ?? 0))

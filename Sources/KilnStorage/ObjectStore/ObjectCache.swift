@@ -1,5 +1,5 @@
-import Glibc
 import Foundation
+import Glibc
 import KilnFormat
 import Metrics
 
@@ -33,8 +33,10 @@ public final class ObjectCache: Sendable {
         /// Ranged GETs in flight per read.
         public var fetchConcurrency: Int
 
-        public init(capacityBytes: Int, memoryBytes: Int = 64 << 20, chunkSize: Int = 1 << 20,
-                    maxFetchBytes: Int = 16 << 20, fetchConcurrency: Int = 8) {
+        public init(
+            capacityBytes: Int, memoryBytes: Int = 64 << 20, chunkSize: Int = 1 << 20,
+            maxFetchBytes: Int = 16 << 20, fetchConcurrency: Int = 8
+        ) {
             precondition(chunkSize > 0 && maxFetchBytes >= chunkSize && fetchConcurrency > 0, "invalid cache options")
             (self.capacityBytes, self.memoryBytes, self.chunkSize) = (capacityBytes, memoryBytes, chunkSize)
             (self.maxFetchBytes, self.fetchConcurrency) = (maxFetchBytes, fetchConcurrency)
@@ -86,14 +88,18 @@ public final class ObjectCache: Sendable {
         for name in try FileIO.list(directory) {
             let path = directory + "/" + name
             guard !name.hasPrefix("."), let head = try? FileIO.read(path, limit: CacheChunk.maxHeaderBytes),
-                  let h = try? CacheChunk.decodeHeader(head), h.index < UInt64(Int.max),
-                  name == Self.fileName(h.key, Int(h.index)),
-                  let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+                let h = try? CacheChunk.decodeHeader(head), h.index < UInt64(Int.max),
+                name == Self.fileName(h.key, Int(h.index)),
+                let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            else {
                 try? FileIO.remove(path)
                 continue
             }
-            found.append((ChunkID(key: h.key, index: Int(h.index)), h.size + h.payloadLength,
-                          attributes[.modificationDate] as? Date ?? .distantPast))
+            found.append(
+                (
+                    ChunkID(key: h.key, index: Int(h.index)), h.size + h.payloadLength,
+                    attributes[.modificationDate] as? Date ?? .distantPast
+                ))
         }
         found.sort { $0.2 < $1.2 }
         state.withLock { s in
@@ -113,14 +119,16 @@ public final class ObjectCache: Sendable {
     /// Bytes `range` of object `key` from `store` (fewer only at the object's end).
     public func read(_ store: any ObjectStore, _ key: String, _ range: Range<Int>) async throws -> [UInt8] {
         guard !range.isEmpty else { return [] }
-        let first = range.lowerBound / options.chunkSize, last = (range.upperBound - 1) / options.chunkSize
+        let first = range.lowerBound / options.chunkSize
+        let last = (range.upperBound - 1) / options.chunkSize
         let chunks = try await load(store, key, Array(first...last))
         var out: [UInt8] = []
         out.reserveCapacity(range.count)
         for index in first...last {
             guard let payload = chunks[index] else { break }
             let base = index * options.chunkSize
-            let lo = max(range.lowerBound, base) - base, hi = min(range.upperBound - base, payload.count)
+            let lo = max(range.lowerBound, base) - base
+            let hi = min(range.upperBound - base, payload.count)
             if lo < hi { out += payload[lo..<hi] }
             if payload.count < options.chunkSize { break }  // the object's end
         }
@@ -133,7 +141,9 @@ public final class ObjectCache: Sendable {
         for r in ranges where !r.isEmpty {
             for i in (r.lowerBound / options.chunkSize)...((r.upperBound - 1) / options.chunkSize) { indices.insert(i) }
         }
-        let missing = state.withLock { s in indices.filter { s.memory[ChunkID(key: key, index: $0)] == nil && s.disk[ChunkID(key: key, index: $0)] == nil } }
+        let missing = state.withLock { s in
+            indices.filter { s.memory[ChunkID(key: key, index: $0)] == nil && s.disk[ChunkID(key: key, index: $0)] == nil }
+        }
         _ = try await fetch(store, key, missing.sorted())
     }
 

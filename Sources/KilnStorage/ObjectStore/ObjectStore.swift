@@ -91,9 +91,12 @@ public struct ObjectStoreError: Error, Sendable, Equatable, CustomStringConverti
     public static func validate(_ key: String) throws(ObjectStoreError) {
         let segments = key.split(separator: "/", omittingEmptySubsequences: false)
         guard !key.isEmpty, key.utf8.count <= 1024,
-              segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }),
-              key.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }) else {
-            throw ObjectStoreError(.invalidKey, key: key, "invalid key: want non-empty '/'-separated segments, no '.' or '..', no control characters, at most 1024 bytes")
+            segments.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }),
+            key.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F })
+        else {
+            throw ObjectStoreError(
+                .invalidKey, key: key, "invalid key: want non-empty '/'-separated segments, no '.' or '..', no control characters, at most 1024 bytes"
+            )
         }
     }
 }

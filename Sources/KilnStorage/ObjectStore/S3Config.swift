@@ -37,7 +37,8 @@ public struct S3Config: Sendable {
     /// Credentials and region from the usual AWS variables when not given:
     /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION` or `AWS_DEFAULT_REGION`.
     public static func credentialsFromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment)
-        -> (accessKey: String?, secretKey: String?, region: String?) {
+        -> (accessKey: String?, secretKey: String?, region: String?)
+    {
         (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"], env["AWS_REGION"] ?? env["AWS_DEFAULT_REGION"])
     }
 }

@@ -34,7 +34,7 @@ public final class S3ObjectStore: ObjectStore {
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
                 out.append(Character(Unicode.Scalar(b)))
             case UInt8(ascii: "/") where keepSlash:
                 out.append("/")
@@ -63,7 +63,9 @@ public final class S3ObjectStore: ObjectStore {
     // MARK: - Requests
 
     /// Runs one request with retries; returns the last response or throws `.unreachable`.
-    func send(_ method: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [], body: [UInt8]? = nil) async throws -> HTTPResponse {
+    func send(_ method: String, key: String?, query: [(String, String)] = [], headers: [(String, String)] = [], body: [UInt8]? = nil) async throws
+        -> HTTPResponse
+    {
         let url = url(key, query: query)
         let all = headers + [("x-amz-content-sha256", "UNSIGNED-PAYLOAD")]
         var attempt = 0
@@ -72,10 +74,12 @@ public final class S3ObjectStore: ObjectStore {
             Self.requests.increment()
             let result: Result<HTTPResponse, any Error> = await withCheckedContinuation { c in
                 queue.async { [config, sign] in
-                    c.resume(returning: Result {
-                        try HTTPClient.request(method, url, headers: all, body: body, timeoutMs: config.timeoutMs,
-                                               connectTimeoutMs: config.connectTimeoutMs, sign: sign)
-                    })
+                    c.resume(
+                        returning: Result {
+                            try HTTPClient.request(
+                                method, url, headers: all, body: body, timeoutMs: config.timeoutMs,
+                                connectTimeoutMs: config.connectTimeoutMs, sign: sign)
+                        })
                 }
             }
             Self.latency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
@@ -125,7 +129,9 @@ public final class S3ObjectStore: ObjectStore {
         guard !range.isEmpty else {
             // S3 has no empty range: check the start against the size instead.
             guard let size = try await size(key) else { throw ObjectStoreError(.notFound, key: key, "not found") }
-            guard range.lowerBound <= size else { throw ObjectStoreError(.invalidRange, key: key, "range \(range) starts past the end (\(size) bytes)") }
+            guard range.lowerBound <= size else {
+                throw ObjectStoreError(.invalidRange, key: key, "range \(range) starts past the end (\(size) bytes)")
+            }
             return []
         }
         let r = try await send("GET", key: key, headers: [("Range", "bytes=\(range.lowerBound)-\(range.upperBound - 1)")])
@@ -151,23 +157,29 @@ public final class S3ObjectStore: ObjectStore {
     /// CreateMultipartUpload, UploadPart × n, CompleteMultipartUpload; aborted on failure.
     func putMultipart(_ key: String, _ bytes: [UInt8]) async throws {
         let created = try await send("POST", key: key, query: [("uploads", "")], headers: [("Content-Type", "application/octet-stream")], body: [])
-        guard created.status == 200, let uploadID = S3XML.value("UploadId", in: created.text) else { throw failure(created, key, "CreateMultipartUpload") }
+        guard created.status == 200, let uploadID = S3XML.value("UploadId", in: created.text) else {
+            throw failure(created, key, "CreateMultipartUpload")
+        }
         do {
             var etags: [String] = []
             let partSize = max(config.partSize, 5 << 20)
             var offset = 0
             while offset < bytes.count {
                 let part = Array(bytes[offset..<min(offset + partSize, bytes.count)])
-                let r = try await send("PUT", key: key, query: [("partNumber", "\(etags.count + 1)"), ("uploadId", uploadID)],
-                                       headers: [("Content-Type", "application/octet-stream")], body: part)
+                let r = try await send(
+                    "PUT", key: key, query: [("partNumber", "\(etags.count + 1)"), ("uploadId", uploadID)],
+                    headers: [("Content-Type", "application/octet-stream")], body: part)
                 guard r.status == 200, let etag = r.header("ETag") else { throw failure(r, key, "UploadPart \(etags.count + 1)") }
                 etags.append(etag)
                 offset += part.count
             }
-            let xml = "<CompleteMultipartUpload>" + etags.enumerated().map {
-                "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\(S3XML.escape($0.element))</ETag></Part>"
-            }.joined() + "</CompleteMultipartUpload>"
-            let done = try await send("POST", key: key, query: [("uploadId", uploadID)], headers: [("Content-Type", "application/xml")], body: Array(xml.utf8))
+            let xml =
+                "<CompleteMultipartUpload>"
+                + etags.enumerated().map {
+                    "<Part><PartNumber>\($0.offset + 1)</PartNumber><ETag>\(S3XML.escape($0.element))</ETag></Part>"
+                }.joined() + "</CompleteMultipartUpload>"
+            let done = try await send(
+                "POST", key: key, query: [("uploadId", uploadID)], headers: [("Content-Type", "application/xml")], body: Array(xml.utf8))
             // S3 may answer 200 with an error document for Complete.
             guard done.status == 200, S3XML.value("Code", in: done.text) == nil else { throw failure(done, key, "CompleteMultipartUpload") }
         } catch {

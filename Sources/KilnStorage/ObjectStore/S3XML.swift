@@ -6,7 +6,8 @@ enum S3XML {
     /// The text of every `<name>…</name>` element, in order, entities decoded.
     static func values(_ name: String, in xml: String) -> [String] {
         var out: [String] = []
-        let open = "<\(name)>", close = "</\(name)>"
+        let open = "<\(name)>"
+        let close = "</\(name)>"
         var rest = xml[...]
         while let start = rest.range(of: open) {
             guard let end = rest.range(of: close, range: start.upperBound..<rest.endIndex) else { break }
@@ -33,17 +34,22 @@ enum S3XML {
         while i < s.endIndex {
             if s[i] == "&", let semi = s[i...].firstIndex(of: ";") {
                 let entity = s[s.index(after: i)..<semi]
-                let decoded: String? = switch entity {
-                case "amp": "&"
-                case "lt": "<"
-                case "gt": ">"
-                case "quot": "\""
-                case "apos": "'"
-                default:
-                    if entity.hasPrefix("#x"), let v = UInt32(entity.dropFirst(2), radix: 16), let u = Unicode.Scalar(v) { String(u) }
-                    else if entity.hasPrefix("#"), let v = UInt32(entity.dropFirst()), let u = Unicode.Scalar(v) { String(u) }
-                    else { nil }
-                }
+                let decoded: String? =
+                    switch entity {
+                    case "amp": "&"
+                    case "lt": "<"
+                    case "gt": ">"
+                    case "quot": "\""
+                    case "apos": "'"
+                    default:
+                        if entity.hasPrefix("#x"), let v = UInt32(entity.dropFirst(2), radix: 16), let u = Unicode.Scalar(v) {
+                            String(u)
+                        } else if entity.hasPrefix("#"), let v = UInt32(entity.dropFirst()), let u = Unicode.Scalar(v) {
+                            String(u)
+                        } else {
+                            nil
+                        }
+                    }
                 if let decoded {
                     out += decoded
                     i = s.index(after: semi)

@@ -45,14 +45,17 @@ public enum WALScanner {
         }
         return bytes.withUnsafeBytes { raw -> CheckpointRecord? in
             guard var reader = try? WALSegmentReader(raw), let first = try? reader.next(),
-                  case .checkpoint(let c)? = try? WALRecord.decode(first, in: raw) else { return nil }
+                case .checkpoint(let c)? = try? WALRecord.decode(first, in: raw)
+            else { return nil }
             return c
         }
     }
 
     /// The last `limit` segments that open with a checkpoint, newest first.
     /// Reads segments from the newest back until it has found that many.
-    public static func checkpointSegments(_ directory: String, segments: [Int], limit: Int) throws(WALError) -> [(segment: Int, record: CheckpointRecord)] {
+    public static func checkpointSegments(_ directory: String, segments: [Int], limit: Int) throws(WALError) -> [(
+        segment: Int, record: CheckpointRecord
+    )] {
         var out: [(segment: Int, record: CheckpointRecord)] = []
         for n in segments.reversed() where out.count < limit {
             if let c = try checkpoint(directory, segment: n) { out.append((n, c)) }
@@ -70,10 +73,14 @@ public enum WALScanner {
     /// - Returns: the torn tail of the last segment, if there is one.
     /// - Throws: `WALError`; an error thrown by `body` becomes corruption at that record.
     @discardableResult
-    public static func scan(_ directory: String, from: Int? = nil,
-                            _ body: (Found) throws -> Void) throws(WALError) -> TornTail? {
+    public static func scan(
+        _ directory: String, from: Int? = nil,
+        _ body: (Found) throws -> Void
+    ) throws(WALError) -> TornTail? {
         let segments: [Int]
-        do { segments = try WALSegments.list(directory) } catch let e as StorageError { throw .io(e) } catch { throw .io(StorageError("list", path: directory, reason: "\(error)")) }
+        do { segments = try WALSegments.list(directory) } catch let e as StorageError { throw .io(e) } catch {
+            throw .io(StorageError("list", path: directory, reason: "\(error)"))
+        }
         guard let first = segments.first else { return nil }
         for (i, n) in segments.enumerated() where n != first + i {
             throw .missingSegment(directory: directory, number: first + i)
@@ -82,7 +89,9 @@ public enum WALScanner {
             let path = WALSegments.path(directory, n)
             let isLast = n == segments.last
             let bytes: [UInt8]
-            do { bytes = try FileIO.read(path) } catch let e as StorageError { throw .io(e) } catch { throw .io(StorageError("read", path: path, reason: "\(error)")) }
+            do { bytes = try FileIO.read(path) } catch let e as StorageError { throw .io(e) } catch {
+                throw .io(StorageError("read", path: path, reason: "\(error)"))
+            }
             let result: Result<TornTail?, WALError> = bytes.withUnsafeBytes { raw in
                 Result { () throws(WALError) -> TornTail? in try scanSegment(raw, n: n, path: path, isLast: isLast, body) }
             }
@@ -91,8 +100,10 @@ public enum WALScanner {
         return nil
     }
 
-    private static func scanSegment(_ raw: UnsafeRawBufferPointer, n: Int, path: String, isLast: Bool,
-                                    _ body: (Found) throws -> Void) throws(WALError) -> TornTail? {
+    private static func scanSegment(
+        _ raw: UnsafeRawBufferPointer, n: Int, path: String, isLast: Bool,
+        _ body: (Found) throws -> Void
+    ) throws(WALError) -> TornTail? {
         func problem(_ f: WALSegmentReader.Failure) throws(WALError) -> TornTail {
             if isLast && f.problem.isTornTail {
                 return TornTail(segment: n, path: path, offset: f.offset, reason: f.problem.description)

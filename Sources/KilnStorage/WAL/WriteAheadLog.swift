@@ -1,8 +1,7 @@
 import Foundation
+import Glibc
 import KilnFormat
 import Metrics
-
-import Glibc
 
 /// The WAL writer: appends framed records to segment files from one writer
 /// thread, with group commit.
