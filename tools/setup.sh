@@ -9,9 +9,12 @@
 #        created when missing and rebuilt when the requirements or the
 #        interpreter change. The tests and tools run its interpreter only, so
 #        nothing depends on what the machine's own Python has installed.
+#        The pinned wheels are kept in $KILN_WHEELS (default ~/.cache/kiln/wheels):
+#        pip's own cache keeps nothing here (the index answers no-store), so a
+#        fresh clone would download them all again.
 #
 # Environment: KILN_VENV (the virtual environment), KILN_PYTHON_BASE (the
-# interpreter it is made from; default python3).
+# interpreter it is made from; default python3), KILN_WHEELS.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -69,8 +72,16 @@ install_python() {
   echo "setup: building the Python environment $venv from tools/python/requirements.txt"
   rm -rf "$venv"
   "$base" -m venv "$venv" || die "$base -m venv $venv failed (Debian: apt-get install python3-venv)"
-  "$venv/bin/python" -m pip install -q --disable-pip-version-check --require-virtualenv -r "$requirements" ||
-    die "pip install -r tools/python/requirements.txt into $venv failed"
+  local wheels=${KILN_WHEELS:-${XDG_CACHE_HOME:-$HOME/.cache}/kiln/wheels}
+  local pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
+  mkdir -p "$wheels"
+  # From the kept wheels alone when they are all there; else fetch what is missing first.
+  if ! "${pip[@]}" install --require-virtualenv --no-index --find-links "$wheels" -r "$requirements" 2>/dev/null; then
+    "${pip[@]}" download --dest "$wheels" --find-links "$wheels" -r "$requirements" ||
+      die "pip download -r tools/python/requirements.txt into $wheels failed"
+    "${pip[@]}" install --require-virtualenv --no-index --find-links "$wheels" -r "$requirements" ||
+      die "pip install -r tools/python/requirements.txt into $venv failed"
+  fi
   echo "$want" >"$stamp"
   echo "setup: Python environment ready in $((SECONDS - start)) s"
 }
