@@ -107,7 +107,7 @@ let package = Package(
             name: "kiln",
             dependencies: [
                 "KilnServer", "KilnStorage", "KilnIngest", "KilnModel",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

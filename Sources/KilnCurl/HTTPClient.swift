@@ -1,4 +1,6 @@
 import CCurl
+import Dispatch
+import Synchronization
 
 /// An HTTP response as received.
 public struct HTTPResponse: Sendable {
@@ -16,9 +18,10 @@ public struct HTTPResponse: Sendable {
     public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-/// A blocking HTTP/1.1 client over libcurl's easy interface: one handle per
-/// request, no shared state. It is the project's HTTP client (tests now, the
-/// S3 provider later).
+/// An HTTP/1.1 client over libcurl's easy interface: one handle per request,
+/// no shared state. It is the project's HTTP client: `send` for async code
+/// (S3, the ingester client, the scraper), `request` where blocking is fine
+/// (tests, tools).
 public enum HTTPClient {
     /// Default whole-request timeout: 30 s, long enough for any local request.
     public static let defaultTimeoutMs = 30_000
@@ -41,7 +44,37 @@ public enum HTTPClient {
         }
     }
 
-    /// Performs one request and returns the response, whatever its status.
+    /// libcurl's easy interface blocks its thread for the whole transfer: async
+    /// requests run here, off the cooperative pool, one thread each.
+    private static let transfers = DispatchQueue(label: "kiln.curl", attributes: .concurrent)
+
+    /// `request` from async code: the transfer runs on a thread of its own,
+    /// and cancelling the calling task aborts it at libcurl's next progress
+    /// call (several a second while it waits, so within about a second).
+    /// - Throws: `CancellationError` once cancelled; otherwise as `request`.
+    public static func send(
+        _ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+        timeoutMs: Int = defaultTimeoutMs, connectTimeoutMs: Int? = nil, sign: SigV4? = nil
+    ) async throws -> HTTPResponse {
+        let cancellation = Cancellation()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                transfers.async {
+                    continuation.resume(
+                        with: Result {
+                            try perform(
+                                method, url, headers: headers, body: body, timeoutMs: timeoutMs, connectTimeoutMs: connectTimeoutMs, sign: sign,
+                                cancellation: cancellation)
+                        })
+                }
+            }
+        } onCancel: {
+            cancellation.cancel()
+        }
+    }
+
+    /// Performs one request and returns the response, whatever its status,
+    /// blocking the calling thread.
     /// - Parameters:
     ///   - headers: sent as given; a `Content-Type` is always sent with a body
     ///     (libcurl would otherwise default to a form content type).
@@ -51,13 +84,21 @@ public enum HTTPClient {
         _ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
         timeoutMs: Int = defaultTimeoutMs, connectTimeoutMs: Int? = nil, sign: SigV4? = nil
     ) throws -> HTTPResponse {
+        try perform(
+            method, url, headers: headers, body: body, timeoutMs: timeoutMs, connectTimeoutMs: connectTimeoutMs, sign: sign, cancellation: nil)
+    }
+
+    private static func perform(
+        _ method: String, _ url: String, headers: [(String, String)], body: [UInt8]?,
+        timeoutMs: Int, connectTimeoutMs: Int?, sign: SigV4?, cancellation: Cancellation?
+    ) throws -> HTTPResponse {
         Curl.globalInit()
         guard let handle = curl_easy_init() else {
             throw CurlError(operation: "curl_easy_init", code: -1, message: "could not create a handle")
         }
         defer { curl_easy_cleanup(handle) }
 
-        let sink = ResponseSink()
+        let sink = ResponseSink(cancellation: cancellation)
         var list: UnsafeMutablePointer<curl_slist>?
         var sentHeaders = headers
         if body != nil && !headers.contains(where: { $0.0.lowercased() == "content-type" }) {
@@ -83,6 +124,11 @@ public enum HTTPClient {
         try Curl.check(kiln_curl_setopt_pointer(handle, CURLOPT_WRITEDATA, context), "set write data")
         try Curl.check(kiln_curl_setopt_data_cb(handle, CURLOPT_HEADERFUNCTION, ResponseSink.writeHeader), "set header callback")
         try Curl.check(kiln_curl_setopt_pointer(handle, CURLOPT_HEADERDATA, context), "set header data")
+        if cancellation != nil {
+            try Curl.check(kiln_curl_setopt_long(handle, CURLOPT_NOPROGRESS, 0), "set NOPROGRESS")
+            try Curl.check(kiln_curl_setopt_xferinfo_cb(handle, CURLOPT_XFERINFOFUNCTION, ResponseSink.progress), "set progress callback")
+            try Curl.check(kiln_curl_setopt_pointer(handle, CURLOPT_XFERINFODATA, context), "set progress data")
+        }
         if method == "HEAD" { try Curl.check(kiln_curl_setopt_long(handle, CURLOPT_NOBODY, 1), "set NOBODY") }
         if let connectTimeoutMs { try Curl.check(kiln_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMs), "set connect timeout") }
         if let sign {
@@ -105,6 +151,7 @@ public enum HTTPClient {
             }
             return curl_easy_perform(handle)
         }
+        if code == CURLE_ABORTED_BY_CALLBACK { throw CancellationError() }
         try Curl.check(code, "\(method) \(url)")
         var status = 0
         try Curl.check(kiln_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status), "read status")
@@ -112,11 +159,29 @@ public enum HTTPClient {
     }
 }
 
+/// Set once when the task awaiting a transfer is cancelled; read by the
+/// transfer's progress callback on its own thread.
+final class Cancellation: Sendable {
+    private let cancelled = Atomic(false)
+
+    func cancel() { cancelled.store(true, ordering: .relaxed) }
+    var isCancelled: Bool { cancelled.load(ordering: .relaxed) }
+}
+
 /// Accumulates a response from libcurl's callbacks. Owned by one request on
 /// one thread for the duration of `curl_easy_perform`.
 final class ResponseSink {
     var body: [UInt8] = []
     var headers: [(name: String, value: String)] = []
+    let cancellation: Cancellation?
+
+    init(cancellation: Cancellation?) { self.cancellation = cancellation }
+
+    /// Non-zero aborts the transfer (`CURLE_ABORTED_BY_CALLBACK`) once it is cancelled.
+    static let progress: kiln_curl_xferinfo_cb = { context, _, _, _, _ in
+        let sink = Unmanaged<ResponseSink>.fromOpaque(context!).takeUnretainedValue()
+        return sink.cancellation?.isCancelled == true ? 1 : 0
+    }
 
     static let writeBody: kiln_curl_data_cb = { ptr, size, count, context in
         let n = size * count

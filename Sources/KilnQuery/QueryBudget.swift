@@ -1,3 +1,5 @@
+import KilnModel
+
 /// What one query may spend: a deadline and a number of samples to merge.
 /// Checked before any page is read (the sample count is known from the
 /// index) and between pages and units of work, so a query over budget stops
@@ -51,7 +53,7 @@ public enum QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .deadlineExceeded(let d):
-            "the query did not finish within its deadline of \(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000) ms"
+            "the query did not finish within its deadline of \(d.milliseconds) ms"
         case .rangeTooLong(let nanos, let limit):
             "the query time range (\(nanos == .max ? "unbounded" : Self.duration(nanos))) exceeds the limit max_query_length (\(Self.duration(limit))): narrow the time range"
         case .behindIngesters(let blocks):

@@ -5,11 +5,13 @@ import Prometheus
 import ServiceLifecycle
 
 /// Builds Kiln's HTTP application: the routes of the modules this process
-/// runs (`config.modules`) on one Hummingbird router.
+/// runs (`config.modules`) on one Hummingbird router, and the services that
+/// store through its push path.
 ///
 /// - distributor: Connect `push.v1`, legacy `/ingest`, Parca's ingest
 ///   (gRPC-Web and Connect); the `Scraper` (scrape configs) and the
-///   `SelfProfiler` run beside the server, stored through the same path.
+///   `SelfProfiler`, services beside the server, stored through the same
+///   path (and the same rate limits).
 /// - ingester: `/ingester/flush` (cut the heads into blocks now) and the
 ///   internal head API its queriers call (`IngesterRoutes`).
 /// - querier: Connect `querier.v1`, the legacy render and label APIs,
@@ -19,28 +21,31 @@ import ServiceLifecycle
 ///
 /// With users configured, every route but `/ready` needs basic auth.
 public enum KilnApplication {
+    /// - Returns: the services for the process's group, the application (the
+    ///   HTTP server) last, so that on shutdown it stops accepting and answers
+    ///   what is in flight before anything it calls stops.
     public static func build(
         config: ServerConfig, logger: Logger, ingester: Ingester,
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
-    ) -> some ApplicationProtocol {
+    ) -> [any Service] {
         let router = Router(context: KilnRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
         if !config.users.isEmpty { router.add(middleware: BasicAuthMiddleware(users: config.users)) }
         let connect = ConnectUnary(config: config, logger: logger)
         let grpcWeb = GRPCWebUnary(config: config, logger: logger)
-        let push = PushRoutes(ingester: ingester, connect: connect, limiter: IngestionRateLimiter(), logger: logger)
+        let push = PushRoutes(sink: ingester, connect: connect, limiter: IngestionRateLimiter(), logger: logger)
         if config.modules.contains(.distributor) {
             push.register(on: router)
             ParcaIngestRoutes(push: push, grpcWeb: grpcWeb, connect: connect, logger: logger).register(on: router)
         }
         if config.modules.contains(.ingester) {
-            AdminRoutes(ingester: ingester, logger: logger).register(on: router)
+            AdminRoutes(heads: ingester, logger: logger).register(on: router)
             IngesterRoutes(ingester: ingester, connect: connect, config: config, logger: logger).register(on: router)
         }
         if config.modules.contains(.querier) {
-            QuerierRoutes(ingester: ingester, connect: connect, config: config, logger: logger).register(on: router)
-            LegacyRoutes(ingester: ingester, config: config, logger: logger).register(on: router)
-            ParcaRoutes(ingester: ingester, grpcWeb: grpcWeb, config: config, logger: logger).register(on: router)
+            QuerierRoutes(catalog: ingester, connect: connect, config: config, logger: logger).register(on: router)
+            LegacyRoutes(catalog: ingester, config: config, logger: logger).register(on: router)
+            ParcaRoutes(catalog: ingester, grpcWeb: grpcWeb, config: config, logger: logger).register(on: router)
         }
         router.get("/ready") { _, _ in "ready\n" }
         router.get("/healthz") { _, _ in "ok\n" }
@@ -63,11 +68,11 @@ public enum KilnApplication {
             }
             return out
         }
-        return Application(
+        let application = Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kiln"),
-            services: services(config, push: push, logger: logger),
             logger: logger
         )
+        return services(config, push: push, logger: logger) + [application]
     }
 }

@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import KilnModel
 import KilnPprof
+import KilnStorage
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -81,7 +82,7 @@ struct SelfProfiler: Service {
             if !stack.isEmpty { b.addSample(stack: stack.reversed(), values: [1, period]) }
             i += 1 + depth
         }
-        let startNanos = Int64(start.timeIntervalSince1970 * 1e9)
+        let startNanos = start.unixNanoseconds
         return b.build(timeNanos: startNanos, durationNanos: Int64(end.timeIntervalSince(start) * 1e9))
     }
 
@@ -113,7 +114,7 @@ struct SelfProfiler: Service {
         }
         add(words, count: live, inuse: true)
         add(allocated, count: new, inuse: false)
-        return b.build(timeNanos: Int64(start.timeIntervalSince1970 * 1e9), durationNanos: Int64(end.timeIntervalSince(start) * 1e9))
+        return b.build(timeNanos: start.unixNanoseconds, durationNanos: end.unixNanoseconds - start.unixNanoseconds)
     }
 
     /// Stores the window's profile as a push of service `kiln` (before the

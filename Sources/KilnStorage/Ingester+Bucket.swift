@@ -1,5 +1,6 @@
 import Foundation
 import KilnFormat
+import KilnModel
 import Logging
 
 extension Ingester {
@@ -41,7 +42,7 @@ extension Ingester {
         guard let shipper else { return [] }
         await cutGate.acquire()
         defer { cutGate.release() }
-        let graceSeconds = Double(grace.components.seconds) + Double(grace.components.attoseconds) / 1e18
+        let graceSeconds = grace.seconds
         var released: [String] = []
         for (tenant, head) in heads.all {
             for block in head.blocks {

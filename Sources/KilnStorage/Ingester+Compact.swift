@@ -1,5 +1,6 @@
 import Foundation
 import KilnFormat
+import KilnModel
 import Logging
 
 extension Ingester {
@@ -38,8 +39,8 @@ extension Ingester {
         for (tenant, head) in heads.all {
             let dir = Self.tenantDirectory(blockDirectory, tenant)
             if let retention = policy.retention {
-                let nanos = Int64(now.timeIntervalSince1970 * 1e9)
-                let limit = retention.components.seconds * 1_000_000_000 + retention.components.attoseconds / 1_000_000_000
+                let nanos = now.unixNanoseconds
+                let limit = retention.nanoseconds
                 let expired = CompactionPlanner.expired(head.blocks.map(\.meta), nowNanos: nanos, retention: limit)
                 if !expired.isEmpty {
                     head.replace(expired.map(\.ulid), with: [])
@@ -56,7 +57,7 @@ extension Ingester {
             }
             while let group = policy.planner.plan(head.blocks.map(\.meta)) {
                 let sources = head.blocks.filter { b in group.contains { $0.ulid == b.ulid } }
-                let ulid = ULID.make(milliseconds: UInt64(max(now.timeIntervalSince1970, 0) * 1000))
+                let ulid = ULID.make(milliseconds: UInt64(now.unixMilliseconds))
                 let started = ContinuousClock.now
                 try FileIO.makeDirectory(dir)
                 let (local, downloads) = try await localCopies(sources, in: dir)
@@ -85,8 +86,8 @@ extension Ingester {
                 written.append(meta)
                 Self.compactions.increment()
                 Self.compactedBlocks.increment(by: sources.count)
-                let elapsed = (ContinuousClock.now - started).components
-                Self.compactionDuration.recordNanoseconds(elapsed.seconds * 1_000_000_000 + elapsed.attoseconds / 1_000_000_000)
+                let elapsed = ContinuousClock.now - started
+                Self.compactionDuration.recordNanoseconds(elapsed.nanoseconds)
                 logger?.info(
                     "compacted blocks",
                     metadata: [

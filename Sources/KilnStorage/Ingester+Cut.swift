@@ -31,7 +31,7 @@ extension Ingester {
         await cutGate.acquire()
         defer { cutGate.release() }
         var metas = try await publishFrozen(blockDirectory, failAfter: failAfter)
-        let nanos = Int64(now.timeIntervalSince1970 * 1e9)
+        let nanos = now.unixNanoseconds
         let (frozen, lsn) = try heads.freezeAll(now: UInt64(max(nanos, 0) / 1_000_000)) { frozen, snapshots in
             guard !frozen.isEmpty, let wal else { return (frozen, UInt64?.none) }
             let ids = frozen.map { "\($0.tenant)/\($0.ulid)" }

@@ -153,7 +153,7 @@ public struct IngesterLease: Sendable {
     }
 
     private func write() async throws {
-        let record = Record(id: identity.id, token: identity.token, renewedAtMillis: Int64(Date().timeIntervalSince1970 * 1000))
+        let record = Record(id: identity.id, token: identity.token, renewedAtMillis: Date().unixMilliseconds)
         try await store.put(key, try record.encoded())
     }
 }

@@ -1,12 +1,12 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import KilnIngest
 import KilnServer
 import KilnStorage
 import Logging
 import Metrics
 import Prometheus
+import ServiceLifecycle
 import Yams
 
 /// The `kiln` daemon: every module in one process (`--target=all`), or the
@@ -583,7 +583,6 @@ struct Kiln: AsyncParsableCommand {
                     "samples": "\(r.samples)", "bytes": "\(r.bytes)", "seconds": "\(String(format: "%.3f", r.seconds))",
                 ])
         }
-        let app = KilnApplication.build(config: config, logger: logger, ingester: ingester, metrics: registry)
         let policy = Ingester.CutPolicy(maxAge: .seconds(maxBlockDurationSeconds), maxBytes: headMaxBytes)
         let retentionNanos = try retentionNanos()
         let compaction = Ingester.CompactionPolicy(
@@ -592,7 +591,7 @@ struct Kiln: AsyncParsableCommand {
         let grace = Duration.nanoseconds(try Self.parseDuration(uploadGracePeriod, flag: "--storage.upload-grace-period"))
         // Another live process with this id refuses the start: both would merge the same blocks.
         // Blocks only in the bucket (released before a restart) are queryable before the server listens;
-        // if the bucket cannot be listed now, maintenance retries and they appear once it can.
+        // if the bucket cannot be listed now, the catalog retries and they appear once it can.
         do {
             try await ingester.acquireLease(logger: logger)
             try await ingester.syncBucket(logger: logger)
@@ -605,73 +604,32 @@ struct Kiln: AsyncParsableCommand {
                 "cannot list the bucket's blocks; retrying in the background (queries miss them until then)", metadata: ["error": "\(error)"])
         }
         ingester.recordGauges()
-        /// Ends true when another process took this ingester's id: the server is then stopped (SIGTERM to itself, so
-        /// requests drain and the WAL syncs as on any shutdown) and exits 1, touching the bucket's blocks no more.
-        let cutter = Task { [headCheckIntervalSeconds, logger] () -> Bool in
-            let leaseLost: @Sendable (any Error) -> Bool = { error in
-                guard let conflict = error as? IngesterLease.Conflict else { return false }
-                logger.critical("stopping: \(conflict)")
-                kill(getpid(), SIGTERM)
-                return true
-            }
-            // Uploads a crash interrupted resume at once.
-            await ingester.shipPending(logger: logger)
-            while !Task.isCancelled {
-                ingester.recordGauges()
-                try? await Task.sleep(for: .seconds(headCheckIntervalSeconds))
-                do {
-                    for m in try await ingester.cutIfDue(policy) {
-                        logger.info(
-                            "head cut",
-                            metadata: [
-                                "tenant": "\(m.tenant)", "block": "\(m.ulid)", "profiles": "\(m.stats.profiles)", "samples": "\(m.stats.samples)",
-                            ])
-                    }
-                } catch {
-                    logger.error("head cut failed; the head stays in memory and the WAL keeps its data", metadata: ["error": "\(error)"])
-                }
-                do {
-                    try await ingester.compact(compaction, logger: logger)
-                } catch {
-                    if leaseLost(error) { return true }
-                    logger.error("compaction failed; the source blocks stay in place", metadata: ["error": "\(error)"])
-                }
-                await ingester.shipPending(logger: logger)
-                await ingester.releaseShipped(grace: grace, logger: logger)
-                do { try await ingester.syncBucket(logger: logger) } catch {
-                    if leaseLost(error) { return true }
-                    logger.error("cannot list the bucket's blocks; will retry", metadata: ["error": "\(error)"])
-                }
-            }
-            return false
+        let interval = Duration.seconds(headCheckIntervalSeconds)
+        // First the ingester, which stops last (the WAL closed, the lease released), then its other roles;
+        // the HTTP server last, which stops first, answering the requests in flight.
+        var roles: [any Service] = [
+            IngesterService(
+                ingester: ingester, policy: policy, grace: grace, interval: interval, flushOnShutdown: flushOnShutdown, logger: logger),
+            CompactorService(ingester: ingester, policy: compaction, interval: interval, logger: logger),
+        ]
+        if ingester.shipper != nil { roles.append(BucketCatalog(ingester, role: .ingester, interval: interval, logger: logger)) }
+        try await Self.runGroup(roles + KilnApplication.build(config: config, logger: logger, ingester: ingester, metrics: registry), logger: logger)
+    }
+
+    /// Runs `services` as one group until SIGTERM or SIGINT, or until a role
+    /// loses the ingester's lease: then the group stops gracefully just the
+    /// same (services in reverse order), and the daemon exits 1.
+    static func runGroup(_ services: [any Service], logger: Logger) async throws {
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map { .init(service: $0, failureTerminationBehavior: .gracefullyShutdownGroup) },
+                gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch is IngesterLease.Conflict {
+            throw ExitCode(1)  // logged by the role that found it
         }
-        // Returns on SIGTERM or SIGINT once the server has stopped accepting
-        // connections and answered the requests in flight.
-        try await app.runService()
-        logger.info("shutting down: requests drained")
-        cutter.cancel()
-        let lostLease = await cutter.value  // a cut, compaction or upload under way finishes first
-        if flushOnShutdown {
-            do {
-                let metas = try await ingester.cut()
-                await ingester.shipPending(logger: logger)
-                logger.info("heads cut on shutdown", metadata: ["blocks": "\(metas.map(\.ulid))"])
-            } catch {
-                logger.error("cut on shutdown failed; the WAL keeps the data for the next start", metadata: ["error": "\(error)"])
-            }
-        }
-        ingester.close()  // the last records synced
-        if !lostLease {
-            // A successor on another data directory need not wait out the lease.
-            do {
-                if try await ingester.releaseLease() { logger.info("released the ingester's lease") }
-            } catch {
-                logger.error(
-                    "cannot release the ingester's lease; a successor on another data directory waits it out", metadata: ["error": "\(error)"])
-            }
-        }
-        logger.info("stopped: the WAL is synced")
-        if lostLease { throw ExitCode(1) }
     }
 
     /// A querier: no WAL, no blocks of its own; the bucket's blocks listed
@@ -694,19 +652,9 @@ struct Kiln: AsyncParsableCommand {
                 "cannot list the bucket's blocks; retrying in the background (queries answer 503 until then)", metadata: ["error": "\(error)"])
         }
         reader.recordGauges()
-        let app = KilnApplication.build(config: config, logger: logger, ingester: reader, metrics: registry)
-        let refresher = Task { [headCheckIntervalSeconds] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(headCheckIntervalSeconds))
-                do { try await reader.refreshBucket(logger: logger) } catch {
-                    logger.error("cannot list the bucket's blocks; will retry", metadata: ["error": "\(error)"])
-                }
-                reader.recordGauges()
-            }
-        }
-        try await app.runService()
-        refresher.cancel()
-        await refresher.value
+        let catalog = BucketCatalog(reader, role: .querier, interval: .seconds(headCheckIntervalSeconds), logger: logger)
+        try await Self.runGroup(
+            [catalog] + KilnApplication.build(config: config, logger: logger, ingester: reader, metrics: registry), logger: logger)
         logger.info("stopped")
     }
 }

@@ -26,4 +26,25 @@ import Testing
         let port = try FreePort.find()
         #expect(throws: CurlError.self) { try HTTPClient.request("GET", "http://127.0.0.1:\(port)/", timeoutMs: 2000) }
     }
+
+    /// A server that accepts and never answers: cancelling the awaiting task
+    /// aborts the transfer (before its timeout, which would be a `CurlError`).
+    @Test func cancellingTheTaskAbortsTheTransfer() async throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        #expect(bound && listen(fd, 4) == 0)  // the kernel completes the connection; nobody reads or answers
+        let url = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))/"
+        let transfer = Task { try await HTTPClient.send("GET", url, timeoutMs: 60_000) }
+        try await Task.sleep(for: .milliseconds(300))
+        transfer.cancel()
+        // Not the timeout's CurlError: libcurl's progress call saw the cancellation.
+        await #expect(throws: CancellationError.self) { try await transfer.value }
+    }
 }

@@ -1,6 +1,6 @@
-import Dispatch
 import Foundation
 import KilnCurl
+import KilnModel
 import KilnProto
 import KilnQuery
 import KilnStorage
@@ -20,8 +20,6 @@ import SwiftProtobuf
 /// sends them as basic auth; messages show the address without the password.
 struct IngesterClient: RemoteHeads {
     static let path = "/kiln.ingester.v1.IngesterService/SelectHead"
-    /// Blocking libcurl calls run here, off the cooperative pool.
-    private static let queue = DispatchQueue(label: "kiln.ingester-client", attributes: .concurrent)
     /// A head request with no deadline of its own waits this long: the
     /// server's query timeout default (ServerConfig.queryTimeout).
     static let defaultTimeout: Duration = .seconds(60)
@@ -29,7 +27,7 @@ struct IngesterClient: RemoteHeads {
     let addresses: [String]
     let tenant: String
     /// The querier's view of the bucket, re-listed after a stale answer.
-    let store: Ingester
+    let catalog: any QueryCatalog
     let logger: Logger
 
     func extracts(_ request: HeadRequest, knownBlocks: [String], coveredBlocks: [String], budget: QueryBudget) async throws -> RemoteAnswer {
@@ -37,7 +35,7 @@ struct IngesterClient: RemoteHeads {
         message.coveredBlocks = coveredBlocks
         let body = try message.serializedBytes() as [UInt8]
         let timeout = budget.deadline.map { max($0 - .now, .milliseconds(1)) } ?? Self.defaultTimeout
-        let timeoutMs = Int(max(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000, 1))
+        let timeoutMs = Int(max(timeout.milliseconds, 1))
         let answers = try await withThrowingTaskGroup(of: (Int, Kiln_Ingester_V1_SelectHeadResponse).self) { group in
             for (i, address) in addresses.enumerated() {
                 group.addTask { (i, try await call(address, body: body, timeoutMs: timeoutMs)) }
@@ -62,23 +60,19 @@ struct IngesterClient: RemoteHeads {
     }
 
     func refreshBlocks() async throws -> [Block] {
-        try await store.refreshBucket(logger: logger)
-        return store.heads.existingHead(for: tenant)?.blocks ?? []
+        try await catalog.refreshBucket(logger: logger)
+        return catalog.head(for: tenant)?.blocks ?? []
     }
 
     private func call(_ address: String, body: [UInt8], timeoutMs: Int) async throws -> Kiln_Ingester_V1_SelectHeadResponse {
         let headers = [("Content-Type", "application/proto"), ("X-Scope-OrgID", tenant), ("Connect-Timeout-Ms", "\(timeoutMs)")]
         let url = address + Self.path
-        let result: Result<HTTPResponse, any Error> = await withCheckedContinuation { c in
-            Self.queue.async {
-                c.resume(
-                    returning: Result {
-                        try HTTPClient.request("POST", url, headers: headers, body: body, timeoutMs: timeoutMs, connectTimeoutMs: 5000)
-                    })
-            }
-        }
         let response: HTTPResponse
-        do { response = try result.get() } catch {
+        do {
+            response = try await HTTPClient.send("POST", url, headers: headers, body: body, timeoutMs: timeoutMs, connectTimeoutMs: 5000)
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
             throw IngesterError(address: address, code: .unavailable, message: "\(error)")
         }
         guard response.status == 200 else {

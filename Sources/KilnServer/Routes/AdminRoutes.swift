@@ -7,7 +7,7 @@ import Logging
 /// every tenant's head into a block now and answers with the blocks written,
 /// as JSON: `{"blocks":[{"tenant":…,"ulid":…,"profiles":…,"samples":…}]}`.
 struct AdminRoutes: Sendable {
-    let ingester: Ingester
+    let heads: any HeadFlusher
     let logger: Logger
 
     func register(on router: Router<KilnRequestContext>) {
@@ -16,13 +16,11 @@ struct AdminRoutes: Sendable {
     }
 
     private func flush() async throws -> Response {
-        guard ingester.blockDirectory != nil else {
+        guard heads.blockDirectory != nil else {
             return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "blocks are not enabled\n")))
         }
         do {
-            let metas = try await ingester.cut()
-            // Ship now rather than at the next check (a no-op without a bucket).
-            await ingester.shipPending(logger: logger)
+            let metas = try await heads.flushHeads(logger: logger)
             for m in metas {
                 logger.info(
                     "head cut",

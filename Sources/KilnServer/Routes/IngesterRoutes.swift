@@ -16,7 +16,7 @@ import Logging
 /// re-lists the bucket and asks again. The answer names the ingester's
 /// `--ingester.id`, so a querier can tell two ingesters sharing one apart.
 struct IngesterRoutes: Sendable {
-    let ingester: Ingester
+    let ingester: any IngesterHeads
     let connect: ConnectUnary
     let config: ServerConfig
     let logger: Logger

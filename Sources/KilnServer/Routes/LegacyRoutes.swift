@@ -19,7 +19,7 @@ import Logging
 ///
 /// Errors are HTTP statuses with `{"code","message"}` bodies (§3.6).
 struct LegacyRoutes: Sendable {
-    let ingester: Ingester
+    let catalog: any QueryCatalog
     let config: ServerConfig
     let logger: Logger
 
@@ -44,7 +44,7 @@ struct LegacyRoutes: Sendable {
     ) async -> Response {
         do {
             let params = QueryString.parse(request.uri.query ?? "")
-            let runner = QueryRunner(ingester: ingester, config: config, logger: logger)
+            let runner = QueryRunner(catalog: catalog, config: config, logger: logger)
             let value = try await runner.run(tenant: try Tenant.of(request, config), timeout: nil, channel: context.channel) { query in
                 SendableJSON(value: try await body(request, params, query))
             }
@@ -61,7 +61,7 @@ struct LegacyRoutes: Sendable {
 
     /// `from`/`until` (attime; defaults now−1h and now) as a range in milliseconds.
     static func range(_ params: [String: String]) throws -> (fromMs: Int64, untilMs: Int64) {
-        let now = Int64(Date().timeIntervalSince1970 * 1e9)
+        let now = Date().unixNanoseconds
         guard let from = AtTime.parse(params["from"] ?? "now-1h", nowNanos: now),
             let until = AtTime.parse(params["until"] ?? "now", nowNanos: now)
         else {

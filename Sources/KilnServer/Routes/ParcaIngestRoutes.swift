@@ -1,7 +1,9 @@
+import Foundation
 import Hummingbird
 import KilnIngest
 import KilnModel
 import KilnProto
+import KilnStorage
 import Logging
 import SwiftProtobuf
 
@@ -62,7 +64,7 @@ struct ParcaIngestRoutes: Sendable {
 
     func writeRaw(_ message: Parca_Profilestore_V1alpha1_WriteRawRequest, tenant: String) async throws -> Parca_Profilestore_V1alpha1_WriteRawResponse
     {
-        let now = Clock.nowNanos()
+        let now = Date().unixNanoseconds
         var profiles: [IngestProfile] = []
         for series in message.series {
             var labels = series.labels.labels.map { Label($0.name, $0.value) }

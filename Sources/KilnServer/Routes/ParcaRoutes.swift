@@ -26,13 +26,13 @@ struct ParcaRoutes: Sendable {
     static let service = "parca.query.v1alpha1.QueryService"
     static let methods = ["ProfileTypes", "Labels", "Values", "QueryRange", "Query"]
 
-    let ingester: Ingester
+    let catalog: any QueryCatalog
     let grpcWeb: GRPCWebUnary
     let config: ServerConfig
     let logger: Logger
 
     func register(on router: Router<KilnRequestContext>) {
-        let runner = QueryRunner(ingester: ingester, config: config, logger: logger)
+        let runner = QueryRunner(catalog: catalog, config: config, logger: logger)
         // The router does not backtrack from a literal segment to a wildcard, so `/api`
         // (also the start of the legacy `/api/apps`) is registered by name.
         for prefix in ["", "/api", "/*", "/*/*"] {

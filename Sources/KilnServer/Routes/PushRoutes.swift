@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import KilnIngest
@@ -14,7 +15,7 @@ import Metrics
 /// before anything is appended, so a rejected request leaves no partial data
 /// behind.
 struct PushRoutes: Sendable {
-    let ingester: Ingester
+    let sink: any PushSink
     let connect: ConnectUnary
     let limiter: IngestionRateLimiter
     let logger: Logger
@@ -31,7 +32,7 @@ struct PushRoutes: Sendable {
     }
 
     func push(_ message: Push_V1_PushRequest, tenant: String) async throws -> Push_V1_PushResponse {
-        let now = Clock.nowNanos()
+        let now = Date().unixNanoseconds
         var profiles: [IngestProfile] = []
         for series in message.series {
             let labels = series.labels.map { Label($0.name, $0.value) }
@@ -75,7 +76,7 @@ struct PushRoutes: Sendable {
             )
         }
         do {
-            try await ingester.push(profiles, tenant: tenant, maxSeries: limits.maxSeriesPerTenant)
+            try await sink.push(profiles, tenant: tenant, maxSeries: limits.maxSeriesPerTenant)
         } catch let e as SeriesLimitError {
             limiter.refund(tenant: tenant, bytes: bytes, limits: limits)
             Self.rejected("series_limit").increment()
@@ -110,7 +111,7 @@ struct PushRoutes: Sendable {
             let query = QueryString.parse(request.uri.query ?? "")
             let meta: IngestRequest
             do {
-                meta = try IngestRequest(query: query, nowNanos: Clock.nowNanos())
+                meta = try IngestRequest(query: query, nowNanos: Date().unixNanoseconds)
             } catch {
                 throw ConnectError(.invalidArgument, error.message)
             }

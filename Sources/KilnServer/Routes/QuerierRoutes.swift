@@ -17,7 +17,7 @@ import SwiftProtobuf
 struct QuerierRoutes: Sendable {
     static let prefix = "/querier.v1.QuerierService/"
 
-    let ingester: Ingester
+    let catalog: any QueryCatalog
     let connect: ConnectUnary
     let config: ServerConfig
     let logger: Logger
@@ -41,7 +41,7 @@ struct QuerierRoutes: Sendable {
         _ router: Router<KilnRequestContext>, _ method: String, _ type: Req.Type,
         _ handler: @escaping @Sendable (Req, Query) async throws -> Res
     ) {
-        let runner = QueryRunner(ingester: ingester, config: config, logger: logger)
+        let runner = QueryRunner(catalog: catalog, config: config, logger: logger)
         router.post(RouterPath(Self.prefix + method)) { [connect] request, context in
             await connect.serve(request, type) { message, tenant in
                 try await runner.run(tenant: tenant, timeout: try Self.timeout(request), channel: context.channel) { query in

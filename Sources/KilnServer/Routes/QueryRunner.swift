@@ -13,7 +13,7 @@ import NIOCore
 /// block gone from the bucket since it was listed (compacted, expired)
 /// re-lists the bucket and runs the query once more.
 struct QueryRunner: Sendable {
-    let ingester: Ingester
+    let catalog: any QueryCatalog
     let config: ServerConfig
     let logger: Logger
 
@@ -23,7 +23,7 @@ struct QueryRunner: Sendable {
     /// Runs `body` for `tenant`; when `channel` closes before it finishes,
     /// the query stops at its next budget check.
     func run<R: Sendable>(tenant: String, timeout: Duration?, channel: (any Channel)?, _ body: (Query) async throws -> R) async throws -> R {
-        guard ingester.bucketListed else {
+        guard catalog.bucketListed else {
             throw ConnectError(.unavailable, "the blocks in the object store are not listed yet (is the bucket reachable?); try again later")
         }
         let logger = self.logger
@@ -35,10 +35,10 @@ struct QueryRunner: Sendable {
             maxSamples: config.queryMaxSamples, cancellation: cancellation,
             maxRangeNanos: maxLength > 0 ? maxLength : nil)
         func query() -> Query {
-            var query = Self.query(tenant, of: ingester, logger: logger)
+            var query = Self.query(tenant, of: catalog, logger: logger)
             query.budget = budget
             if !config.ingesters.isEmpty {
-                query.remote = IngesterClient(addresses: config.ingesters, tenant: tenant, store: ingester, logger: logger)
+                query.remote = IngesterClient(addresses: config.ingesters, tenant: tenant, catalog: catalog, logger: logger)
             }
             return query
         }
@@ -48,16 +48,16 @@ struct QueryRunner: Sendable {
                 return try await body(query())
             } catch let e as ObjectStoreError where e.kind == .notFound {
                 logger.info("a block was gone from the bucket; re-listing it and running the query again", metadata: ["key": "\(e.key)"])
-                try await ingester.refreshBucket(logger: logger)
+                try await catalog.refreshBucket(logger: logger)
                 return try await body(query())
             }
         }
     }
 
-    /// A query over `tenant`'s data in `ingester`; a corrupt block is skipped,
+    /// A query over `tenant`'s data in `catalog`; a corrupt block is skipped,
     /// never fatal (the answer covers the rest), counted and logged.
-    static func query(_ tenant: String, of ingester: Ingester, logger: Logger) -> Query {
-        Query(ingester.heads.existingHead(for: tenant)) { block, error in
+    static func query(_ tenant: String, of catalog: any QueryCatalog, logger: Logger) -> Query {
+        Query(catalog.head(for: tenant)) { block, error in
             Ingester.blockCorruptions.increment()
             logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
         }

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import KilnCurl
 import KilnIngest
+import KilnStorage
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -12,21 +13,14 @@ import ServiceLifecycle
 ///
 /// One loop per (target, profile): fetch, store, sleep until the next
 /// interval starts. A failed fetch (refused, timeout, non-200, not a pprof)
-/// is logged and counted, and the loop goes on. Fetches block a thread of
-/// their own dispatch queue (libcurl), never the concurrency pool. Runs as a
-/// service of the application: on SIGTERM the loops stop, after a fetch in
-/// flight has finished (at most its timeout).
+/// is logged and counted, and the loop goes on. Fetches run on libcurl's
+/// threads (`HTTPClient.send`), never blocking the concurrency pool. Runs as
+/// a service of the application: on SIGTERM the loops stop, and a fetch in
+/// flight is aborted when its task is cancelled.
 struct Scraper: Service {
     let configs: [ScrapeConfig]
     let push: PushRoutes
     let logger: Logger
-    private let queue = DispatchQueue(label: "kiln.scrape", attributes: .concurrent)
-
-    init(configs: [ScrapeConfig], push: PushRoutes, logger: Logger) {
-        self.configs = configs
-        self.push = push
-        self.logger = logger
-    }
 
     func run() async throws {
         guard !configs.isEmpty else { return }
@@ -55,8 +49,13 @@ struct Scraper: Service {
         let url = config.url(profile, on: target)
         let started = DispatchTime.now().uptimeNanoseconds
         let timeoutMs = config.effectiveTimeoutSeconds * 1000
-        let result: Result<HTTPResponse, any Error> = await withCheckedContinuation { c in
-            queue.async { c.resume(returning: Result { try HTTPClient.request("GET", url, timeoutMs: timeoutMs, connectTimeoutMs: 5000) }) }
+        let result: Result<HTTPResponse, any Error>
+        do {
+            result = .success(try await HTTPClient.send("GET", url, timeoutMs: timeoutMs, connectTimeoutMs: 5000))
+        } catch is CancellationError {
+            return  // shutting down: nothing fetched, nothing to count
+        } catch {
+            result = .failure(error)
         }
         Timer(label: "kiln_scrape_duration_seconds", dimensions: [("job", config.jobName), ("profile", profile.name)])
             .recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
@@ -65,7 +64,7 @@ struct Scraper: Service {
             guard response.status == 200 else {
                 throw ScrapeError(reason: "HTTP \(response.status): \(response.text.prefix(200))")
             }
-            let now = Int64(Date().timeIntervalSince1970 * 1e9)
+            let now = Date().unixNanoseconds
             let converted = try push.convert(
                 labels: config.labels(profile, on: target), rawProfile: response.body, id: "", nowNanos: now,
                 tenant: config.tenant)

@@ -14,7 +14,6 @@ import Metrics
 public final class S3ObjectStore: ObjectStore {
     public let config: S3Config
     private let sign: HTTPClient.SigV4
-    private let queue = DispatchQueue(label: "kiln-s3", attributes: .concurrent)
 
     static let requests = Counter(label: "kiln_objstore_requests_total")
     static let failures = Counter(label: "kiln_objstore_failures_total")
@@ -72,15 +71,15 @@ public final class S3ObjectStore: ObjectStore {
         while true {
             let started = DispatchTime.now().uptimeNanoseconds
             Self.requests.increment()
-            let result: Result<HTTPResponse, any Error> = await withCheckedContinuation { c in
-                queue.async { [config, sign] in
-                    c.resume(
-                        returning: Result {
-                            try HTTPClient.request(
-                                method, url, headers: all, body: body, timeoutMs: config.timeoutMs,
-                                connectTimeoutMs: config.connectTimeoutMs, sign: sign)
-                        })
-                }
+            let result: Result<HTTPResponse, any Error>
+            do {
+                result = .success(
+                    try await HTTPClient.send(
+                        method, url, headers: all, body: body, timeoutMs: config.timeoutMs, connectTimeoutMs: config.connectTimeoutMs, sign: sign))
+            } catch is CancellationError {
+                throw CancellationError()  // the caller gave up: no retry, no failure
+            } catch {
+                result = .failure(error)
             }
             Self.latency.recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
             let retryable: Bool

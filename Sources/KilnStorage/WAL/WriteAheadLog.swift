@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import KilnFormat
+import KilnModel
 import Metrics
 
 /// The WAL writer: appends framed records to segment files from one writer
@@ -266,8 +267,4 @@ public final class WriteAheadLog: @unchecked Sendable {
         segmentBytes = WALFrame.segmentHeaderSize
         unsynced = false
     }
-}
-
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
