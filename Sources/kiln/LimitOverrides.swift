@@ -18,7 +18,7 @@ enum LimitOverrides {
         "ingestion_rate_mb": { l, v in l.ingestionRateMB = try number(v) },
         "ingestion_burst_size_mb": { l, v in l.ingestionBurstSizeMB = try number(v) },
         "max_global_series_per_tenant": { l, v in l.maxSeriesPerTenant = try count(v) },
-        "max_query_length": { l, v in l.maxQueryLengthNanos = try Kiln.parseDuration(v, flag: "max_query_length") },
+        "max_query_length": { l, v in l.maxQueryLengthNanos = try FlagValue.duration(v, flag: "max_query_length") },
         "max_label_names_per_series": { l, v in l.ingest.maxLabelNamesPerSeries = try count(v) },
         "max_label_name_length": { l, v in l.ingest.maxLabelNameLength = try count(v) },
         "max_label_value_length": { l, v in l.ingest.maxLabelValueLength = try count(v) },

@@ -26,7 +26,7 @@ enum PyroscopeFlags {
         "pyroscopedb.data-path": .alias("storage.path"),
         "pyroscopedb.max-block-duration": .converted(to: "head.max-block-duration", takesValue: true) { value in
             let nanos: Int64
-            do { nanos = try Kiln.parseDuration(value, flag: "-pyroscopedb.max-block-duration") } catch { throw Refusal(reason: "\(error)") }
+            do { nanos = try FlagValue.duration(value, flag: "-pyroscopedb.max-block-duration") } catch { throw Refusal(reason: "\(error)") }
             return "\(Double(nanos) / 1e9)"
         },
         "compactor.blocks-retention-period": .alias("retention"),

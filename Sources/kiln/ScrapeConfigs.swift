@@ -41,7 +41,7 @@ enum ScrapeConfigs {
             func seconds(_ key: String) throws -> Int? {
                 guard let text = m[key]?.string else { return nil }
                 do {
-                    let nanos = try Kiln.parseDuration(text, flag: key)
+                    let nanos = try FlagValue.duration(text, flag: key)
                     guard nanos >= 1_000_000_000 else { throw fail("\(at).\(key)", "at least 1s") }
                     return Int(nanos / 1_000_000_000)
                 } catch let e as Invalid { throw e } catch { throw fail("\(at).\(key)", "\"\(text)\" is not a duration such as 10s or 1m") }

@@ -21,13 +21,15 @@ import Testing
             "-pyroscopedb.data-path=/var/lib/pyroscope", "-log.level=warn", "-pyroscopedb.max-block-duration=30m",
             "-self-profiling.disable-push=true", "-compactor.blocks-retention-period=30d",
         ]).command()
-        #expect(kiln.multitenancy && kiln.port == 4100 && kiln.storagePath == "/var/lib/pyroscope")
-        #expect(kiln.s3Bucket == "profiles" && kiln.s3AccessKey == "key" && kiln.s3SecretKey == "secret")
-        #expect(try kiln.s3EndpointURL(region: "eu-west-1") == "http://127.0.0.1:9000")
-        #expect(try kiln.s3PathStyle(endpoint: "http://127.0.0.1:9000"), "auto: path-style off AWS")
-        #expect(try !kiln.s3PathStyle(endpoint: "https://s3.eu-west-1.amazonaws.com"))
-        #expect(Kiln.logLevel(kiln.logLevel) == .warning && kiln.maxBlockDurationSeconds == 1800 && !kiln.selfProfiling)
-        #expect(try kiln.retentionNanos() == 30 * 86_400_000_000_000)
+        #expect(kiln.server.multitenancy && kiln.server.port == 4100 && kiln.storage.storagePath == "/var/lib/pyroscope")
+        #expect(kiln.storage.s3Bucket == "profiles" && kiln.storage.s3AccessKey == "key" && kiln.storage.s3SecretKey == "secret")
+        #expect(try kiln.storage.s3EndpointURL(region: "eu-west-1") == "http://127.0.0.1:9000")
+        #expect(try kiln.storage.s3PathStyle(endpoint: "http://127.0.0.1:9000"), "auto: path-style off AWS")
+        #expect(try !kiln.storage.s3PathStyle(endpoint: "https://s3.eu-west-1.amazonaws.com"))
+        #expect(
+            ServerOptions.logLevel(kiln.server.logLevel) == .warning && kiln.ingester.maxBlockDurationSeconds == 1800
+                && !kiln.selfProfiling.selfProfiling)
+        #expect(try kiln.ingester.retentionNanos() == 30 * 86_400_000_000_000)
     }
 
     @Test func aPyroscopeConfigFileAndTheCommandLineOverIt() throws {
@@ -70,11 +72,14 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let invocation = try Invocation(["-config.file", path, "-auth.multitenancy-enabled=false", "-storage.s3.bucket-name=other"])
         let kiln = try invocation.command()
-        #expect(!kiln.multitenancy && kiln.s3Bucket == "other", "the command line overrides the file")
-        #expect(kiln.port == 4100 && kiln.logLevel == "debug" && kiln.storagePath == "/data" && kiln.s3Prefix == "pyro/")
-        #expect(try kiln.s3EndpointURL(region: "us-east-1") == "http://minio:9000")
-        #expect(kiln.ingestionRateMB == 8 && kiln.ingestionBurstMB == 4 && kiln.maxQueryLength == "1d" && kiln.maxSeriesPerTenant == 100)
-        #expect(kiln.maxLabelNamesPerSeries == 25 && kiln.maxBlockDurationSeconds == 3600)
+        #expect(!kiln.server.multitenancy && kiln.storage.s3Bucket == "other", "the command line overrides the file")
+        #expect(
+            kiln.server.port == 4100 && kiln.server.logLevel == "debug" && kiln.storage.storagePath == "/data" && kiln.storage.s3Prefix == "pyro/")
+        #expect(try kiln.storage.s3EndpointURL(region: "us-east-1") == "http://minio:9000")
+        #expect(
+            kiln.limits.ingestionRateMB == 8 && kiln.limits.ingestionBurstMB == 4 && kiln.limits.maxQueryLength == "1d"
+                && kiln.limits.maxSeriesPerTenant == 100)
+        #expect(kiln.limits.maxLabelNamesPerSeries == 25 && kiln.ingester.maxBlockDurationSeconds == 3600)
         let ignored = [
             "server.grpc_listen_port", "storage.s3.http.idle_conn_timeout", "pyroscopedb.min_free_disk_gb", "limits.reject_older_than",
             "analytics.reporting_enabled",
@@ -90,8 +95,8 @@ import Testing
                 == "a: profiles\nb: fallback\nc: profiles/x\nd: e\ne: $$ 5$ ")
         let path = try Self.file("storage:\n  s3:\n    bucket_name: ${KILN_INVOCATION_TEST:-from-default}\n")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try Invocation(["-config.file=\(path)", "-config.expand-env=true"]).command().s3Bucket == "from-default")
-        #expect(try Invocation(["-config.file=\(path)"]).command().s3Bucket == "${KILN_INVOCATION_TEST:-from-default}")
+        #expect(try Invocation(["-config.file=\(path)", "-config.expand-env=true"]).command().storage.s3Bucket == "from-default")
+        #expect(try Invocation(["-config.file=\(path)"]).command().storage.s3Bucket == "${KILN_INVOCATION_TEST:-from-default}")
     }
 
     @Test func durationsInKilnsAndPyroscopesForms() throws {
@@ -100,10 +105,10 @@ import Testing
             ("0", 0), ("0s", 0), ("90s", 90 * s), ("15m", 900 * s), ("1h30m", 5400 * s), ("500ms", s / 2), ("30d", 30 * 86_400 * s),
             ("1w", 7 * 86_400 * s), ("1y", 365 * 86_400 * s),
         ] as [(String, Int64)] {
-            #expect(try Kiln.parseDuration(text, flag: "--x") == nanos, "\(text)")
+            #expect(try FlagValue.duration(text, flag: "--x") == nanos, "\(text)")
         }
         for bad in ["", "h", "1x", "1.5h", "-1h", "1h 30m", "99999999999999999999y"] {
-            #expect(throws: (any Error).self, "\(bad)") { try Kiln.parseDuration(bad, flag: "--x") }
+            #expect(throws: (any Error).self, "\(bad)") { try FlagValue.duration(bad, flag: "--x") }
         }
     }
 
