@@ -73,6 +73,21 @@ import Testing
         #expect(server.exitStatus == 0, "\(server.log)")
     }
 
+    /// `-storage.filesystem.dir` is a bucket in a directory, as in Pyroscope: blocks are shipped there.
+    @Test func aFilesystemDirectoryIsABucket() throws {
+        let bucket = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-shared-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: bucket) }
+        let server = try KilnServerProcess(arguments: ["-storage.backend=filesystem", "-storage.filesystem.dir", bucket.path])
+        let pushed = try server.post("/ingest?name=shared-app&from=1700000000&until=1700000010", body: Array("main;work 7\n".utf8))
+        #expect(pushed.status == 200, "\(pushed.text)")
+        #expect(try server.post("/ingester/flush", body: []).status == 200)
+        let blocks = (try? FileManager.default.contentsOfDirectory(atPath: bucket.appendingPathComponent("anonymous/blocks").path)) ?? []
+        #expect(
+            blocks.count == 1
+                && FileManager.default.fileExists(atPath: bucket.appendingPathComponent("anonymous/blocks/\(blocks[0])/meta.json").path), "\(blocks)")
+        #expect(FileManager.default.fileExists(atPath: bucket.appendingPathComponent("_ingesters/none.json").path), "the ingester's lease")
+    }
+
     /// What Kiln refuses, it names, and the start stops (exit 64).
     @Test func refusedPyroscopeSettingsStopTheStart() throws {
         for (arguments, message) in [
