@@ -21,13 +21,22 @@ import ServiceLifecycle
 ///
 /// With users configured, every route but `/ready` needs basic auth.
 public enum KilnApplication {
-    /// - Returns: the services for the process's group, the application (the
-    ///   HTTP server) last, so that on shutdown it stops accepting and answers
-    ///   what is in flight before anything it calls stops.
+    /// The HTTP application and the services beside it.
+    public struct Parts: Sendable {
+        /// The HTTP server (in tests, driven without a socket by HummingbirdTesting).
+        public let application: any ApplicationProtocol
+        /// The scraper and the self-profiler, when configured.
+        public let services: [any Service]
+
+        /// For the process's group: the application last, so that on shutdown it
+        /// stops accepting and answers what is in flight before anything it calls stops.
+        public var all: [any Service] { services + [application] }
+    }
+
     public static func build(
         config: ServerConfig, logger: Logger, ingester: Ingester,
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
-    ) -> [any Service] {
+    ) -> Parts {
         let router = Router(context: KilnRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
         if !config.users.isEmpty { router.add(middleware: BasicAuthMiddleware(users: config.users)) }
@@ -73,6 +82,6 @@ public enum KilnApplication {
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kiln"),
             logger: logger
         )
-        return services(config, push: push, logger: logger) + [application]
+        return Parts(application: application, services: services(config, push: push, logger: logger))
     }
 }

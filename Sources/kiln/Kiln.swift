@@ -147,7 +147,7 @@ struct Kiln: AsyncParsableCommand {
             try await config.modules.contains(.ingester)
             ? ingesterRoles(config: config, logger: logger) : querierRoles(config: config, logger: logger)
         try await Self.runGroup(
-            roles.services + KilnApplication.build(config: config, logger: logger, ingester: roles.store, metrics: registry), logger: logger)
+            roles.services + KilnApplication.build(config: config, logger: logger, ingester: roles.store, metrics: registry).all, logger: logger)
     }
 
     /// The ingester's roles (its own upkeep, the compactor, its bucket catalog), over its data

@@ -31,6 +31,10 @@ struct ConnectClient {
     }
 
     func push(_ series: [(labels: [(String, String)], profiles: [[UInt8]])]) throws {
+        let _: Push_V1_PushResponse = try call("/push.v1.PusherService/Push", Self.pushRequest(series))
+    }
+
+    static func pushRequest(_ series: [(labels: [(String, String)], profiles: [[UInt8]])]) -> Push_V1_PushRequest {
         var req = Push_V1_PushRequest()
         req.series = series.map { s in
             var rs = Push_V1_RawProfileSeries()
@@ -48,7 +52,7 @@ struct ConnectClient {
             }
             return rs
         }
-        let _: Push_V1_PushResponse = try call("/push.v1.PusherService/Push", req)
+        return req
     }
 
     func profileTypes() throws -> [String] {
@@ -59,17 +63,32 @@ struct ConnectClient {
     func flameGraph(_ type: String, _ selector: String = "{}", start: Int64 = 0, end: Int64 = 0, maxNodes: Int64? = nil) throws
         -> Querier_V1_FlameGraph
     {
+        let req = Self.flameGraphRequest(type, selector, start: start, end: end, maxNodes: maxNodes)
+        let r: Querier_V1_SelectMergeStacktracesResponse = try call("/querier.v1.QuerierService/SelectMergeStacktraces", req)
+        return r.flamegraph
+    }
+
+    static func flameGraphRequest(_ type: String, _ selector: String, start: Int64, end: Int64, maxNodes: Int64? = nil)
+        -> Querier_V1_SelectMergeStacktracesRequest
+    {
         var req = Querier_V1_SelectMergeStacktracesRequest()
         req.profileTypeID = type
         req.labelSelector = selector
         req.start = start
         req.end = end
         if let maxNodes { req.maxNodes = maxNodes }
-        let r: Querier_V1_SelectMergeStacktracesResponse = try call("/querier.v1.QuerierService/SelectMergeStacktraces", req)
-        return r.flamegraph
+        return req
     }
 
     func series(_ type: String, _ selector: String = "{}", start: Int64, end: Int64, step: Double, groupBy: [String] = []) throws -> [Types_V1_Series]
+    {
+        let r: Querier_V1_SelectSeriesResponse = try call(
+            "/querier.v1.QuerierService/SelectSeries", Self.seriesRequest(type, selector, start: start, end: end, step: step, groupBy: groupBy))
+        return r.series
+    }
+
+    static func seriesRequest(_ type: String, _ selector: String, start: Int64, end: Int64, step: Double, groupBy: [String])
+        -> Querier_V1_SelectSeriesRequest
     {
         var req = Querier_V1_SelectSeriesRequest()
         req.profileTypeID = type
@@ -78,7 +97,6 @@ struct ConnectClient {
         req.end = end
         req.step = step
         req.groupBy = groupBy
-        let r: Querier_V1_SelectSeriesResponse = try call("/querier.v1.QuerierService/SelectSeries", req)
-        return r.series
+        return req
     }
 }

@@ -1,0 +1,91 @@
+import HTTPTypes
+import HummingbirdTesting
+import KilnCompression
+import KilnProto
+import KilnServer
+import KilnStorage
+import Logging
+import NIOCore
+import SwiftProtobuf
+
+/// Kiln's HTTP application in the test's own process, over an ingester with
+/// no WAL: requests go straight to the router (HummingbirdTesting's
+/// `.router` framework), with no socket and no binary. For what the routes
+/// do with a request; what only a process shows (signals, crashes,
+/// restarts, real agents) stays with `KilnServerProcess`.
+struct InProcessServer {
+    var config = ServerConfig()
+    let ingester = Ingester()
+
+    /// Runs `body` against the application built from `config`.
+    func run(_ body: @Sendable (Client) async throws -> Void) async throws {
+        let parts = KilnApplication.build(config: config, logger: Logger(label: "kiln-test"), ingester: ingester)
+        try await parts.application.test(.router) { client in try await body(Client(client: client)) }
+    }
+
+    /// A response as the router answered it.
+    struct Response: Sendable {
+        var status: Int
+        var headers: [(name: String, value: String)]
+        var body: [UInt8]
+
+        var text: String { String(decoding: body, as: UTF8.self) }
+
+        /// The first value of header `name` (case-insensitive).
+        func header(_ name: String) -> String? { headers.first { $0.name.lowercased() == name.lowercased() }?.value }
+    }
+
+    struct Client: Sendable {
+        let client: any TestClientProtocol
+
+        func request(_ method: HTTPRequest.Method, _ path: String, headers: [(String, String)] = [], body: [UInt8] = []) async throws -> Response {
+            var fields = HTTPFields()
+            for (name, value) in headers { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+            return try await client.execute(uri: path, method: method, headers: fields, body: ByteBuffer(bytes: body)) { r in
+                Response(
+                    status: r.status.code, headers: r.headers.map { ($0.name.rawName, $0.value) }, body: Array(r.body.readableBytesView))
+            }
+        }
+
+        func post(_ path: String, headers: [(String, String)] = [], body: [UInt8] = []) async throws -> Response {
+            try await request(.post, path, headers: headers, body: body)
+        }
+
+        func get(_ path: String, headers: [(String, String)] = []) async throws -> Response {
+            try await request(.get, path, headers: headers)
+        }
+
+        /// A Connect unary call (binary proto) that must succeed.
+        func call<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
+            _ path: String, _ request: Req, as: Res.Type = Res.self, headers: [(String, String)] = []
+        ) async throws -> Res {
+            let r = try await post(path, headers: [("Content-Type", "application/proto")] + headers, body: try request.serializedBytes())
+            guard r.status == 200 else { throw ConnectClient.CallError(status: r.status, body: r.text) }
+            return try Res(serializedBytes: r.header("Content-Encoding") == "gzip" ? try Gzip.decompress(r.body) : r.body)
+        }
+    }
+}
+
+/// The calls of `ConnectClient`, in process.
+extension InProcessServer.Client {
+    func push(_ series: [(labels: [(String, String)], profiles: [[UInt8]])]) async throws {
+        let _: Push_V1_PushResponse = try await call("/push.v1.PusherService/Push", ConnectClient.pushRequest(series))
+    }
+
+    func profileTypes() async throws -> [String] {
+        let r: Querier_V1_ProfileTypesResponse = try await call("/querier.v1.QuerierService/ProfileTypes", Querier_V1_ProfileTypesRequest())
+        return r.profileTypes.map(\.id)
+    }
+
+    func flameGraph(_ type: String, _ selector: String = "{}", start: Int64 = 0, end: Int64 = 0) async throws -> Querier_V1_FlameGraph {
+        let r: Querier_V1_SelectMergeStacktracesResponse = try await call(
+            "/querier.v1.QuerierService/SelectMergeStacktraces", ConnectClient.flameGraphRequest(type, selector, start: start, end: end))
+        return r.flamegraph
+    }
+
+    func series(_ type: String, _ selector: String = "{}", start: Int64, end: Int64, step: Double) async throws -> [Types_V1_Series] {
+        let r: Querier_V1_SelectSeriesResponse = try await call(
+            "/querier.v1.QuerierService/SelectSeries", ConnectClient.seriesRequest(type, selector, start: start, end: end, step: step, groupBy: []))
+        return r.series
+    }
+}
