@@ -22,10 +22,9 @@ public struct MappingSymbol: Hashable, Sendable {
     public var fileOffset: UInt64
     public var filename: UInt32
     public var buildID: UInt32
-    /// 1 has_functions, 2 has_filenames, 4 has_line_numbers, 8 has_inline_frames.
-    public var flags: UInt8
+    public var flags: MappingFlags
 
-    public init(memoryStart: UInt64, memoryLimit: UInt64, fileOffset: UInt64, filename: UInt32, buildID: UInt32, flags: UInt8) {
+    public init(memoryStart: UInt64, memoryLimit: UInt64, fileOffset: UInt64, filename: UInt32, buildID: UInt32, flags: MappingFlags) {
         self.memoryStart = memoryStart
         self.memoryLimit = memoryLimit
         self.fileOffset = fileOffset

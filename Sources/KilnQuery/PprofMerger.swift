@@ -70,10 +70,10 @@ struct PprofMerger {
                         var m = Mapping(id: UInt64(mappings.count + 1))
                         (m.memoryStart, m.memoryLimit, m.fileOffset) = (s.memoryStart, s.memoryLimit, s.fileOffset)
                         (m.filename, m.buildID) = (Int64(key.filename), Int64(key.buildID))
-                        m.hasFunctions = s.flags & 1 != 0
-                        m.hasFilenames = s.flags & 2 != 0
-                        m.hasLineNumbers = s.flags & 4 != 0
-                        m.hasInlineFrames = s.flags & 8 != 0
+                        m.hasFunctions = s.flags.contains(.hasFunctions)
+                        m.hasFilenames = s.flags.contains(.hasFilenames)
+                        m.hasLineNumbers = s.flags.contains(.hasLineNumbers)
+                        m.hasInlineFrames = s.flags.contains(.hasInlineFrames)
                         mapping = UInt32(mappings.count)
                         mappings.append(m)
                         mappingIndex[key] = mapping

@@ -68,7 +68,7 @@ public struct IngestRecord: Sendable, Equatable {
             w.uvarint(m.fileOffset)
             w.uvarint(m.filename)
             w.uvarint(m.buildID)
-            w.uint8(m.flags)
+            w.uint8(m.flags.rawValue)
         }
         w.uvarint(firstFunction)
         w.uvarint(functions.count)
@@ -135,7 +135,7 @@ public struct IngestRecord: Sendable, Equatable {
             rec.mappings.append(
                 MappingSymbol(
                     memoryStart: try r.uvarint(), memoryLimit: try r.uvarint(), fileOffset: try r.uvarint(),
-                    filename: try r.uvarint32(), buildID: try r.uvarint32(), flags: try r.uint8()))
+                    filename: try r.uvarint32(), buildID: try r.uvarint32(), flags: MappingFlags(rawValue: try r.uint8())))
         }
         rec.firstFunction = try r.uvarint32()
         let nFunctions = try r.count(minBytesEach: 4)

@@ -102,7 +102,7 @@ extension HeadExtract {
             mappings.append(
                 MappingSymbol(
                     memoryStart: m.memoryStart, memoryLimit: m.memoryLimit, fileOffset: m.fileOffset,
-                    filename: try string(m.filename), buildID: try string(m.buildID), flags: UInt8(m.flags)))
+                    filename: try string(m.filename), buildID: try string(m.buildID), flags: MappingFlags(rawValue: UInt8(m.flags))))
         }
         var locations: [LocationSymbol] = []
         for l in p.locations {
@@ -158,7 +158,7 @@ extension HeadExtract {
             p.mappings = symbols.mappings.map { m in
                 var pm = Kiln_Ingester_V1_Mapping()
                 (pm.memoryStart, pm.memoryLimit, pm.fileOffset) = (m.memoryStart, m.memoryLimit, m.fileOffset)
-                (pm.filename, pm.buildID, pm.flags) = (m.filename, m.buildID, UInt32(m.flags))
+                (pm.filename, pm.buildID, pm.flags) = (m.filename, m.buildID, UInt32(m.flags.rawValue))
                 return pm
             }
             p.locations = symbols.locations.map { l in

@@ -161,7 +161,7 @@ public final class Block: Sendable {
             mappings: (0..<m[0].count).map {
                 MappingSymbol(
                     memoryStart: m[0][$0], memoryLimit: m[1][$0], fileOffset: m[2][$0], filename: UInt32(m[3][$0]), buildID: UInt32(m[4][$0]),
-                    flags: UInt8(truncatingIfNeeded: m[5][$0]))
+                    flags: MappingFlags(rawValue: UInt8(truncatingIfNeeded: m[5][$0])))
             },
             locations: locations,
             stackParents: st[0].map { UInt32($0) },

@@ -209,7 +209,7 @@ public enum BlockWriter {
             columns: [
                 .integers(s.mappings.map(\.memoryStart)), .integers(s.mappings.map(\.memoryLimit)), .integers(s.mappings.map(\.fileOffset)),
                 .integers(s.mappings.map { UInt64($0.filename) }), .integers(s.mappings.map { UInt64($0.buildID) }),
-                .integers(s.mappings.map { UInt64($0.flags) }),
+                .integers(s.mappings.map { UInt64($0.flags.rawValue) }),
             ])
         try w.append(
             table: "functions",

@@ -120,11 +120,13 @@ public struct SymbolTable: Sendable {
                 let mi = Int(loc.mappingIndex)
                 if mappingMap[mi] == .max {
                     let m = p.mappings[mi]
-                    let flags = (m.hasFunctions ? 1 : 0) | (m.hasFilenames ? 2 : 0) | (m.hasLineNumbers ? 4 : 0) | (m.hasInlineFrames ? 8 : 0)
+                    let flags = MappingFlags(
+                        hasFunctions: m.hasFunctions, hasFilenames: m.hasFilenames, hasLineNumbers: m.hasLineNumbers,
+                        hasInlineFrames: m.hasInlineFrames)
                     mappingMap[mi] = self.mapping(
                         MappingSymbol(
                             memoryStart: m.memoryStart, memoryLimit: m.memoryLimit, fileOffset: m.fileOffset,
-                            filename: str(m.filename), buildID: str(m.buildID), flags: UInt8(flags)))
+                            filename: str(m.filename), buildID: str(m.buildID), flags: flags))
                 }
                 mapping = mappingMap[mi]
             }
