@@ -5,7 +5,7 @@
 // Linux only: the storage, kernel and sampler code calls Glibc directly.
 //
 // Layering (see docs/ARCHITECTURE.md): the pure modules at the bottom do no
-// I/O (model, compression codecs, pprof, the on-disk formats, ingest
+// I/O (model, byte primitives, compression codecs, pprof, the on-disk formats, ingest
 // normalisation, Arrow); above them the I/O modules (KilnCurl, the only HTTP
 // client; KilnStorage: WAL, head, blocks, object stores; KilnQuery, the query
 // engine over it; KilnServer, the HTTP APIs on Hummingbird); the executables
@@ -26,6 +26,7 @@ let package = Package(
         .executable(name: "kiln-inspect", targets: ["kiln-inspect"]),
         .library(name: "KilnPprof", targets: ["KilnPprof"]),
         .library(name: "KilnModel", targets: ["KilnModel"]),
+        .library(name: "KilnBytes", targets: ["KilnBytes"]),
         .library(name: "KilnFormat", targets: ["KilnFormat"]),
         .library(name: "KilnStorage", targets: ["KilnStorage"]),
     ],
@@ -54,7 +55,7 @@ let package = Package(
 
         .target(name: "KilnCompression", dependencies: ["CDeflate", "CLZ4", "CZstd"], swiftSettings: swiftSettings),
         .target(name: "KilnModel", swiftSettings: swiftSettings),
-        .target(name: "KilnPprof", dependencies: ["KilnCompression", "KilnFormat"], swiftSettings: swiftSettings),
+        .target(name: "KilnPprof", dependencies: ["KilnCompression", "KilnBytes"], swiftSettings: swiftSettings),
         .target(
             name: "KilnProto",
             dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
@@ -63,7 +64,9 @@ let package = Package(
         ),
         // Kernels needing CPU instructions Swift cannot name (hardware CRC32C).
         .target(name: "CKilnKernels"),
-        .target(name: "KilnFormat", dependencies: ["KilnModel", "KilnCompression", "CKilnKernels"], swiftSettings: swiftSettings),
+        // Byte primitives under the pprof codec and the formats: varints, fixed widths, CRC32C, bounds-checked reads.
+        .target(name: "KilnBytes", dependencies: ["CKilnKernels"], swiftSettings: swiftSettings),
+        .target(name: "KilnFormat", dependencies: ["KilnModel", "KilnCompression", "KilnBytes"], swiftSettings: swiftSettings),
         .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof", "KilnFormat"], swiftSettings: swiftSettings),
         // Arrow IPC stream writer (Parca's flame graph payload).
         .target(name: "KilnArrow", swiftSettings: swiftSettings),
@@ -76,7 +79,7 @@ let package = Package(
         .target(
             name: "KilnStorage",
             dependencies: [
-                "KilnModel", "KilnPprof", "KilnIngest", "KilnFormat", "KilnCurl",
+                "KilnModel", "KilnPprof", "KilnIngest", "KilnBytes", "KilnFormat", "KilnCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
@@ -122,7 +125,8 @@ let package = Package(
         .executableTarget(
             name: "kiln-bench",
             dependencies: [
-                "KilnPprof", "KilnProto", "KilnCompression", "KilnModel", "KilnIngest", "KilnStorage", "KilnFormat", "KilnQuery", "KilnCurl",
+                "KilnPprof", "KilnProto", "KilnCompression", "KilnModel", "KilnIngest", "KilnStorage", "KilnBytes", "KilnFormat", "KilnQuery",
+                "KilnCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
@@ -133,7 +137,7 @@ let package = Package(
         .executableTarget(
             name: "kiln-inspect",
             dependencies: [
-                "KilnStorage", "KilnFormat", "KilnModel",
+                "KilnStorage", "KilnBytes", "KilnFormat", "KilnModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -151,7 +155,8 @@ let package = Package(
         .testTarget(name: "KilnCompressionTests", dependencies: ["KilnCompression", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnCurlTests", dependencies: ["KilnCurl", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnModelTests", dependencies: ["KilnModel"], swiftSettings: swiftSettings),
-        .testTarget(name: "KilnFormatTests", dependencies: ["KilnFormat", "KilnTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "KilnBytesTests", dependencies: ["KilnBytes"], swiftSettings: swiftSettings),
+        .testTarget(name: "KilnFormatTests", dependencies: ["KilnFormat", "KilnBytes", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KilnPprofTests",
             dependencies: [
@@ -161,12 +166,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "KilnIngestTests", dependencies: ["KilnIngest", "KilnModel", "KilnPprof", "KilnFormat", "KilnTestSupport"],
+            name: "KilnIngestTests", dependencies: ["KilnIngest", "KilnModel", "KilnPprof", "KilnBytes", "KilnFormat", "KilnTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KilnStorageTests",
             dependencies: [
-                "KilnStorage", "KilnIngest", "KilnModel", "KilnPprof", "KilnFormat", "KilnTestSupport",
+                "KilnStorage", "KilnIngest", "KilnModel", "KilnPprof", "KilnBytes", "KilnFormat", "KilnTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -184,6 +189,7 @@ let package = Package(
             name: "KilnServerTests",
             dependencies: [
                 "KilnProto", "KilnTestSupport", "KilnPprof", "KilnModel", "KilnCompression", "KilnCurl", "KilnStorage", "KilnIngest", "KilnServer",
+                "KilnBytes",
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

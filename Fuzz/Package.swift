@@ -10,7 +10,6 @@ let fuzzerFlags: [SwiftSetting] = [.unsafeFlags(["-parse-as-library"])]
 
 let package = Package(
     name: "KilnFuzz",
-    platforms: [.macOS(.v15)],
     dependencies: [.package(name: "Kiln", path: "..")],
     targets: [
         .target(name: "FuzzSupport"),
@@ -30,12 +29,12 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzColumnarFile",
-            dependencies: ["FuzzSupport", .product(name: "KilnFormat", package: "Kiln")],
+            dependencies: ["FuzzSupport", .product(name: "KilnBytes", package: "Kiln"), .product(name: "KilnFormat", package: "Kiln")],
             swiftSettings: fuzzerFlags
         ),
         .executableTarget(
             name: "FuzzCacheChunk",
-            dependencies: ["FuzzSupport", .product(name: "KilnFormat", package: "Kiln")],
+            dependencies: ["FuzzSupport", .product(name: "KilnBytes", package: "Kiln"), .product(name: "KilnFormat", package: "Kiln")],
             swiftSettings: fuzzerFlags
         ),
         .executableTarget(

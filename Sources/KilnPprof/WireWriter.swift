@@ -1,4 +1,4 @@
-import KilnFormat
+import KilnBytes
 
 /// Appends protobuf wire-format fields to a byte array; the varints are
 /// `ByteWriter`'s (protobuf's base-128 varint is the same LEB128).

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KilnBytes
 import KilnCompression
 import KilnFormat
 import KilnModel

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KilnBytes
 import KilnFormat
 import KilnModel
 import KilnStorage

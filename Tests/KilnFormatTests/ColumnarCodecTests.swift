@@ -1,3 +1,4 @@
+import KilnBytes
 import Testing
 
 @testable import KilnFormat

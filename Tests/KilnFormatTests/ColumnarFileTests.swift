@@ -1,3 +1,4 @@
+import KilnBytes
 import KilnTestSupport
 import Testing
 

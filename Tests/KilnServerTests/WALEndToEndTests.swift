@@ -1,4 +1,5 @@
 import Foundation
+import KilnBytes
 import KilnTestSupport
 import Testing
 

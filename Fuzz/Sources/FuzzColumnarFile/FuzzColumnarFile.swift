@@ -1,4 +1,5 @@
 import FuzzSupport
+import KilnBytes
 import KilnFormat
 
 /// libFuzzer entry point: reads arbitrary bytes as a columnar (KCOL) file —

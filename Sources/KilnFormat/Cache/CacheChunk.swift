@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// One chunk of an object in the local object cache (docs/format/cache.md):
 /// a header naming the object key and the chunk's index, then the bytes
 /// `[index · chunkSize, index · chunkSize + length)` of that object, guarded

@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// Packs integers of a fixed bit width back to back, least significant bit
 /// first: value `i` occupies bits `[i·w, (i+1)·w)` of the little-endian bit
 /// stream, so `n` values take `⌈n·w/8⌉` bytes. Width 0 takes no bytes (every

@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// A columnar file's footer, read without I/O: the caller fetches the byte
 /// ranges this type asks for (the tail, then the pages it needs), from a local
 /// file, an S3 ranged GET or a fuzzer's buffer alike.

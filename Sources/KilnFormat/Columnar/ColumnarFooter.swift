@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// Where one page lies and what it holds, from the footer's page index: a
 /// reader picks pages by row range and statistics without reading any page.
 public struct PageLocation: Sendable, Equatable {

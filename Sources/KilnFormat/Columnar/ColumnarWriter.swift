@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// Writes a columnar file front to back through `sink`, one row group at a
 /// time, so a writer holds one row group in memory, never the whole file
 /// (what lets compaction run in bounded memory).

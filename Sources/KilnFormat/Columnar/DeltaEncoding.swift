@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// `deltaBitPacked`: the first value, then the deltas `v[i] − v[i−1]` (as
 /// wrapping 64-bit differences read as signed) in miniblocks of up to 128:
 /// `<varint min delta><u8 width>` then `delta − min delta` bit-packed.

@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// `frameOfReference`: per miniblock of up to 128 values,
 /// `<min><uvarint gcd ≥ 1><u8 width>` then `(v − min) / gcd` bit-packed.
 /// `min` is a column value (zig-zag for `int64`); `gcd` divides every

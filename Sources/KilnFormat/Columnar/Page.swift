@@ -1,3 +1,4 @@
+import KilnBytes
 import KilnCompression
 
 /// Minimum and maximum of a page's values, as 64-bit patterns ordered by the

@@ -1,3 +1,4 @@
+import KilnBytes
 import KilnCompression
 
 /// Decodes integer pages into buffers it keeps from page to page: once it

@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// `plain`: integers as 8-byte little-endian words; byte strings as
 /// `<uvarint length><bytes>`.
 enum PlainEncoding {

@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// `runLength`: `<value><uvarint run length ≥ 1>` pairs until the page's row
 /// count is reached; values as in `varint`.
 enum RunLengthEncoding {

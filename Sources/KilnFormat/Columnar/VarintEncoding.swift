@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// `varint`: each value as LEB128 (`uint64`) or zig-zag LEB128 (`int64`).
 /// Small magnitudes (counts, sample values) take a byte or two.
 enum VarintEncoding {

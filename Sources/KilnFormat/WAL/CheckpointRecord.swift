@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// The payload of a checkpoint record: everything before it is persisted in
 /// the named blocks, and the head restarts empty after it.
 public struct CheckpointRecord: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// The payload of a cumulative-state record (type 4): the baselines against
 /// which cumulative profiles (Go `alloc_*`, mutex, block) are turned into
 /// deltas, so the state survives a restart (docs/format/wal.md, "Cumulative

@@ -1,3 +1,4 @@
+import KilnBytes
 import KilnModel
 
 /// The payload of an ingest record: what one accepted push added to one

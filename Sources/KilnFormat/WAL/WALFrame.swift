@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// Segment header and record framing of the WAL (docs/format/wal.md).
 /// Knows nothing of what a payload means.
 public enum WALFrame {

@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// A decoded WAL record payload, by type.
 public enum WALRecord: Sendable, Equatable {
     case ingest(IngestRecord)

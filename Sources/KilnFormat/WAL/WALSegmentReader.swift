@@ -1,3 +1,5 @@
+import KilnBytes
+
 /// Reads the records of one WAL segment from its bytes (sans I/O).
 ///
 /// The reader classifies every way a segment can end badly, and leaves the

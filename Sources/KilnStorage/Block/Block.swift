@@ -1,3 +1,4 @@
+import KilnBytes
 import KilnFormat
 import KilnModel
 

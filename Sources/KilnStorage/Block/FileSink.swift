@@ -1,4 +1,5 @@
 import Glibc
+import KilnBytes
 import KilnFormat
 
 /// A new file written front to back through a buffer, with the CRC32C of

@@ -1,3 +1,4 @@
+import KilnBytes
 import KilnFormat
 
 /// Walks the records of a WAL directory in order: the shared reader of

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import KilnFormat
+@testable import KilnBytes
 
 /// CRC-32C: the standard check value, and the hardware path (when the CPU
 /// has one) equal to the table-driven one over every length and split.
