@@ -19,15 +19,26 @@ import Testing
         var trailer: String?
     }
 
-    static func call(_ server: KilnServerProcess, _ path: String, _ request: some SwiftProtobuf.Message) throws -> Reply {
+    /// The headers of a gRPC-Web call.
+    static let headers = [("Content-Type", "application/grpc-web+proto"), ("Accept-Encoding", "identity")]
+
+    /// One length-prefixed request frame.
+    static func frame(_ request: some SwiftProtobuf.Message) throws -> [UInt8] {
         let payload: [UInt8] = try request.serializedBytes()
         let n = UInt32(payload.count)
-        let body = [0, UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + payload
-        let r = try server.post(path, headers: [("Content-Type", "application/grpc-web+proto"), ("Accept-Encoding", "identity")], body: body)
-        var reply = Reply(status: r.status, grpcStatus: r.header("grpc-status"), grpcMessage: r.header("grpc-message"))
-        #expect(r.header("Content-Type") == "application/grpc-web+proto")
+        return [0, UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + payload
+    }
+
+    static func call(_ server: KilnServerProcess, _ path: String, _ request: some SwiftProtobuf.Message) throws -> Reply {
+        let r = try server.post(path, headers: headers, body: try frame(request))
+        return reply(status: r.status, header: r.header, body: r.body)
+    }
+
+    /// A gRPC-Web answer: its status, trailers-only headers, and the data and trailer frames of its body.
+    static func reply(status: Int, header: (String) -> String?, body b: [UInt8]) -> Reply {
+        var reply = Reply(status: status, grpcStatus: header("grpc-status"), grpcMessage: header("grpc-message"))
+        #expect(header("Content-Type") == "application/grpc-web+proto")
         var at = 0
-        let b = r.body
         while at + 5 <= b.count {
             let flag = b[at]
             let length = Int(b[at + 1]) << 24 | Int(b[at + 2]) << 16 | Int(b[at + 3]) << 8 | Int(b[at + 4])
@@ -125,73 +136,5 @@ import Testing
         bad.merge.query = #"{service_name="api"}"#
         let invalid = try Self.call(server, Self.prefix + "Query", bad)
         #expect(invalid.grpcStatus == "3" && invalid.grpcMessage?.contains("profile-type") == true, "\(invalid)")
-    }
-}
-
-/// Parca's ingest on the daemon: `WriteRaw` over gRPC-Web and over Connect,
-/// queryable through Parca's and Pyroscope's query APIs; the agent's other
-/// calls stubbed; bad input answered with a gRPC status.
-@Suite struct ParcaIngestEndToEndTests {
-    static let store = "/parca.profilestore.v1alpha1.ProfileStoreService/WriteRaw"
-
-    static func writeRaw(_ labels: [(String, String)], _ profile: [UInt8]) -> Parca_Profilestore_V1alpha1_WriteRawRequest {
-        var series = Parca_Profilestore_V1alpha1_RawProfileSeries()
-        series.labels.labels = labels.map {
-            var l = Parca_Profilestore_V1alpha1_Label()
-            (l.name, l.value) = $0
-            return l
-        }
-        var sample = Parca_Profilestore_V1alpha1_RawSample()
-        sample.rawProfile = Data(profile)
-        series.samples = [sample]
-        var r = Parca_Profilestore_V1alpha1_WriteRawRequest()
-        r.series = [series]
-        return r
-    }
-
-    @Test func writeRawIsQueryableEverywhere() throws {
-        let server = try KilnServerProcess()
-        let cpu = try TestData.bytes("pprof/go-cpu.pb.gz")
-        // gRPC-Web, as Parca's scraper forwards; the job names the service.
-        let web = try ParcaEndToEndTests.call(server, "/api" + Self.store, Self.writeRaw([("__name__", "process_cpu"), ("job", "scraped")], cpu))
-        #expect(web.status == 200 && web.grpcStatus == nil && web.trailer?.contains("grpc-status: 0") == true, "\(web)")
-        // Connect (binary proto), as a third-party pusher would.
-        let connect = try server.post(
-            Self.store, headers: [("Content-Type", "application/proto")],
-            body: try Self.writeRaw([("__name__", "process_cpu"), ("service_name", "pushed")], cpu).serializedBytes())
-        #expect(connect.status == 200, "\(connect.text)")
-
-        // Pyroscope's API sees both services, each with the reference total.
-        let client = ConnectClient(server: server)
-        for service in ["scraped", "pushed"] {
-            let g = try client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="\#(service)"}"#)
-            #expect(g.total == 9_910_000_000, "\(service)")
-        }
-        // Parca's QueryRange too.
-        let t = try PprofDecoder.decode(cpu).timeNanos / 1_000_000_000
-        var range = Parca_Query_V1alpha1_QueryRangeRequest()
-        range.query = #"process_cpu:cpu:nanoseconds:cpu:nanoseconds:delta{job="scraped"}"#
-        range.start = Google_Protobuf_Timestamp(seconds: t - 3600)
-        range.end = Google_Protobuf_Timestamp(seconds: t + 60)
-        range.limit = 100
-        let reply = try ParcaEndToEndTests.call(server, ParcaEndToEndTests.prefix + "QueryRange", range)
-        let series = try Parca_Query_V1alpha1_QueryRangeResponse(serializedBytes: try #require(reply.message)).series
-        #expect(series.reduce(0) { $0 + $1.samples.reduce(0) { $0 + $1.value } } == 9_910_000_000, "\(reply)")
-
-        // The agent's other calls.
-        var should = Parca_Debuginfo_V1alpha1_ShouldInitiateUploadRequest()
-        should.buildID = "abc"
-        let s = try ParcaEndToEndTests.call(server, "/parca.debuginfo.v1alpha1.DebuginfoService/ShouldInitiateUpload", should)
-        let answer = try Parca_Debuginfo_V1alpha1_ShouldInitiateUploadResponse(serializedBytes: try #require(s.message))
-        #expect(!answer.shouldInitiateUpload && !answer.reason.isEmpty)
-        let panic = try ParcaEndToEndTests.call(server, "/parca.telemetry.v1alpha1.TelemetryService/ReportPanic", Google_Protobuf_Empty())
-        #expect(panic.status == 200 && panic.trailer?.contains("grpc-status: 0") == true)
-
-        // No __name__: InvalidArgument (3), nothing stored; an undecodable profile likewise.
-        let nameless = try ParcaEndToEndTests.call(server, Self.store, Self.writeRaw([("job", "x")], cpu))
-        #expect(nameless.grpcStatus == "3" && nameless.grpcMessage?.contains("__name__") == true, "\(nameless)")
-        let garbage = try ParcaEndToEndTests.call(server, Self.store, Self.writeRaw([("__name__", "process_cpu"), ("job", "x")], [1, 2, 3]))
-        #expect(garbage.grpcStatus == "3", "\(garbage)")
-        #expect(try client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="x"}"#).total == 0)
     }
 }
