@@ -9,18 +9,13 @@
 struct FlagResolver {
     let catalog: FlagCatalog
 
-    struct Resolution: Equatable {
+    struct Resolution {
         /// For `Kiln.parseAsRoot`.
         var arguments: [String]
         /// One line per ignored Pyroscope flag or key, for the log.
         var warnings: [String]
         /// The Kiln flag each config file key set, for errors about its value.
         var fileFlags: [(key: String, flag: String)]
-
-        static func == (a: Resolution, b: Resolution) -> Bool {
-            a.arguments == b.arguments && a.warnings == b.warnings && a.fileFlags.map(\.key) == b.fileFlags.map(\.key)
-                && a.fileFlags.map(\.flag) == b.fileFlags.map(\.flag)
-        }
     }
 
     /// A flag or key Kiln cannot honour, or a switch with a value that is not a boolean.

@@ -49,8 +49,7 @@ public struct IngesterService: Service {
         logger.info("shutting down: requests drained")
         if flushOnShutdown {
             do {
-                let metas = try await ingester.cut()
-                await ingester.shipPending(logger: logger)
+                let metas = try await ingester.flushHeads(logger: logger)
                 logger.info("heads cut on shutdown", metadata: ["blocks": "\(metas.map(\.ulid))"])
             } catch {
                 logger.error("cut on shutdown failed; the WAL keeps the data for the next start", metadata: ["error": "\(error)"])
