@@ -6,7 +6,7 @@
 //
 // Layering (see docs/ARCHITECTURE.md): the pure modules at the bottom do no
 // I/O (model, byte primitives, compression codecs, pprof, the on-disk formats, ingest
-// normalisation, Arrow); above them the I/O modules (KilnCurl, the only HTTP
+// normalisation, the head's data structures and the query kernels, Arrow); above them the I/O modules (KilnCurl, the only HTTP
 // client; KilnStorage: WAL, head, blocks, object stores; KilnQuery, the query
 // engine over it; KilnServer, the HTTP APIs on Hummingbird); the executables
 // on top. tools/check-imports.py keeps every target's imports and declared
@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "KilnModel", targets: ["KilnModel"]),
         .library(name: "KilnBytes", targets: ["KilnBytes"]),
         .library(name: "KilnFormat", targets: ["KilnFormat"]),
+        .library(name: "KilnHead", targets: ["KilnHead"]),
         .library(name: "KilnStorage", targets: ["KilnStorage"]),
     ],
     dependencies: [
@@ -68,6 +69,11 @@ let package = Package(
         .target(name: "KilnBytes", dependencies: ["CKilnKernels"], swiftSettings: swiftSettings),
         .target(name: "KilnFormat", dependencies: ["KilnModel", "KilnCompression", "KilnBytes"], swiftSettings: swiftSettings),
         .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof", "KilnFormat"], swiftSettings: swiftSettings),
+        // The head's data structures (symbol and stack tables, series index,
+        // sample columns, WAL replay) and the query kernels over them (stack
+        // totals, call-site filter, flame graph, pprof merge).
+        .target(
+            name: "KilnHead", dependencies: ["KilnModel", "KilnPprof", "KilnIngest", "KilnFormat"], swiftSettings: swiftSettings),
         // Arrow IPC stream writer (Parca's flame graph payload).
         .target(name: "KilnArrow", swiftSettings: swiftSettings),
 
@@ -79,17 +85,19 @@ let package = Package(
         .target(
             name: "KilnStorage",
             dependencies: [
-                "KilnModel", "KilnPprof", "KilnIngest", "KilnBytes", "KilnFormat", "KilnCurl",
+                "KilnModel", "KilnIngest", "KilnBytes", "KilnFormat", "KilnHead", "KilnCurl",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
-        .target(name: "KilnQuery", dependencies: ["KilnModel", "KilnPprof", "KilnFormat", "KilnStorage"], swiftSettings: swiftSettings),
+        .target(
+            name: "KilnQuery", dependencies: ["KilnModel", "KilnPprof", "KilnFormat", "KilnHead", "KilnStorage"], swiftSettings: swiftSettings),
         .target(
             name: "KilnServer",
             dependencies: [
-                "KilnModel", "KilnPprof", "KilnProto", "KilnIngest", "KilnStorage", "KilnQuery", "KilnCompression", "KilnArrow", "KilnCurl",
+                "KilnModel", "KilnPprof", "KilnProto", "KilnIngest", "KilnHead", "KilnStorage", "KilnQuery", "KilnCompression", "KilnArrow",
+                "KilnCurl",
                 "CKilnSampler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -125,7 +133,8 @@ let package = Package(
         .executableTarget(
             name: "kiln-bench",
             dependencies: [
-                "KilnPprof", "KilnProto", "KilnCompression", "KilnModel", "KilnIngest", "KilnStorage", "KilnBytes", "KilnFormat", "KilnQuery",
+                "KilnPprof", "KilnProto", "KilnCompression", "KilnModel", "KilnIngest", "KilnHead", "KilnStorage", "KilnBytes", "KilnFormat",
+                "KilnQuery",
                 "KilnCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
@@ -137,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "kiln-inspect",
             dependencies: [
-                "KilnStorage", "KilnBytes", "KilnFormat", "KilnModel",
+                "KilnStorage", "KilnHead", "KilnBytes", "KilnFormat", "KilnModel",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -169,9 +178,12 @@ let package = Package(
             name: "KilnIngestTests", dependencies: ["KilnIngest", "KilnModel", "KilnPprof", "KilnBytes", "KilnFormat", "KilnTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "KilnHeadTests", dependencies: ["KilnHead", "KilnIngest", "KilnModel", "KilnPprof", "KilnTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
             name: "KilnStorageTests",
             dependencies: [
-                "KilnStorage", "KilnIngest", "KilnModel", "KilnPprof", "KilnBytes", "KilnFormat", "KilnTestSupport",
+                "KilnStorage", "KilnHead", "KilnIngest", "KilnModel", "KilnPprof", "KilnBytes", "KilnFormat", "KilnTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -180,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "KilnQueryTests",
             dependencies: [
-                "KilnQuery", "KilnStorage", "KilnIngest", "KilnModel", "KilnPprof", "KilnFormat", "KilnTestSupport",
+                "KilnQuery", "KilnHead", "KilnStorage", "KilnIngest", "KilnModel", "KilnPprof", "KilnFormat", "KilnTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,3 +1,4 @@
+import KilnHead
 import KilnModel
 import KilnPprof
 import KilnStorage

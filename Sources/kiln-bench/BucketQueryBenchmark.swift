@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Glibc
 import KilnFormat
+import KilnHead
 import KilnIngest
 import KilnModel
 import KilnQuery

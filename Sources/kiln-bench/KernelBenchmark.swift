@@ -3,6 +3,7 @@ import Foundation
 import KilnBytes
 import KilnCompression
 import KilnFormat
+import KilnHead
 import KilnModel
 import KilnQuery
 import KilnStorage

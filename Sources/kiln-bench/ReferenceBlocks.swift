@@ -1,4 +1,5 @@
 import Foundation
+import KilnHead
 import KilnIngest
 import KilnModel
 import KilnStorage

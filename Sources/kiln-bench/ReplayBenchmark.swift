@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KilnFormat
+import KilnHead
 import KilnIngest
 import KilnModel
 import KilnPprof

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KilnBytes
 import KilnFormat
+import KilnHead
 import KilnModel
 import KilnStorage
 import Logging

@@ -1,3 +1,4 @@
+import KilnHead
 import KilnIngest
 import KilnModel
 import KilnPprof

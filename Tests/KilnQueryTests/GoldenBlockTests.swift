@@ -1,5 +1,6 @@
 import Foundation
 import KilnFormat
+import KilnHead
 import KilnIngest
 import KilnModel
 import KilnPprof

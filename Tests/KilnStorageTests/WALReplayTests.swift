@@ -1,6 +1,7 @@
 import Foundation
 import KilnBytes
 import KilnFormat
+import KilnHead
 import KilnIngest
 import KilnModel
 import KilnPprof

@@ -1,4 +1,5 @@
 import KilnFormat
+import KilnHead
 import KilnModel
 import KilnStorage
 

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import KilnArrow
 import KilnCompression
+import KilnHead
 import KilnModel
 import KilnPprof
 import KilnProto

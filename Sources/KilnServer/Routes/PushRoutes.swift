@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KilnHead
 import KilnIngest
 import KilnModel
 import KilnProto

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import KilnHead
 import KilnModel
 import KilnPprof
 import KilnProto

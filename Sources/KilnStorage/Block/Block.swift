@@ -1,5 +1,6 @@
 import KilnBytes
 import KilnFormat
+import KilnHead
 import KilnModel
 
 /// An opened block: its index, symbols and profile table in memory, its

@@ -1,4 +1,5 @@
 import KilnFormat
+import KilnHead
 import KilnModel
 
 /// Merges a tenant's blocks into one (docs/format/block.md), in memory

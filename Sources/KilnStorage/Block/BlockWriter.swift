@@ -1,5 +1,6 @@
 import Foundation
 import KilnFormat
+import KilnHead
 import KilnModel
 
 /// Writes a head as a block (docs/format/block.md): `index.kcol`,

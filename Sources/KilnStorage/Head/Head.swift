@@ -1,4 +1,5 @@
 import KilnFormat
+import KilnHead
 import KilnIngest
 
 /// One tenant's data behind a lock: the live head, heads frozen by a cut

@@ -1,12 +1,10 @@
-import KilnStorage
-
 /// Turns per-stack totals into a flame graph of function names.
 ///
 /// Stacks are symbolised to function names only (inlined frames expand to
 /// one node each, caller first; a location without lines is named by its
 /// address) and merged by identical name paths. Children are laid out after
 /// their parent's self, in ascending name order.
-struct FlameGraphBuilder {
+public struct FlameGraphBuilder {
     /// Node arrays of the name tree; node 0 is the root.
     private var parent: [Int32] = [-1]
     private var name: [Int32] = [0]
@@ -18,11 +16,11 @@ struct FlameGraphBuilder {
     private var names: [String] = ["total"]
     private var nameOfText: [String: Int32] = [:]
 
-    init() {}
+    public init() {}
 
     /// Builds the flame graph for `totals` over `symbols`.
     /// - Parameter maxNodes: the `max_nodes` limit, already defaulted and validated (> 0).
-    static func build(_ totals: StackTotals, symbols: SymbolView, maxNodes: Int64) -> FlameGraph {
+    public static func build(_ totals: StackTotals, symbols: SymbolView, maxNodes: Int64) -> FlameGraph {
         var b = FlameGraphBuilder()
         b.add(totals.values, symbols: symbols)
         return b.render(maxNodes: maxNodes)
@@ -32,7 +30,7 @@ struct FlameGraphBuilder {
     /// own symbol ids) into the tree, by function-name paths.
     /// - Precondition: `totals.count == symbols.stackCount`.
     /// - Parameter right: the right-hand side of a diff (`renderDiff`).
-    mutating func add(_ totals: [Int64], symbols: SymbolView, right: Bool = false) {
+    public mutating func add(_ totals: [Int64], symbols: SymbolView, right: Bool = false) {
         var nameOfString = [Int32](repeating: -1, count: symbols.strings.count)
         func stringName(_ id: UInt32) -> Int32 {
             if nameOfString[Int(id)] >= 0 { return nameOfString[Int(id)] }
@@ -111,7 +109,7 @@ struct FlameGraphBuilder {
     }
 
     /// Lays the tree out as levels, applying the `max_nodes` "other" rule.
-    func render(maxNodes: Int64) -> FlameGraph {
+    public func render(maxNodes: Int64) -> FlameGraph {
         let count = parent.count
         var total = selfValue
         for n in stride(from: count - 1, to: 0, by: -1) { total[Int(parent[n])] &+= total[n] }
@@ -165,7 +163,7 @@ struct FlameGraphBuilder {
     }
 
     /// The merged name tree as it stands: node 0 the root, parents before children.
-    func tree() -> FlameTree {
+    public func tree() -> FlameTree {
         var total = selfValue
         for n in stride(from: parent.count - 1, to: 0, by: -1) { total[Int(parent[n])] &+= total[n] }
         return FlameTree(names: name.map { names[Int($0)] }, parent: parent, selfValue: selfValue, total: total)
@@ -176,7 +174,7 @@ struct FlameGraphBuilder {
     /// x, right total, right self, name]`, children in ascending name order,
     /// the `max_nodes` rule applied to left + right totals, x delta-encoded
     /// per side.
-    func renderDiff(maxNodes: Int64) -> FlameGraphDiff {
+    public func renderDiff(maxNodes: Int64) -> FlameGraphDiff {
         let count = parent.count
         let rightSelf = self.rightSelf + [Int64](repeating: 0, count: count - self.rightSelf.count)
         var left = selfValue

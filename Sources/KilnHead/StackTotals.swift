@@ -11,7 +11,7 @@ public struct StackTotals: Sendable {
     }
 
     /// Totals already summed (an ingester's extract).
-    init(values: [Int64]) { self.values = values }
+    public init(values: [Int64]) { self.values = values }
 
     /// Adds `values[i]` to the total of `stacks[i]` for every `i`.
     /// - Precondition: `stacks.count == values.count`, every id < `self.values.count`.
@@ -27,6 +27,27 @@ public struct StackTotals: Sendable {
                         let id = Int(s[i])
                         precondition(id < limit, "stack id out of range")
                         totals[id] &+= vals[i]
+                    }
+                }
+            }
+        }
+    }
+
+    /// `add(stacks:values:)` for a block's decoded columns (64-bit patterns).
+    /// - Precondition: every id < `self.values.count` (the block reader checks ids against its symbols).
+    /// - Complexity: O(n): one load of each column and one scattered add per sample, no bounds checks
+    ///   beyond the id's.
+    public mutating func add(stacks: ArraySlice<UInt64>, values v: ArraySlice<UInt64>) {
+        precondition(stacks.count == v.count)
+        let n = stacks.count
+        let limit = UInt64(values.count)
+        stacks.withUnsafeBufferPointer { s in
+            v.withUnsafeBufferPointer { x in
+                values.withUnsafeMutableBufferPointer { totals in
+                    for i in 0..<n {
+                        let id = s[i]
+                        precondition(id < limit, "stack id out of range")
+                        totals[Int(truncatingIfNeeded: id)] &+= Int64(bitPattern: x[i])
                     }
                 }
             }

@@ -1,7 +1,7 @@
+import KilnHead
 import KilnIngest
 import KilnModel
 import KilnPprof
-import KilnStorage
 import KilnTestSupport
 import Testing
 
@@ -100,14 +100,5 @@ import Testing
         #expect(try select(#"{service_name="nope"}"#).isEmpty)
         #expect(try select(#"{missing=""}"#).count == 4)
         #expect(try select("{}").count == 4)
-    }
-
-    @Test func tenantHeadsAreSeparate() throws {
-        let heads = TenantHeads()
-        heads.head(for: "a").append([try ingest("pprof/go-mutex.pb.gz", labels: [Label("__name__", "mutex")])])
-        #expect(heads.existingHead(for: "b") == nil)
-        #expect(heads.head(for: "a") === heads.head(for: "a"))
-        #expect(heads.head(for: "a").read { $0.series.count } == 2)
-        #expect(heads.head(for: "b").read { $0.series.count } == 0)
     }
 }

@@ -1,6 +1,5 @@
 import KilnModel
 import KilnPprof
-import KilnStorage
 
 /// Builds one pprof profile from per-source stack totals (`SelectMergeProfile`).
 ///
@@ -12,7 +11,7 @@ import KilnStorage
 /// sources are summed into one.
 ///
 /// Cost: O(symbols + nonzero stacks × depth) per source; nothing per raw sample.
-struct PprofMerger {
+public struct PprofMerger {
     private var strings: [String: Int64] = ["": 0]
     private var stringTable = StringTable([""])
     private var mappings: [Mapping] = []
@@ -25,6 +24,8 @@ struct PprofMerger {
     private var sampleOfPath: [[UInt32]: Int] = [:]
     private var paths: [[UInt32]] = []
     private var values: [Int64] = []
+
+    public init() {}
 
     private struct FunctionKey: Hashable {
         var name: Int64, systemName: Int64, filename: Int64, startLine: Int64
@@ -43,7 +44,7 @@ struct PprofMerger {
 
     /// Adds one source's totals (indexed by its stack ids).
     /// - Precondition: `totals.count == symbols.stackCount`.
-    mutating func add(_ totals: [Int64], symbols: SymbolView) {
+    public mutating func add(_ totals: [Int64], symbols: SymbolView) {
         var stringMap = [Int64](repeating: -1, count: symbols.strings.count)
         func str(_ id: UInt32) -> Int64 {
             if stringMap[Int(id)] < 0 { stringMap[Int(id)] = string(symbols.strings[Int(id)]) }
@@ -133,7 +134,7 @@ struct PprofMerger {
     }
 
     /// The merged profile: one sample type, the type's period type, every sample.
-    func build(_ type: ProfileTypeID, timeNanos: Int64, durationNanos: Int64) -> Profile {
+    public func build(_ type: ProfileTypeID, timeNanos: Int64, durationNanos: Int64) -> Profile {
         var merger = self
         var p = Profile()
         p.sampleTypes = [ValueType(type: merger.string(type.sampleType), unit: merger.string(type.sampleUnit))]

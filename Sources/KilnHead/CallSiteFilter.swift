@@ -1,5 +1,3 @@
-import KilnStorage
-
 /// The `call_site` stack-trace selector: keeps only the samples whose stack,
 /// read root first as function names (inlined frames expanded, caller first),
 /// starts with `prefix` — the subtree Grafana shows when a user focuses on a
@@ -15,7 +13,7 @@ public struct CallSiteFilter: Sendable, Equatable {
     public var keepsEverything: Bool { prefix.isEmpty }
 
     /// Zeroes the totals of stack nodes outside the prefix.
-    func apply(_ totals: inout StackTotals, symbols: SymbolView) {
+    public func apply(_ totals: inout StackTotals, symbols: SymbolView) {
         guard !prefix.isEmpty else { return }
         let k = prefix.count
         // Frames of the prefix matched along each node's path; -1 once a frame differs.
