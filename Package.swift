@@ -92,7 +92,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "KilnQuery", dependencies: ["KilnModel", "KilnPprof", "KilnFormat", "KilnHead", "KilnStorage"], swiftSettings: swiftSettings),
+            name: "KilnQuery",
+            dependencies: ["KilnModel", "KilnPprof", "KilnFormat", "KilnHead", "KilnStorage", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .target(
             name: "KilnServer",
             dependencies: [

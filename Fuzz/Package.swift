@@ -23,7 +23,7 @@ let package = Package(
             dependencies: [
                 "FuzzSupport",
                 .product(name: "KilnFormat", package: "Kiln"),
-                .product(name: "KilnStorage", package: "Kiln"),
+                .product(name: "KilnHead", package: "Kiln"),
             ],
             swiftSettings: fuzzerFlags
         ),

@@ -10,11 +10,11 @@ extension Query {
     /// its partial totals cost one pass over the block's stack ids to fold in).
     public static let defaultSamplesPerUnit = 2_000_000
 
-    /// One piece of a merge: the samples of `rows` of source `source`, or all
-    /// the selected samples of a head (`rows` nil).
+    /// One unit of a merge's parallel work: a piece of source `source`'s selection `refs`.
     struct Unit: Sendable {
         let source: Int
-        let rows: [Int]?
+        let refs: [UInt32]
+        let piece: MergePiece
     }
 
     /// Sums the samples of every series `selector` matches in `range`, per
@@ -23,10 +23,11 @@ extension Query {
     /// live head, frozen heads, blocks).
     ///
     /// The live head is summed under its lock, at once; the other sources are
-    /// cut into units (`samplesPerUnit` samples) run on up to one task per core.
-    /// Partial totals of a source are added together as they arrive, and a
-    /// source is combined once all its units are in and every earlier source
-    /// has been: memory holds the totals of the sources in flight, not of all.
+    /// cut into units (`mergePieces`, about `samplesPerUnit` samples) run on
+    /// up to one task per core. Partial totals of a source are added
+    /// together as they arrive, and a source is combined once all its units
+    /// are in and every earlier source has been: memory holds the totals of
+    /// the sources in flight, not of all.
     ///
     /// A `BlockError` drops that source (reported once to `onBlockError`);
     /// any other error cancels the merge and is thrown. The budget is checked
@@ -44,56 +45,33 @@ extension Query {
             callSite.apply(&totals, symbols: symbols)
             combine(totals, symbols)
         }
-        let (extracts, pinned) = try await remoteSources(HeadRequest(selector: selector, range: range, spans: spans, detail: .samples))
-        var sources: [any QuerySource] = fixed + extracts as [any QuerySource]
+        let limit = budget.maxSamples ?? .max
         var live: (StackTotals, SymbolView)?
         var selectedSamples = 0
-        if let head {
-            let limit = budget.maxSamples ?? .max
-            let (frozen, blocks) = head.snapshot { s in
-                let refs = s.select(selector)
-                selectedSamples = s.sampleCount(of: refs, in: range, spans: spans)
-                // Over budget: sum nothing; the check below throws.
-                guard selectedSamples <= limit else { return }
-                let symbols = s.symbols.view
-                var totals = StackTotals(stackCount: symbols.stackCount)
-                if s.addSamples(of: refs, in: range, spans: spans, to: &totals) { live = (totals, symbols) }
-            }
-            if selectedSamples > limit { throw QueryError.tooLarge(samples: selectedSamples, limit: limit) }
-            sources += frozen.map(\.state) as [any QuerySource]
-            if pinned == nil { sources += blocks as [any QuerySource] }
+        let assembled = try await sources(for: HeadRequest(selector: selector, range: range, spans: spans, detail: .samples)) { s in
+            let refs = s.select(selector)
+            selectedSamples = s.sampleCount(of: refs, in: range, spans: spans)
+            // Over budget: sum nothing; the check below throws.
+            guard selectedSamples <= limit else { return }
+            let symbols = s.symbols.view
+            var totals = StackTotals(stackCount: symbols.stackCount)
+            if s.addSamples(of: refs, in: range, spans: spans, to: &totals) { live = (totals, symbols) }
         }
-        if let pinned { sources += pinned as [any QuerySource] }
-        let liveAt = fixed.count + extracts.count
+        if selectedSamples > limit { throw QueryError.tooLarge(samples: selectedSamples, limit: limit) }
+        let sources = assembled.list
+        let liveAt = assembled.liveAt
 
         var units: [Unit] = []
         var unitsLeft = [Int](repeating: 0, count: sources.count)
         for (i, s) in sources.enumerated() {
-            guard let block = s as? Block else {
-                selectedSamples += s.sampleCount(of: s.select(selector), in: range, spans: spans)
-                units.append(Unit(source: i, rows: nil))
-                unitsLeft[i] = 1
-                continue
-            }
-            var piece: [Int] = []
-            var pieceSamples = 0
-            for row in block.profileRows(of: block.select(selector), in: range, spans: spans) {
-                piece.append(row)
-                pieceSamples += block.sampleCount(ofProfile: row)
-                selectedSamples += block.sampleCount(ofProfile: row)
-                if pieceSamples >= samplesPerUnit {
-                    units.append(Unit(source: i, rows: piece))
-                    unitsLeft[i] += 1
-                    (piece, pieceSamples) = ([], 0)
-                }
-            }
-            if !piece.isEmpty {
-                units.append(Unit(source: i, rows: piece))
-                unitsLeft[i] += 1
-            }
+            let refs = s.select(selector)
+            let (pieces, samples) = s.mergePieces(of: refs, in: range, spans: spans, samplesPerPiece: samplesPerUnit)
+            selectedSamples += samples
+            units += pieces.map { Unit(source: i, refs: refs, piece: $0) }
+            unitsLeft[i] = pieces.count
         }
 
-        if let limit = budget.maxSamples, selectedSamples > limit { throw QueryError.tooLarge(samples: selectedSamples, limit: limit) }
+        if selectedSamples > limit { throw QueryError.tooLarge(samples: selectedSamples, limit: limit) }
         try budget.check()
         let budget = self.budget
 
@@ -127,13 +105,8 @@ extension Query {
                     var totals = StackTotals(stackCount: source.symbolView.stackCount)
                     do {
                         try budget.check()
-                        if let rows = unit.rows, let block = source as? Block {
-                            try await block.forEachSampleRun(profiles: rows, checkpoint: budget.check) { stacks, values in
-                                totals.add(stacks: stacks, values: values)
-                            }
-                            return (unit, .totals(totals))
-                        }
-                        let any = try await source.addSamples(of: source.select(selector), in: range, spans: spans, to: &totals)
+                        let any = try await source.addSamples(
+                            of: unit.piece, refs: unit.refs, in: range, spans: spans, to: &totals, checkpoint: budget.check)
                         return (unit, .totals(any ? totals : nil))
                     } catch let e as BlockError {
                         return (unit, .corrupt(e))
@@ -150,7 +123,7 @@ extension Query {
                 case .corrupt(let e) where !failed[i]:
                     failed[i] = true
                     partial[i] = nil
-                    if let b = sources[i] as? Block { onBlockError(b, e) }
+                    onBlockError(e)
                 default:
                     break
                 }

@@ -12,7 +12,7 @@ import KilnStorage
 public struct Query {
     let head: Head?
     let fixed: [any QuerySource]
-    let onBlockError: (Block, any Error) -> Void
+    let onBlockError: (BlockError) -> Void
     /// A querier's ingesters: the heads and unshipped blocks it does not read itself.
     public var remote: (any RemoteHeads)?
     /// How finely a merge cuts a block's samples into units of parallel work
@@ -22,55 +22,68 @@ public struct Query {
     public var budget = QueryBudget()
 
     /// A query over a tenant's data (none when `head` is nil).
-    public init(_ head: Head?, onBlockError: @escaping (Block, any Error) -> Void = { _, _ in }) {
+    public init(_ head: Head?, onBlockError: @escaping (BlockError) -> Void = { _ in }) {
         self.head = head
         self.fixed = []
         self.onBlockError = onBlockError
     }
 
     /// A query over given sources (tests, tools), as if they were one tenant's.
-    public init(sources: [any QuerySource], onBlockError: @escaping (Block, any Error) -> Void = { _, _ in }) {
+    public init(sources: [any QuerySource], onBlockError: @escaping (BlockError) -> Void = { _ in }) {
         self.head = nil
         self.fixed = sources
         self.onBlockError = onBlockError
     }
 
-    /// Calls `body` with the fixed sources, the ingesters' extracts for
-    /// `request`, the live head (under its lock), then each frozen head and
-    /// block of the same instant (after the lock is released). Nothing here
-    /// reads pages; only the ingesters are asked.
-    func forEachSource(_ request: HeadRequest, _ body: (any QuerySource) -> Void) async throws {
+    /// One query's sources in the order their answers combine: the fixed
+    /// sources, the ingesters' extracts, the live head, the frozen heads,
+    /// the blocks (on a querier, the ones it named to its ingesters). The
+    /// live head is not in `list`: `sources(for:live:)` hands it over under
+    /// its lock, and `liveAt` is its place in that order.
+    struct Sources {
+        var list: [any QuerySource]
+        var liveAt: Int
+    }
+
+    /// The sources of `request`, assembled here for every walk: calls `live`
+    /// with the live head under its lock (so a query never makes the writer
+    /// copy it), and returns the rest. `keepBlock` leaves blocks out (an
+    /// ingester answers only for those its querier does not read). Nothing
+    /// here reads pages; only the ingesters are asked.
+    func sources(
+        for request: HeadRequest, keepBlock: (Block) -> Bool = { _ in true }, live: (borrowing HeadState) throws -> Void
+    ) async throws -> Sources {
         let (extracts, pinned) = try await remoteSources(request)
-        for source in fixed { body(source) }
-        for e in extracts { body(e) }
+        var list = fixed + extracts as [any QuerySource]
+        let liveAt = list.count
         var blocks = pinned ?? []
         if let head {
-            let snapshot = head.snapshot { live in body(copy live) }
-            for f in snapshot.frozen { body(f.state) }
+            let snapshot = try head.snapshot(live)
+            list += snapshot.frozen.map(\.state) as [any QuerySource]
             if pinned == nil { blocks = snapshot.blocks }
         }
-        for b in blocks { body(b) }
+        list += blocks.filter(keepBlock) as [any QuerySource]
+        return Sources(list: list, liveAt: liveAt)
+    }
+
+    /// Calls `body` with every source of `request`: the live head first
+    /// (under its lock), then the others in order.
+    func forEachSource(_ request: HeadRequest, _ body: (any QuerySource) -> Void) async throws {
+        for source in try await sources(for: request, live: { body(copy $0) }).list { body(source) }
     }
 
     /// The ingesters' extracts for `request` and the blocks named to them as
-    /// read here (nil without ingesters: the head's snapshot decides). A
-    /// stale answer re-lists the bucket and asks once more; a second one
-    /// fails the query (`QueryError.behindIngesters`) rather than answer
-    /// without blocks only the bucket serves.
+    /// read here (nil without ingesters: the head's snapshot decides). An
+    /// ingester holding shipped blocks this listing lacks makes the answer
+    /// stale: `QueryError.behindIngesters`, which `relistingOnce` answers by
+    /// re-listing the bucket and running the query again.
     func remoteSources(_ request: HeadRequest) async throws -> (extracts: [HeadExtract], blocks: [Block]?) {
         guard let remote else { return ([], nil) }
-        func ask(_ blocks: [Block]) async throws -> RemoteAnswer {
-            try await remote.extracts(
-                request, knownBlocks: blocks.map(\.ulid), coveredBlocks: Array(Set(blocks.flatMap(\.meta.sources))).sorted(),
-                budget: budget)
-        }
-        var blocks = head?.blocks ?? []
-        var answer = try await ask(blocks)
-        if !answer.staleBlocks.isEmpty {
-            blocks = try await remote.refreshBlocks()
-            answer = try await ask(blocks)
-            if !answer.staleBlocks.isEmpty { throw QueryError.behindIngesters(blocks: answer.staleBlocks) }
-        }
+        let blocks = head?.blocks ?? []
+        let answer = try await remote.extracts(
+            request, knownBlocks: blocks.map(\.ulid), coveredBlocks: Array(Set(blocks.flatMap(\.meta.sources))).sorted(),
+            budget: budget)
+        if !answer.staleBlocks.isEmpty { throw QueryError.behindIngesters(blocks: answer.staleBlocks) }
         return (answer.extracts, blocks)
     }
 

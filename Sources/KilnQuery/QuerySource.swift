@@ -1,10 +1,13 @@
+import KilnFormat
 import KilnHead
 import KilnModel
 import KilnStorage
 
-/// What the query kernels read, the same for the live head, a frozen head
-/// and a block: series by selector, their labels, their profiles' times and
-/// totals, and per-stack sums over the source's own symbol ids.
+/// What the query kernels read, the same for the live head, a frozen head,
+/// a block and an ingester's extract: series by selector, their labels,
+/// their profiles' times and totals, per-stack sums over the source's own
+/// symbol ids, how a merge cuts its samples into parallel work, and what
+/// reading it costs. The engine treats every source alike through it.
 public protocol QuerySource: Sendable {
     var symbolView: SymbolView { get }
     func select(_ selector: LabelSelector) -> [UInt32]
@@ -24,11 +27,76 @@ public protocol QuerySource: Sendable {
     /// Samples of the profiles of `refs` in `range` (and of a span of
     /// `spans`, when given), from the index alone (for query budgets).
     func sampleCount(of refs: [UInt32], in range: TimeRange, spans: SpanSelector?) -> Int
+    /// The selected profiles cut into pieces of about `samplesPerPiece`
+    /// samples, the units a merge runs in parallel, and the samples they
+    /// hold (for the budget). In memory a source is one piece, `.all`.
+    func mergePieces(of refs: [UInt32], in range: TimeRange, spans: SpanSelector?, samplesPerPiece: Int) -> (
+        pieces: [MergePiece], samples: Int
+    )
+    /// Adds the samples of one of the pieces `mergePieces` cut from the same
+    /// selection to `totals`, calling `checkpoint` between pages; returns
+    /// whether there was any profile.
+    func addSamples(
+        of piece: MergePiece, refs: [UInt32], in range: TimeRange, spans: SpanSelector?, to totals: inout StackTotals,
+        checkpoint: () throws -> Void
+    ) async throws -> Bool
+    /// Where the source sits and what reading `samples` of its samples
+    /// costs (`AnalyzeQuery`), from the index and metadata alone.
+    func footprint(samples: Int) -> SourceFootprint
+}
+
+/// A unit of a merge's parallel work: everything a source selected (a
+/// source in memory), or some of a block's selected profiles, by row.
+public enum MergePiece: Sendable {
+    case all
+    case profiles([Int])
+}
+
+/// What reading a source's selection costs, per storage tier (`AnalyzeQuery`).
+public struct SourceFootprint: Sendable, Equatable {
+    public enum Tier: Sendable {
+        /// "Short term storage": heads in memory, at an ingester or here.
+        case head
+        /// "Long term storage": blocks, an ingester's unshipped ones included.
+        case block
+    }
+
+    public var tier: Tier
+    public var indexBytes = 0
+    public var profileBytes = 0
+    public var symbolBytes = 0
+    /// A block read here: its time span (blocks overlapping in time need deduplication).
+    public var blockSpan: ClosedRange<Int64>?
+
+    public init(tier: Tier, indexBytes: Int = 0, profileBytes: Int = 0, symbolBytes: Int = 0, blockSpan: ClosedRange<Int64>? = nil) {
+        self.tier = tier
+        self.indexBytes = indexBytes
+        self.profileBytes = profileBytes
+        self.symbolBytes = symbolBytes
+        self.blockSpan = blockSpan
+    }
+
+    public var bytes: Int { indexBytes + profileBytes + symbolBytes }
 }
 
 extension QuerySource {
     /// Samples of the profiles of `refs` in `range`, from the index alone.
     public func sampleCount(of refs: [UInt32], in range: TimeRange) -> Int { sampleCount(of: refs, in: range, spans: nil) }
+
+    /// One piece: a source in memory is summed at once.
+    public func mergePieces(of refs: [UInt32], in range: TimeRange, spans: SpanSelector?, samplesPerPiece: Int) -> (
+        pieces: [MergePiece], samples: Int
+    ) {
+        ([.all], sampleCount(of: refs, in: range, spans: spans))
+    }
+
+    /// The whole selection, whatever the piece: a source in memory has one.
+    public func addSamples(
+        of piece: MergePiece, refs: [UInt32], in range: TimeRange, spans: SpanSelector?, to totals: inout StackTotals,
+        checkpoint: () throws -> Void
+    ) async throws -> Bool {
+        try await addSamples(of: refs, in: range, spans: spans, to: &totals)
+    }
 }
 
 extension HeadState: QuerySource {
@@ -75,6 +143,11 @@ extension HeadState: QuerySource {
         }
         return lo <= hi ? lo...hi : nil
     }
+
+    /// In memory: its estimated size, pro rata, stands for the bytes a block would hold.
+    public func footprint(samples: Int) -> SourceFootprint {
+        SourceFootprint(tier: .head, profileBytes: estimatedBytes * samples / max(sampleCount, 1))
+    }
 }
 
 extension Block: QuerySource {
@@ -108,8 +181,53 @@ extension Block: QuerySource {
     }
 
     /// Adds the samples of profile `rows` (ascending) to `totals`.
-    func addSamples(ofRows rows: [Int], to totals: inout StackTotals) async throws {
-        try await forEachSampleRun(profiles: rows) { stacks, values in totals.add(stacks: stacks, values: values) }
+    func addSamples(
+        ofRows rows: [Int], to totals: inout StackTotals, checkpoint: () throws -> Void = {}
+    ) async throws {
+        try await forEachSampleRun(profiles: rows, checkpoint: checkpoint) { stacks, values in totals.add(stacks: stacks, values: values) }
+    }
+
+    /// The selected profiles in pieces of at least `samplesPerPiece`
+    /// samples (the last one smaller), in row order.
+    public func mergePieces(of refs: [UInt32], in range: TimeRange, spans: SpanSelector?, samplesPerPiece: Int) -> (
+        pieces: [MergePiece], samples: Int
+    ) {
+        var pieces: [MergePiece] = []
+        var piece: [Int] = []
+        var pieceSamples = 0
+        var samples = 0
+        for row in profileRows(of: refs, in: range, spans: spans) {
+            piece.append(row)
+            pieceSamples += sampleCount(ofProfile: row)
+            samples += sampleCount(ofProfile: row)
+            if pieceSamples >= samplesPerPiece {
+                pieces.append(.profiles(piece))
+                (piece, pieceSamples) = ([], 0)
+            }
+        }
+        if !piece.isEmpty { pieces.append(.profiles(piece)) }
+        return (pieces, samples)
+    }
+
+    public func addSamples(
+        of piece: MergePiece, refs: [UInt32], in range: TimeRange, spans: SpanSelector?, to totals: inout StackTotals,
+        checkpoint: () throws -> Void
+    ) async throws -> Bool {
+        switch piece {
+        case .all:
+            return try await addSamples(of: refs, in: range, spans: spans, to: &totals)
+        case .profiles(let rows):
+            try await addSamples(ofRows: rows, to: &totals, checkpoint: checkpoint)
+            return true
+        }
+    }
+
+    /// Its index, profile and symbol files, whatever the selection.
+    public func footprint(samples: Int) -> SourceFootprint {
+        func size(_ name: String) -> Int { meta.files.first { $0.name == name }?.size ?? 0 }
+        return SourceFootprint(
+            tier: .block, indexBytes: size(BlockSchema.indexFile), profileBytes: size(BlockSchema.profilesFile),
+            symbolBytes: size(BlockSchema.symbolsFile), blockSpan: meta.minTimeNanos...max(meta.minTimeNanos, meta.maxTimeNanos))
     }
 
     public var timeBounds: ClosedRange<Int64>? {

@@ -1,4 +1,5 @@
 import Hummingbird
+import KilnQuery
 import KilnStorage
 import Logging
 import Prometheus

@@ -119,7 +119,7 @@ import Testing
         let remote = try await Block(bucket: store, tenant: "t", ulid: local.ulid, cache: cache)
         store.failing = true
         var skipped = 0
-        let query = Query(sources: [head, remote]) { _, _ in skipped += 1 }
+        let query = Query(sources: [head, remote]) { _ in skipped += 1 }
         let type = try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds")
         do {
             _ = try await query.mergeStacktraces(profileType: type, selector: LabelSelector(), range: .all, maxNodes: 100)

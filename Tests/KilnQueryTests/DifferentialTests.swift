@@ -271,5 +271,4 @@ struct InProcessIngester: RemoteHeads {
         return RemoteAnswer(extracts: try await query.extracts(for: request) { !known.contains($0.ulid) })
     }
 
-    func refreshBlocks() async throws -> [Block] { [] }
 }

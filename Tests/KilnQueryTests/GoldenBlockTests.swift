@@ -199,7 +199,7 @@ import Testing
         let block = try await Block(path: blockDir)
         var reported: [String] = []
         // In units of a few profiles: the bad page fails one unit, the block is reported once.
-        var query = Query(sources: [block]) { _, error in reported.append("\(error)") }
+        var query = Query(sources: [block]) { error in reported.append("\(error)") }
         query.samplesPerUnit = 50
         let graph = try await query.mergeStacktraces(
             profileType: try ProfileTypeID(parsing: "process_cpu:cpu:nanoseconds:cpu:nanoseconds"),

@@ -1,6 +1,6 @@
 import FuzzSupport
 import KilnFormat
-import KilnStorage
+import KilnHead
 
 /// libFuzzer entry point: reads arbitrary bytes as a WAL segment, decodes
 /// every record and replays ingest records into a scratch head.

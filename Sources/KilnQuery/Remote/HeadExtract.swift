@@ -1,4 +1,3 @@
-import KilnFormat
 import KilnHead
 import KilnModel
 import KilnStorage
@@ -71,7 +70,7 @@ public struct HeadExtract: Sendable {
         let refs = source.select(request.selector).filter { source.hasProfiles($0, in: request.range.closed) }
         detail = request.detail
         bounds = source.timeBounds
-        isBlock = source is Block
+        isBlock = source.footprint(samples: 0).tier == .block
         guard detail != .bounds else {
             guard bounds != nil else { return nil }
             (series, selectedSamples, selectedBytes, symbols, stackTotals) = ([], 0, 0, .empty, [])
@@ -80,7 +79,7 @@ public struct HeadExtract: Sendable {
         guard !refs.isEmpty else { return nil }
         // Counted for the budget (samples) and `AnalyzeQuery` (profiles); label requests skip the pass.
         selectedSamples = detail >= .profiles ? source.sampleCount(of: refs, in: request.range, spans: request.spans) : 0
-        selectedBytes = detail >= .profiles ? Self.bytes(of: source, samples: selectedSamples) : 0
+        selectedBytes = detail >= .profiles ? source.footprint(samples: selectedSamples).bytes : 0
         if detail == .samples, let totals {
             series = []
             (symbols, stackTotals) = source.symbolView.reachable(from: totals.values)
@@ -104,15 +103,6 @@ public struct HeadExtract: Sendable {
             }
             return s
         }
-    }
-
-    /// Bytes a selection of `samples` samples occupies in `source`: a head's
-    /// estimated size pro rata, a block's index, profile and symbol files.
-    private static func bytes(of source: some QuerySource, samples: Int) -> Int {
-        if let h = source as? HeadState { return h.estimatedBytes * samples / max(h.sampleCount, 1) }
-        guard let b = source as? Block else { return 0 }
-        let names: Set<String> = [BlockSchema.indexFile, BlockSchema.profilesFile, BlockSchema.symbolsFile]
-        return b.meta.files.filter { names.contains($0.name) }.reduce(0) { $0 + $1.size }
     }
 }
 
@@ -146,80 +136,7 @@ extension HeadExtract: QuerySource {
 
     /// The request's selected samples, whatever `refs`, `range` and `spans` are.
     public func sampleCount(of refs: [UInt32], in range: TimeRange, spans: SpanSelector?) -> Int { selectedSamples }
-}
 
-extension SymbolView {
-    /// No symbols: one root stack node.
-    public static let empty = SymbolView(
-        strings: [""], functions: [], mappings: [], locations: [],
-        stackParents: [0], stackLocations: [StackTree.noLocation])
-
-    /// The stack nodes on a path to a non-zero total (the root always), and
-    /// the locations, functions, mappings and strings they reach, renumbered
-    /// densely in their old order (so a parent's id stays below its
-    /// child's, and string 0 stays `""`); with the totals over the new ids.
-    /// - Precondition: `totals.count == stackCount`.
-    /// - Complexity: O(stacks + kept symbols).
-    public func reachable(from totals: [Int64]) -> (SymbolView, [Int64]) {
-        precondition(totals.count == stackCount)
-        var keep = [Bool](repeating: false, count: stackCount)
-        if !keep.isEmpty { keep[0] = true }
-        for s in stride(from: stackCount - 1, to: 0, by: -1) where keep[s] || totals[s] != 0 {
-            keep[s] = true
-            keep[Int(stackParents[s])] = true
-        }
-        var stringMap: [UInt32: UInt32] = [0: 0]
-        var functionMap: [UInt32: UInt32] = [:]
-        var mappingMap: [UInt32: UInt32] = [:]
-        var locationMap: [UInt32: UInt32] = [:]
-        var out = SymbolView.empty
-        out.stackParents = []
-        out.stackLocations = []
-        func string(_ id: UInt32) -> UInt32 {
-            if let n = stringMap[id] { return n }
-            let n = UInt32(out.strings.count)
-            out.strings.append(strings[Int(id)])
-            stringMap[id] = n
-            return n
-        }
-        func function(_ id: UInt32) -> UInt32 {
-            if let n = functionMap[id] { return n }
-            var f = functions[Int(id)]
-            (f.name, f.systemName, f.filename) = (string(f.name), string(f.systemName), string(f.filename))
-            let n = UInt32(out.functions.count)
-            out.functions.append(f)
-            functionMap[id] = n
-            return n
-        }
-        func mapping(_ id: UInt32) -> UInt32 {
-            if id == LocationSymbol.noMapping { return id }
-            if let n = mappingMap[id] { return n }
-            var m = mappings[Int(id)]
-            (m.filename, m.buildID) = (string(m.filename), string(m.buildID))
-            let n = UInt32(out.mappings.count)
-            out.mappings.append(m)
-            mappingMap[id] = n
-            return n
-        }
-        func location(_ id: UInt32) -> UInt32 {
-            if id == StackTree.noLocation { return id }
-            if let n = locationMap[id] { return n }
-            var l = locations[Int(id)]
-            l.mapping = mapping(l.mapping)
-            l.lines = l.lines.map { LineSymbol(function: function($0.function), line: $0.line) }
-            let n = UInt32(out.locations.count)
-            out.locations.append(l)
-            locationMap[id] = n
-            return n
-        }
-        var newID = [UInt32](repeating: 0, count: stackCount)
-        var kept: [Int64] = []
-        for s in 0..<stackCount where keep[s] {
-            newID[s] = UInt32(out.stackParents.count)
-            out.stackParents.append(s == 0 ? 0 : newID[Int(stackParents[s])])
-            out.stackLocations.append(location(stackLocations[s]))
-            kept.append(totals[s])
-        }
-        return (out, kept)
-    }
+    /// The tier the ingester's source sits in, the bytes its selection occupies there.
+    public func footprint(samples: Int) -> SourceFootprint { SourceFootprint(tier: isBlock ? .block : .head, profileBytes: selectedBytes) }
 }

@@ -54,8 +54,8 @@ public struct RemoteAnswer: Sendable {
     public var extracts: [HeadExtract]
     /// Shipped blocks an ingester holds that the querier did not name (nor
     /// any block compacted from them): its view of the bucket is older than
-    /// the ingester's, and the answer would miss them. The query re-lists the
-    /// bucket and asks again.
+    /// the ingester's, and the answer would miss them (`Query.relistingOnce`
+    /// re-lists the bucket and runs the query again).
     public var staleBlocks: [String]
 
     public init(extracts: [HeadExtract], staleBlocks: [String] = []) {
@@ -78,7 +78,4 @@ public protocol RemoteHeads: Sendable {
     /// Every ingester's extracts for `request` for this tenant; throws when
     /// one cannot answer (an answer without it would silently miss its data).
     func extracts(_ request: HeadRequest, knownBlocks: [String], coveredBlocks: [String], budget: QueryBudget) async throws -> RemoteAnswer
-    /// Re-lists the bucket's blocks into the querier's view (after a stale
-    /// answer) and returns this tenant's blocks as now listed.
-    func refreshBlocks() async throws -> [Block]
 }

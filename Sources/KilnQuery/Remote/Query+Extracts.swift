@@ -12,45 +12,39 @@ extension Query {
     /// deadline between sources. A block whose pages do not decode is
     /// reported to `onBlockError` and left out, as in a local query.
     public func extracts(for request: HeadRequest, includeBlock: (Block) -> Bool) async throws -> [HeadExtract] {
-        guard let head else { return [] }
         let limit = budget.maxSamples ?? .max
         var selected = 0
-        func count(_ s: some QuerySource) throws {
+        func count(_ s: some QuerySource, _ refs: [UInt32]) throws {
             guard request.detail == .samples else { return }
-            selected += s.sampleCount(of: s.select(request.selector), in: request.range, spans: request.spans)
+            selected += s.sampleCount(of: refs, in: request.range, spans: request.spans)
             if selected > limit { throw QueryError.tooLarge(samples: selected, limit: limit) }
         }
-        func extract(_ s: HeadState) throws -> HeadExtract? {
-            try count(s)
+        var out: [HeadExtract] = []
+        let sources = try await sources(for: request, keepBlock: includeBlock) { live in
+            let refs = live.select(request.selector)
+            try count(live, refs)
             var totals: StackTotals?
             if request.detail == .samples {
-                var t = StackTotals(stackCount: s.symbols.view.stackCount)
-                _ = s.addSamples(of: s.select(request.selector), in: request.range, spans: request.spans, to: &t)
+                var t = StackTotals(stackCount: live.symbolView.stackCount)
+                _ = live.addSamples(of: refs, in: request.range, spans: request.spans, to: &t)
                 totals = t
             }
-            return HeadExtract(s, request: request, totals: totals)
+            if let e = HeadExtract(copy live, request: request, totals: totals) { out.append(e) }
         }
-        var out: [HeadExtract] = []
-        let (frozen, blocks) = try head.snapshot { live in
-            if let e = try extract(live) { out.append(e) }
-        }
-        for f in frozen {
+        for s in sources.list {
             try budget.check()
-            if let e = try extract(f.state) { out.append(e) }
-        }
-        for b in blocks where includeBlock(b) {
-            try budget.check()
-            try count(b)
+            let refs = s.select(request.selector)
+            try count(s, refs)
             do {
                 var totals: StackTotals?
                 if request.detail == .samples {
-                    var t = StackTotals(stackCount: b.symbolView.stackCount)
-                    _ = try await b.addSamples(of: b.select(request.selector), in: request.range, spans: request.spans, to: &t)
+                    var t = StackTotals(stackCount: s.symbolView.stackCount)
+                    _ = try await s.addSamples(of: refs, in: request.range, spans: request.spans, to: &t)
                     totals = t
                 }
-                if let e = HeadExtract(b, request: request, totals: totals) { out.append(e) }
+                if let e = HeadExtract(s, request: request, totals: totals) { out.append(e) }
             } catch let e as BlockError {
-                onBlockError(b, e)
+                onBlockError(e)
             }
         }
         return out

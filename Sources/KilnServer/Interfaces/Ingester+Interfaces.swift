@@ -1,3 +1,4 @@
+import KilnQuery
 import KilnStorage
 import Logging
 

@@ -1,3 +1,4 @@
+import KilnQuery
 import KilnStorage
 
 /// What the internal head API serves a querier from: the ingester's heads

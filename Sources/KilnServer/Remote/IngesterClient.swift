@@ -3,8 +3,6 @@ import KilnCurl
 import KilnModel
 import KilnProto
 import KilnQuery
-import KilnStorage
-import Logging
 import SwiftProtobuf
 
 /// A querier's side of the internal head API: one tenant's `HeadRequest`
@@ -26,9 +24,6 @@ struct IngesterClient: RemoteHeads {
 
     let addresses: [String]
     let tenant: String
-    /// The querier's view of the bucket, re-listed after a stale answer.
-    let catalog: any QueryCatalog
-    let logger: Logger
 
     func extracts(_ request: HeadRequest, knownBlocks: [String], coveredBlocks: [String], budget: QueryBudget) async throws -> RemoteAnswer {
         var message = request.proto(knownBlocks: knownBlocks)
@@ -57,11 +52,6 @@ struct IngesterClient: RemoteHeads {
             }
         }
         return RemoteAnswer(extracts: extracts, staleBlocks: answers.flatMap(\.staleBlocks))
-    }
-
-    func refreshBlocks() async throws -> [Block] {
-        try await catalog.refreshBucket(logger: logger)
-        return catalog.head(for: tenant)?.blocks ?? []
     }
 
     private func call(_ address: String, body: [UInt8], timeoutMs: Int) async throws -> Kiln_Ingester_V1_SelectHeadResponse {

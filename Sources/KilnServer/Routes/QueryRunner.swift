@@ -10,8 +10,8 @@ import NIOCore
 /// and counted, budget and object-store failures turned into the
 /// `ConnectError`s the APIs answer with. On a querier (`ingesters` not
 /// empty), the ingesters' heads join the query (`IngesterClient`), and a
-/// block gone from the bucket since it was listed (compacted, expired)
-/// re-lists the bucket and runs the query once more.
+/// listing found stale re-lists the bucket and runs the query once more
+/// (`Query.relistingOnce`).
 struct QueryRunner: Sendable {
     let catalog: any QueryCatalog
     let config: ServerConfig
@@ -38,28 +38,22 @@ struct QueryRunner: Sendable {
             var query = Self.query(tenant, of: catalog, logger: logger)
             query.budget = budget
             if !config.ingesters.isEmpty {
-                query.remote = IngesterClient(addresses: config.ingesters, tenant: tenant, catalog: catalog, logger: logger)
+                query.remote = IngesterClient(addresses: config.ingesters, tenant: tenant)
             }
             return query
         }
         return try await Self.translatingErrors(logger: logger, cancellation: cancellation) {
             guard !config.ingesters.isEmpty else { return try await body(query()) }
-            do {
-                return try await body(query())
-            } catch let e as ObjectStoreError where e.kind == .notFound {
-                logger.info("a block was gone from the bucket; re-listing it and running the query again", metadata: ["key": "\(e.key)"])
-                try await catalog.refreshBucket(logger: logger)
-                return try await body(query())
-            }
+            return try await Query.relistingOnce(catalog, logger: logger, make: query, body)
         }
     }
 
     /// A query over `tenant`'s data in `catalog`; a corrupt block is skipped,
     /// never fatal (the answer covers the rest), counted and logged.
     static func query(_ tenant: String, of catalog: any QueryCatalog, logger: Logger) -> Query {
-        Query(catalog.head(for: tenant)) { block, error in
+        Query(catalog.head(for: tenant)) { error in
             Ingester.blockCorruptions.increment()
-            logger.warning("query skipped a corrupt block", metadata: ["block": "\(block.path)", "error": "\(error)"])
+            logger.warning("query skipped a corrupt block", metadata: ["error": "\(error)"])
         }
     }
 

@@ -28,28 +28,17 @@ public enum BlockCompactor {
         var stackMaps: [[UInt32]] = []
         for b in sources {
             let s = b.symbols
-            let strings = s.strings.map { table.string($0) }
-            let mappings = s.mappings.map { m in
-                table.mapping(
-                    MappingSymbol(
-                        memoryStart: m.memoryStart, memoryLimit: m.memoryLimit, fileOffset: m.fileOffset,
-                        filename: strings[Int(m.filename)], buildID: strings[Int(m.buildID)], flags: m.flags))
-            }
-            let functions = s.functions.map { f in
-                table.function(
-                    FunctionSymbol(
-                        name: strings[Int(f.name)], systemName: strings[Int(f.systemName)],
-                        filename: strings[Int(f.filename)], startLine: f.startLine))
-            }
-            let locations = s.locations.map { l in
-                table.location(
-                    LocationSymbol(
-                        mapping: l.mapping == LocationSymbol.noMapping ? l.mapping : mappings[Int(l.mapping)], address: l.address,
-                        lines: l.lines.map { LineSymbol(function: functions[Int($0.function)], line: $0.line) }))
-            }
+            // Every symbol, in id order, unused ones too: the compacted block
+            // keeps what its sources held.
+            var remap = SymbolRemap(s)
+            for id in s.strings.indices { _ = remap.string(UInt32(id), into: &table) }
+            for id in s.mappings.indices { _ = remap.mapping(UInt32(id), into: &table) }
+            for id in s.functions.indices { _ = remap.function(UInt32(id), into: &table) }
+            for id in s.locations.indices { _ = remap.location(UInt32(id), into: &table) }
             var stacks = [UInt32](repeating: StackTree.root, count: s.stackCount)
             for id in 1..<max(s.stackCount, 1) {
-                stacks[id] = table.stacks.child(of: stacks[Int(s.stackParents[id])], location: locations[Int(s.stackLocations[id])])
+                let location = remap.location(s.stackLocations[id], into: &table)
+                stacks[id] = table.stacks.child(of: stacks[Int(s.stackParents[id])], location: location)
             }
             stackMaps.append(stacks)
         }

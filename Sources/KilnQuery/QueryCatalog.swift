@@ -1,8 +1,10 @@
 import KilnStorage
 import Logging
 
-/// What the query APIs read: each tenant's head (live, frozen, its blocks,
-/// local or in the bucket) and whether the bucket's blocks are listed.
+/// Where queries find their sources: each tenant's head (live, frozen, its
+/// blocks, local or in the bucket), whether the bucket's blocks are listed,
+/// and a way to list them again when a query finds the listing stale
+/// (`Query.relistingOnce`).
 public protocol QueryCatalog: Sendable {
     /// False until the bucket's blocks have been listed once (queries answer 503 until then).
     var bucketListed: Bool { get }
