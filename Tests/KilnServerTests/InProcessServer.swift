@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import KilnCompression
@@ -9,18 +10,32 @@ import NIOCore
 import SwiftProtobuf
 
 /// Kiln's HTTP application in the test's own process, over an ingester with
-/// no WAL: requests go straight to the router (HummingbirdTesting's
+/// no WAL (or, `withStorage`, one with a WAL and blocks in a temporary
+/// directory): requests go straight to the router (HummingbirdTesting's
 /// `.router` framework), with no socket and no binary. For what the routes
 /// do with a request; what only a process shows (signals, crashes,
 /// restarts, real agents) stays with `KilnServerProcess`.
 struct InProcessServer {
     var config = ServerConfig()
-    let ingester = Ingester()
+    var ingester = Ingester()
 
     /// Runs `body` against the application built from `config`.
     func run(_ body: @Sendable (Client) async throws -> Void) async throws {
         let parts = KilnApplication.build(config: config, logger: Logger(label: "kiln-test"), ingester: ingester)
         try await parts.application.test(.router) { client in try await body(Client(client: client)) }
+    }
+
+    /// Runs `body` against the application over an ingester that writes a
+    /// WAL and cuts blocks (`/ingester/flush`) under a fresh temporary
+    /// directory, removed afterwards; `body` also gets the blocks' directory.
+    static func withStorage(config: ServerConfig = ServerConfig(), _ body: @Sendable (Client, URL) async throws -> Void) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-inprocess-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let blocks = dir.appendingPathComponent("blocks")
+        let ingester = try await Ingester(
+            walDirectory: dir.appendingPathComponent("wal").path, blockDirectory: blocks.path, logger: Logger(label: "kiln-test"))
+        defer { ingester.close() }
+        try await InProcessServer(config: config, ingester: ingester).run { client in try await body(client, blocks) }
     }
 
     /// A response as the router answered it.
@@ -68,18 +83,22 @@ struct InProcessServer {
 
 /// The calls of `ConnectClient`, in process.
 extension InProcessServer.Client {
-    func push(_ series: [(labels: [(String, String)], profiles: [[UInt8]])]) async throws {
-        let _: Push_V1_PushResponse = try await call("/push.v1.PusherService/Push", ConnectClient.pushRequest(series))
+    func push(_ series: [(labels: [(String, String)], profiles: [[UInt8]])], headers: [(String, String)] = []) async throws {
+        let _: Push_V1_PushResponse = try await call("/push.v1.PusherService/Push", ConnectClient.pushRequest(series), headers: headers)
     }
 
-    func profileTypes() async throws -> [String] {
-        let r: Querier_V1_ProfileTypesResponse = try await call("/querier.v1.QuerierService/ProfileTypes", Querier_V1_ProfileTypesRequest())
+    func profileTypes(headers: [(String, String)] = []) async throws -> [String] {
+        let r: Querier_V1_ProfileTypesResponse = try await call(
+            "/querier.v1.QuerierService/ProfileTypes", Querier_V1_ProfileTypesRequest(), headers: headers)
         return r.profileTypes.map(\.id)
     }
 
-    func flameGraph(_ type: String, _ selector: String = "{}", start: Int64 = 0, end: Int64 = 0) async throws -> Querier_V1_FlameGraph {
+    func flameGraph(
+        _ type: String, _ selector: String = "{}", start: Int64 = 0, end: Int64 = 0, headers: [(String, String)] = []
+    ) async throws -> Querier_V1_FlameGraph {
         let r: Querier_V1_SelectMergeStacktracesResponse = try await call(
-            "/querier.v1.QuerierService/SelectMergeStacktraces", ConnectClient.flameGraphRequest(type, selector, start: start, end: end))
+            "/querier.v1.QuerierService/SelectMergeStacktraces", ConnectClient.flameGraphRequest(type, selector, start: start, end: end),
+            headers: headers)
         return r.flamegraph
     }
 
