@@ -14,17 +14,19 @@ extension Query {
     public func extracts(for request: HeadRequest, includeBlock: (Block) -> Bool) async throws -> [HeadExtract] {
         let limit = budget.maxSamples ?? .max
         var selected = 0
-        func count(_ s: some QuerySource, _ refs: [UInt32]) throws {
-            guard request.detail == .samples else { return }
+        /// The source's selection when the request merges samples, counted
+        /// against the budget; nil below `samples` detail (`HeadExtract` selects itself).
+        func samplesSelection(_ s: some QuerySource) throws -> [UInt32]? {
+            guard request.detail == .samples else { return nil }
+            let refs = s.select(request.selector)
             selected += s.sampleCount(of: refs, in: request.range, spans: request.spans)
             if selected > limit { throw QueryError.tooLarge(samples: selected, limit: limit) }
+            return refs
         }
         var out: [HeadExtract] = []
         let sources = try await sources(for: request, keepBlock: includeBlock) { live in
-            let refs = live.select(request.selector)
-            try count(live, refs)
             var totals: StackTotals?
-            if request.detail == .samples {
+            if let refs = try samplesSelection(live) {
                 var t = StackTotals(stackCount: live.symbolView.stackCount)
                 _ = live.addSamples(of: refs, in: request.range, spans: request.spans, to: &t)
                 totals = t
@@ -33,11 +35,10 @@ extension Query {
         }
         for s in sources.list {
             try budget.check()
-            let refs = s.select(request.selector)
-            try count(s, refs)
+            let refs = try samplesSelection(s)
             do {
                 var totals: StackTotals?
-                if request.detail == .samples {
+                if let refs {
                     var t = StackTotals(stackCount: s.symbolView.stackCount)
                     _ = try await s.addSamples(of: refs, in: request.range, spans: request.spans, to: &t)
                     totals = t
