@@ -221,7 +221,7 @@ import Testing
     func kilnAnswersAsTheNaiveComputation(_ scenario: Scenario) async throws {
         for seed in [1, 2, 3] as [UInt64] {
             let pushes = Self.workload(seed: seed)
-            let dir = BlockTests.temporaryDirectory()
+            let dir = TestData.scratchDirectory("kiln-differential")
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let ingester = try await Ingester(walDirectory: dir + "/wal", blockDirectory: dir + "/blocks", logger: Logger(label: "test"))
             defer { ingester.close() }

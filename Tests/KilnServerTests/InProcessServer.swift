@@ -8,6 +8,7 @@ import KilnStorage
 import Logging
 import NIOCore
 import SwiftProtobuf
+import Testing
 
 /// Kiln's HTTP application in the test's own process, over an ingester with
 /// no WAL (or, `withStorage`, one with a WAL and blocks in a temporary
@@ -19,10 +20,10 @@ struct InProcessServer {
     var config = ServerConfig()
     var ingester = Ingester()
 
-    /// Runs `body` against the application built from `config`.
-    func run(_ body: @Sendable (Client) async throws -> Void) async throws {
+    /// Runs `body` against the application built from `config`; its result.
+    func run<T: Sendable>(_ body: @Sendable (Client) async throws -> T) async throws -> T {
         let parts = KilnApplication.build(config: config, logger: Logger(label: "kiln-test"), ingester: ingester)
-        try await parts.application.test(.router) { client in try await body(Client(client: client)) }
+        return try await parts.application.test(.router) { client in try await body(Client(client: client)) }
     }
 
     /// Runs `body` against the application over an ingester that writes a
@@ -52,10 +53,19 @@ struct InProcessServer {
 
     struct Client: Sendable {
         let client: any TestClientProtocol
+        /// Sent with every request, before the request's own headers.
+        var headers: [(String, String)] = []
+
+        /// This client with `X-Scope-OrgID: tenant` on every request.
+        func tenant(_ tenant: String) -> Client {
+            var c = self
+            c.headers.append(("X-Scope-OrgID", tenant))
+            return c
+        }
 
         func request(_ method: HTTPRequest.Method, _ path: String, headers: [(String, String)] = [], body: [UInt8] = []) async throws -> Response {
             var fields = HTTPFields()
-            for (name, value) in headers { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
+            for (name, value) in self.headers + headers { fields.append(HTTPField(name: HTTPField.Name(name)!, value: value)) }
             return try await client.execute(uri: path, method: method, headers: fields, body: ByteBuffer(bytes: body)) { r in
                 Response(
                     status: r.status.code, headers: r.headers.map { ($0.name.rawName, $0.value) }, body: Array(r.body.readableBytesView))
@@ -70,12 +80,15 @@ struct InProcessServer {
             try await request(.get, path, headers: headers)
         }
 
-        /// A Connect unary call (binary proto) that must succeed.
+        /// A Connect unary call (binary proto, gzip accepted) as Grafana's
+        /// data source sends it; throws `ConnectClient.CallError` unless it succeeds.
         func call<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
             _ path: String, _ request: Req, as: Res.Type = Res.self, headers: [(String, String)] = []
         ) async throws -> Res {
-            let r = try await post(path, headers: [("Content-Type", "application/proto")] + headers, body: try request.serializedBytes())
+            let connect = [("Content-Type", "application/proto"), ("Connect-Protocol-Version", "1"), ("Accept-Encoding", "gzip")]
+            let r = try await post(path, headers: connect + headers, body: try request.serializedBytes())
             guard r.status == 200 else { throw ConnectClient.CallError(status: r.status, body: r.text) }
+            #expect(r.header("Content-Type") == "application/proto", "\(path)")
             return try Res(serializedBytes: r.header("Content-Encoding") == "gzip" ? try Gzip.decompress(r.body) : r.body)
         }
     }
@@ -94,17 +107,30 @@ extension InProcessServer.Client {
     }
 
     func flameGraph(
-        _ type: String, _ selector: String = "{}", start: Int64 = 0, end: Int64 = 0, headers: [(String, String)] = []
+        _ type: String, _ selector: String = "{}", start: Int64 = 0, end: Int64 = 0, maxNodes: Int64? = nil, headers: [(String, String)] = []
     ) async throws -> Querier_V1_FlameGraph {
         let r: Querier_V1_SelectMergeStacktracesResponse = try await call(
-            "/querier.v1.QuerierService/SelectMergeStacktraces", ConnectClient.flameGraphRequest(type, selector, start: start, end: end),
-            headers: headers)
+            "/querier.v1.QuerierService/SelectMergeStacktraces",
+            ConnectClient.flameGraphRequest(type, selector, start: start, end: end, maxNodes: maxNodes), headers: headers)
         return r.flamegraph
     }
 
-    func series(_ type: String, _ selector: String = "{}", start: Int64, end: Int64, step: Double) async throws -> [Types_V1_Series] {
+    func series(
+        _ type: String, _ selector: String = "{}", start: Int64, end: Int64, step: Double, groupBy: [String] = []
+    ) async throws -> [Types_V1_Series] {
         let r: Querier_V1_SelectSeriesResponse = try await call(
-            "/querier.v1.QuerierService/SelectSeries", ConnectClient.seriesRequest(type, selector, start: start, end: end, step: step, groupBy: []))
+            "/querier.v1.QuerierService/SelectSeries",
+            ConnectClient.seriesRequest(type, selector, start: start, end: end, step: step, groupBy: groupBy))
         return r.series
+    }
+
+    /// The error of a push that must fail (nil: it succeeded).
+    func refusal(_ series: [(labels: [(String, String)], profiles: [[UInt8]])]) async throws -> ConnectClient.CallError? {
+        do {
+            try await push(series)
+            return nil
+        } catch let e as ConnectClient.CallError {
+            return e
+        }
     }
 }

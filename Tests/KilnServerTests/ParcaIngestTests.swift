@@ -28,18 +28,12 @@ import Testing
         return r
     }
 
-    /// A gRPC-Web call through the router.
-    static func call(_ server: InProcessServer.Client, _ path: String, _ request: some SwiftProtobuf.Message) async throws -> ParcaEndToEndTests.Reply
-    {
-        let r = try await server.post(path, headers: ParcaEndToEndTests.headers, body: try ParcaEndToEndTests.frame(request))
-        return ParcaEndToEndTests.reply(status: r.status, header: r.header, body: r.body)
-    }
-
     @Test func writeRawIsQueryableEverywhere() async throws {
         try await InProcessServer().run { server in
             let cpu = try TestData.bytes("pprof/go-cpu.pb.gz")
             // gRPC-Web, as Parca's scraper forwards; the job names the service.
-            let web = try await Self.call(server, "/api" + Self.store, Self.writeRaw([("__name__", "process_cpu"), ("job", "scraped")], cpu))
+            let web = try await ParcaQueryTests.call(
+                server, "/api" + Self.store, Self.writeRaw([("__name__", "process_cpu"), ("job", "scraped")], cpu))
             #expect(web.status == 200 && web.grpcStatus == nil && web.trailer?.contains("grpc-status: 0") == true, "\(web)")
             // Connect (binary proto), as a third-party pusher would.
             let connect = try await server.post(
@@ -59,25 +53,25 @@ import Testing
             range.start = Google_Protobuf_Timestamp(seconds: t - 3600)
             range.end = Google_Protobuf_Timestamp(seconds: t + 60)
             range.limit = 100
-            let reply = try await Self.call(server, ParcaEndToEndTests.prefix + "QueryRange", range)
+            let reply = try await ParcaQueryTests.call(server, ParcaQueryTests.prefix + "QueryRange", range)
             let series = try Parca_Query_V1alpha1_QueryRangeResponse(serializedBytes: try #require(reply.message)).series
             #expect(series.reduce(0) { $0 + $1.samples.reduce(0) { $0 + $1.value } } == 9_910_000_000, "\(reply)")
 
             // The agent's other calls.
             var should = Parca_Debuginfo_V1alpha1_ShouldInitiateUploadRequest()
             should.buildID = "abc"
-            let s = try await Self.call(server, "/parca.debuginfo.v1alpha1.DebuginfoService/ShouldInitiateUpload", should)
+            let s = try await ParcaQueryTests.call(server, "/parca.debuginfo.v1alpha1.DebuginfoService/ShouldInitiateUpload", should)
             let answer = try Parca_Debuginfo_V1alpha1_ShouldInitiateUploadResponse(serializedBytes: try #require(s.message))
             #expect(!answer.shouldInitiateUpload && !answer.reason.isEmpty)
-            let panic = try await Self.call(server, "/parca.telemetry.v1alpha1.TelemetryService/ReportPanic", Google_Protobuf_Empty())
+            let panic = try await ParcaQueryTests.call(server, "/parca.telemetry.v1alpha1.TelemetryService/ReportPanic", Google_Protobuf_Empty())
             #expect(panic.status == 200 && panic.trailer?.contains("grpc-status: 0") == true)
 
             // No __name__: InvalidArgument (3), nothing stored; an undecodable profile likewise; an unknown method, Unimplemented (12).
-            let nameless = try await Self.call(server, Self.store, Self.writeRaw([("job", "x")], cpu))
+            let nameless = try await ParcaQueryTests.call(server, Self.store, Self.writeRaw([("job", "x")], cpu))
             #expect(nameless.grpcStatus == "3" && nameless.grpcMessage?.contains("__name__") == true, "\(nameless)")
-            let garbage = try await Self.call(server, Self.store, Self.writeRaw([("__name__", "process_cpu"), ("job", "x")], [1, 2, 3]))
+            let garbage = try await ParcaQueryTests.call(server, Self.store, Self.writeRaw([("__name__", "process_cpu"), ("job", "x")], [1, 2, 3]))
             #expect(garbage.grpcStatus == "3", "\(garbage)")
-            let unknown = try await Self.call(server, ParcaEndToEndTests.prefix + "ShareProfile", Parca_Query_V1alpha1_ProfileTypesRequest())
+            let unknown = try await ParcaQueryTests.call(server, ParcaQueryTests.prefix + "ShareProfile", Parca_Query_V1alpha1_ProfileTypesRequest())
             #expect(unknown.status == 200 && unknown.grpcStatus == "12" && unknown.message == nil, "\(unknown)")
             let none = try await server.flameGraph(Self.cpuType, #"{service_name="x"}"#)
             #expect(none.total == 0)

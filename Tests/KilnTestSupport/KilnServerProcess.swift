@@ -39,7 +39,7 @@ public final class KilnServerProcess: @unchecked Sendable {
         }
         self.baseURL = "http://127.0.0.1:\(port)"
         logURL = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-test-\(port)-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: logURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
         process = Process()
         process.executableURL = Self.binaryURL

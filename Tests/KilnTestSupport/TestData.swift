@@ -23,6 +23,14 @@ public enum TestData {
         return PprofEncoder.encode(p)
     }
 
+    /// A new empty directory under the system's temporary directory, named
+    /// `prefix` and a UUID; the caller removes it.
+    public static func scratchDirectory(_ prefix: String) -> String {
+        let dir = NSTemporaryDirectory() + "\(prefix)-\(UUID().uuidString)"
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
     /// The real Go runtime profiles in testdata/pprof (gzip-compressed).
     public static let goProfiles = ["go-cpu.pb.gz", "go-heap.pb.gz", "go-allocs.pb.gz", "go-goroutine.pb.gz", "go-mutex.pb.gz", "go-block.pb.gz"]
     /// The raw pprof payloads the Python pyroscope-io agent sent.

@@ -1,4 +1,5 @@
 import Foundation
+import KilnServer
 import KilnTestSupport
 import Testing
 
@@ -86,6 +87,38 @@ import Testing
         ]
         #expect(kiln.warnings.count == ignored.count, "\(kiln.warnings)")
         for key in ignored { #expect(kiln.warnings.contains { $0.contains("key \(key) ") }, "\(key): \(kiln.warnings)") }
+    }
+
+    /// The limit flags are every tenant's defaults; a tenant's `overrides:`
+    /// replace only the keys it names (what `LimitsTests` then enforces).
+    @Test func theLimitFlagsAndTheOverridesBecomeEachTenantsLimits() throws {
+        let path = try Self.file(
+            """
+            overrides:
+              big:
+                ingestion_rate_mb: 100
+                ingestion_burst_size_mb: 100
+                max_global_series_per_tenant: 0
+                max_profile_stacktrace_samples: 0
+                max_query_length: 0
+            """)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let limits = try Invocation([
+            "--config.file", path, "--distributor.ingestion-rate-limit-mb", "0.5", "--distributor.ingestion-burst-size-mb", "1.5",
+            "--validation.max-profile-stacktrace-samples", "300", "--validation.max-label-names-per-series", "14",
+            "--validation.max-length-label-value", "64", "--validation.max-profile-stacktrace-depth", "10",
+            "--ingester.max-global-series-per-tenant", "12", "--querier.max-query-length", "1h",
+        ]).command().serverConfig().limits
+        var defaults = Limits()
+        (defaults.ingestionRateMB, defaults.ingestionBurstSizeMB, defaults.maxSeriesPerTenant) = (0.5, 1.5, 12)
+        defaults.maxQueryLengthNanos = 3_600_000_000_000
+        (defaults.ingest.maxProfileSamples, defaults.ingest.maxLabelNamesPerSeries) = (300, 14)
+        (defaults.ingest.maxLabelValueLength, defaults.ingest.maxStackDepth) = (64, 10)
+        var big = defaults
+        (big.ingestionRateMB, big.ingestionBurstSizeMB, big.maxSeriesPerTenant) = (100, 100, 0)
+        (big.ingest.maxProfileSamples, big.maxQueryLengthNanos) = (0, 0)
+        #expect(limits == TenantLimits(defaults: defaults, overrides: ["big": big]))
+        #expect(limits.of("big") == big && limits.of("other") == defaults)
     }
 
     @Test func theEnvironmentIsExpandedOnlyWhenAsked() throws {

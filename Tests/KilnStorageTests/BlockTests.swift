@@ -86,11 +86,7 @@ import Testing
         return a
     }
 
-    static func temporaryDirectory() -> String {
-        let dir = NSTemporaryDirectory() + "kiln-block-test-\(UUID().uuidString)"
-        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
+    static func temporaryDirectory() -> String { TestData.scratchDirectory("kiln-block-test") }
 
     @Test(arguments: [PageCodec.lz4, .zstd])
     func blockAnswersEqualTheHead(_ codec: PageCodec) async throws {

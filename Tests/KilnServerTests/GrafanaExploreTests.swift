@@ -9,16 +9,17 @@ import Testing
 /// pyroscope-api.md §2.2): "Save & test", the query editor's profile types,
 /// label autocompletion, then a "both" query — `SelectSeries` and
 /// `SelectMergeStacktraces` concurrently — through the binary proto codec
-/// and the JSON codec (camelCase, int64 as strings), which must agree.
-@Suite struct GrafanaExploreEndToEndTests {
+/// and the JSON codec (camelCase, int64 as strings), which must agree. In
+/// process: the routes see the requests Grafana's client sends, headers and all.
+@Suite struct GrafanaExploreTests {
     enum Codec: String, CaseIterable { case proto, json }
 
     /// One Connect unary call in `codec`, as Grafana's client sends it.
     static func call<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
-        _ server: KilnServerProcess, _ codec: Codec, _ method: String, _ request: Req, as: Res.Type = Res.self
-    ) throws -> Res {
+        _ server: InProcessServer.Client, _ codec: Codec, _ method: String, _ request: Req, as: Res.Type = Res.self
+    ) async throws -> Res {
         let body: [UInt8] = codec == .proto ? try request.serializedBytes() : Array(try request.jsonString().utf8)
-        let r = try server.post(
+        let r = try await server.post(
             "/querier.v1.QuerierService/" + method,
             headers: [
                 ("Content-Type", codec == .proto ? "application/proto" : "application/json"), ("Connect-Protocol-Version", "1"),
@@ -40,7 +41,7 @@ import Testing
         return try Res(serializedBytes: bytes)
     }
 
-    struct Answers: Equatable {
+    struct Answers: Equatable, Sendable {
         var health: [String] = []
         var types: [String] = []
         var names: [String] = []
@@ -49,77 +50,61 @@ import Testing
         var graph = Querier_V1_FlameGraph()
     }
 
-    static func explore(_ server: KilnServerProcess, _ codec: Codec, cpuMs: Int64) throws -> Answers {
+    static func explore(_ server: InProcessServer.Client, _ codec: Codec, cpuMs: Int64) async throws -> Answers {
         var a = Answers()
         // 1. Save & test: a 1970 window must answer 200 with an empty list.
         var health = Querier_V1_ProfileTypesRequest()
         health.start = 1000
         health.end = 4000
-        a.health = try call(server, codec, "ProfileTypes", health, as: Querier_V1_ProfileTypesResponse.self).profileTypes.map(\.id)
-        _ = try call(server, codec, "ProfileTypes", Querier_V1_ProfileTypesRequest(), as: Querier_V1_ProfileTypesResponse.self)
+        a.health = try await call(server, codec, "ProfileTypes", health, as: Querier_V1_ProfileTypesResponse.self).profileTypes.map(\.id)
+        _ = try await call(server, codec, "ProfileTypes", Querier_V1_ProfileTypesRequest(), as: Querier_V1_ProfileTypesResponse.self)
         // 2. The cascader: profile types around the data.
         var types = Querier_V1_ProfileTypesRequest()
         types.start = cpuMs - 3_600_000
         types.end = cpuMs + 3_600_000
-        a.types = try call(server, codec, "ProfileTypes", types, as: Querier_V1_ProfileTypesResponse.self).profileTypes.map(\.id)
+        a.types = try await call(server, codec, "ProfileTypes", types, as: Querier_V1_ProfileTypesResponse.self).profileTypes.map(\.id)
         // 3. Autocompletion with the selector typed so far.
         var names = Types_V1_LabelNamesRequest()
         names.matchers = [#"{service_name="explore"}"#]
         names.start = types.start
         names.end = types.end
-        a.names = try call(server, codec, "LabelNames", names, as: Types_V1_LabelNamesResponse.self).names
+        a.names = try await call(server, codec, "LabelNames", names, as: Types_V1_LabelNamesResponse.self).names
         var values = Types_V1_LabelValuesRequest()
         values.name = "worker"
         values.matchers = [#"{service_name="explore"}"#]
         values.start = types.start
         values.end = types.end
-        a.values = try call(server, codec, "LabelValues", values, as: Types_V1_LabelValuesResponse.self).names
+        a.values = try await call(server, codec, "LabelValues", values, as: Types_V1_LabelValuesResponse.self).names
         // 4. "both": the series and the flame graph, concurrently.
-        var series = Querier_V1_SelectSeriesRequest()
-        series.profileTypeID = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
-        series.labelSelector = #"{service_name="explore"}"#
-        series.start = cpuMs - 600_000
-        series.end = cpuMs + 600_000
-        series.step = 15
-        series.groupBy = ["worker"]
-        series.exemplarType = .none
+        var seriesRequest = Querier_V1_SelectSeriesRequest()
+        seriesRequest.profileTypeID = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
+        seriesRequest.labelSelector = #"{service_name="explore"}"#
+        seriesRequest.start = cpuMs - 600_000
+        seriesRequest.end = cpuMs + 600_000
+        seriesRequest.step = 15
+        seriesRequest.groupBy = ["worker"]
+        seriesRequest.exemplarType = .none
         var merge = Querier_V1_SelectMergeStacktracesRequest()
-        merge.profileTypeID = series.profileTypeID
+        merge.profileTypeID = seriesRequest.profileTypeID
         merge.labelSelector = #"{service_name="explore", worker=~"sort|hash"}"#
-        merge.start = series.start
-        merge.end = series.end
+        merge.start = seriesRequest.start
+        merge.end = seriesRequest.end
         merge.maxNodes = 1024
-        let results = LockedBox<(series: [Types_V1_Series], graph: Querier_V1_FlameGraph, errors: [String])>(([], .init(), []))
-        let group = DispatchGroup()
-        let (seriesRequest, mergeRequest) = (series, merge)
-        DispatchQueue.global().async(group: group) {
-            do {
-                let r = try call(server, codec, "SelectSeries", seriesRequest, as: Querier_V1_SelectSeriesResponse.self)
-                results.update { $0.series = r.series }
-            } catch { results.update { $0.errors.append("\(error)") } }
-        }
-        DispatchQueue.global().async(group: group) {
-            do {
-                let r = try call(server, codec, "SelectMergeStacktraces", mergeRequest, as: Querier_V1_SelectMergeStacktracesResponse.self)
-                results.update { $0.graph = r.flamegraph }
-            } catch { results.update { $0.errors.append("\(error)") } }
-        }
-        group.wait()
-        let r = results.value
-        #expect(r.errors.isEmpty, "\(r.errors)")
-        a.series = r.series
-        a.graph = r.graph
+        let (both, mergeRequest) = (seriesRequest, merge)
+        async let series = call(server, codec, "SelectSeries", both, as: Querier_V1_SelectSeriesResponse.self)
+        async let graph = call(server, codec, "SelectMergeStacktraces", mergeRequest, as: Querier_V1_SelectMergeStacktracesResponse.self)
+        a.series = try await series.series
+        a.graph = try await graph.flamegraph
         return a
     }
 
-    @Test func exploreThroughBothCodecs() throws {
-        let server = try KilnServerProcess()
-        defer { server.stop() }
+    @Test func exploreThroughBothCodecs() async throws {
         let goCPU = try TestData.bytes("pprof/go-cpu.pb.gz")
-        try ConnectClient(server: server).push([([("__name__", "process_cpu"), ("service_name", "explore"), ("env", "e2e")], [goCPU])])
-        let cpuMs = try KilnPprofTime.millis(goCPU)
-        let proto = try Self.explore(server, .proto, cpuMs: cpuMs)
-        let json = try Self.explore(server, .json, cpuMs: cpuMs)
+        let cpuMs = try Google_V1_Profile(serializedBytes: Gzip.decompress(goCPU)).timeNanos / 1_000_000
+        let (proto, json) = try await InProcessServer().run { server in
+            try await server.push([([("__name__", "process_cpu"), ("service_name", "explore"), ("env", "e2e")], [goCPU])])
+            return (try await Self.explore(server, .proto, cpuMs: cpuMs), try await Self.explore(server, .json, cpuMs: cpuMs))
+        }
         #expect(proto == json)
         #expect(proto.health.isEmpty)
         #expect(proto.types.contains("process_cpu:cpu:nanoseconds:cpu:nanoseconds"))
@@ -130,22 +115,5 @@ import Testing
         #expect(proto.series.flatMap(\.points).reduce(0) { $0 + $1.value } == 9_910_000_000)
         #expect(proto.graph.total > 0 && proto.graph.total < 9_910_000_000)
         #expect(proto.graph.names.first == "total")
-    }
-}
-
-/// A value shared by the two concurrent calls.
-final class LockedBox<T>: @unchecked Sendable {
-    // @unchecked: every access goes through `lock`.
-    private let lock = NSLock()
-    private var stored: T
-    init(_ value: T) { stored = value }
-    var value: T { lock.withLock { stored } }
-    func update(_ body: (inout T) -> Void) { lock.withLock { body(&stored) } }
-}
-
-enum KilnPprofTime {
-    /// A pprof's collection time in ms.
-    static func millis(_ bytes: [UInt8]) throws -> Int64 {
-        try Google_V1_Profile(serializedBytes: Gzip.decompress(bytes)).timeNanos / 1_000_000
     }
 }

@@ -4,12 +4,13 @@ import KilnIngest
 import KilnModel
 import KilnPprof
 import KilnProto
+import KilnServer
 import KilnTestSupport
 import Testing
 
-/// The real `kiln` binary, fed the real profiles, queried over Connect as
-/// Grafana's Pyroscope data source does.
-@Suite struct PushQueryEndToEndTests {
+/// Kiln's routes, in process, fed the real profiles and queried over Connect
+/// as Grafana's Pyroscope data source does.
+@Suite struct PushQueryTests {
     /// Which `__name__` each Go runtime profile is pushed under (as Alloy names them).
     static let goNames = [
         "go-cpu.pb.gz": "process_cpu", "go-heap.pb.gz": "memory", "go-allocs.pb.gz": "memory",
@@ -64,9 +65,11 @@ import Testing
         return q
     }
 
-    @Test func pushRealGoProfilesThenQueryEverything() throws {
-        let server = try KilnServerProcess()
-        let client = ConnectClient(server: server)
+    @Test func pushRealGoProfilesThenQueryEverything() async throws {
+        try await InProcessServer().run { client in try await Self.pushRealGoProfilesThenQueryEverything(client) }
+    }
+
+    static func pushRealGoProfilesThenQueryEverything(_ client: InProcessServer.Client) async throws {
         // Per profile type ID: the expected figures and the time of the profile they come from.
         var expected: [String: (e: Expected, time: Int64, earlier: Int64, cumulative: Bool)] = [:]
         var times: [Int64] = []
@@ -92,9 +95,9 @@ import Testing
                 expected[id] = (cumulative ? e : whole[id]!, p.timeNanos / 1_000_000, earlier[id]!.total, cumulative)
             }
         }
-        try client.push(pushes)
+        try await client.push(pushes)
 
-        let types = try client.profileTypes()
+        let types = try await client.profileTypes()
         #expect(types == types.sorted())
         #expect(Set(types).isSuperset(of: expected.keys))
         #expect(types.contains("process_cpu:cpu:nanoseconds:cpu:nanoseconds"))
@@ -102,7 +105,7 @@ import Testing
 
         for (id, (e, time, earlier, cumulative)) in expected {
             // Only the later profile's time: the earlier one is a baseline (cumulative types) or outside.
-            let g = try client.flameGraph(id, #"{service_name="go-svc"}"#, start: time - 1000, end: time + 1000)
+            let g = try await client.flameGraph(id, #"{service_name="go-svc"}"#, start: time - 1000, end: time + 1000)
             #expect(g.total == e.total, "\(id)")
             #expect(g.total > 0, "\(id)")
             #expect(g.names.first == "total")
@@ -113,34 +116,34 @@ import Testing
             let nodes = try FlameGraphDecoder.decode(names: g.names, levels: g.levels.map(\.values))
             #expect(g.maxSelf == nodes.values.map(\.selfValue).max())
             // The earlier profile of a cumulative type only set the baseline.
-            let all = try client.flameGraph(id, #"{service_name="go-svc"}"#, start: time - 60_000, end: time + 1000)
+            let all = try await client.flameGraph(id, #"{service_name="go-svc"}"#, start: time - 60_000, end: time + 1000)
             #expect(all.total == (cumulative ? e.total : e.total + earlier), "\(id)")
         }
 
         // Go CPU: the reference figures of `go tool pprof -top` (testdata/pprof/go-cpu.top.txt).
         let cpuTime = try PprofDecoder.decode(TestData.bytes("pprof/go-cpu.pb.gz")).timeNanos / 1_000_000
-        let cpu = try client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", start: cpuTime - 1000, end: cpuTime + 1000)
+        let cpu = try await client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", start: cpuTime - 1000, end: cpuTime + 1000)
         #expect(cpu.total == 9_910_000_000)
         #expect(try Self.selfByName(cpu)["crypto/sha256.block"] == 3_160_000_000)
 
         // Label APIs agree with what was pushed.
         var names = Types_V1_LabelNamesRequest()
         names.matchers = [#"{env="e2e"}"#]
-        let gotNames: Types_V1_LabelNamesResponse = try client.call("/querier.v1.QuerierService/LabelNames", names)
+        let gotNames: Types_V1_LabelNamesResponse = try await client.call("/querier.v1.QuerierService/LabelNames", names)
         #expect(gotNames.names == gotNames.names.sorted())
         #expect(Set(gotNames.names).isSuperset(of: ["__name__", "__profile_type__", "env", "service_name", "__service_name__"]))
         var values = Types_V1_LabelValuesRequest()
         values.name = "service_name"
-        let gotValues: Types_V1_LabelValuesResponse = try client.call("/querier.v1.QuerierService/LabelValues", values)
+        let gotValues: Types_V1_LabelValuesResponse = try await client.call("/querier.v1.QuerierService/LabelValues", values)
         #expect(gotValues.names == ["allocs-svc", "go-svc"])
         values.name = "__name__"
         values.matchers = [#"{service_name="go-svc"}"#]
-        let gotProfileNames: Types_V1_LabelValuesResponse = try client.call("/querier.v1.QuerierService/LabelValues", values)
+        let gotProfileNames: Types_V1_LabelValuesResponse = try await client.call("/querier.v1.QuerierService/LabelValues", values)
         #expect(gotProfileNames.names == ["block", "goroutine", "memory", "mutex", "process_cpu"])
         var series = Querier_V1_SeriesRequest()
         series.matchers = [#"{__name__="memory"}"#]
         series.labelNames = ["__profile_type__", "service_name"]
-        let gotSeries: Querier_V1_SeriesResponse = try client.call("/querier.v1.QuerierService/Series", series)
+        let gotSeries: Querier_V1_SeriesResponse = try await client.call("/querier.v1.QuerierService/Series", series)
         #expect(gotSeries.labelsSet.count == 8)  // 4 memory types × 2 services
         #expect(gotSeries.labelsSet.allSatisfy { $0.labels.map(\.name) == ["__profile_type__", "service_name"] })
 
@@ -149,7 +152,7 @@ import Testing
             Self.earlier(PprofDecoder.decode(TestData.bytes("pprof/go-cpu.pb.gz")), seconds: 15),
             name: "process_cpu")["process_cpu:cpu:nanoseconds:cpu:nanoseconds"]!.total
         let start = cpuTime - 60_000
-        let ts = try client.series(
+        let ts = try await client.series(
             "process_cpu:cpu:nanoseconds:cpu:nanoseconds", start: start, end: cpuTime + 60_000, step: 15, groupBy: ["service_name"])
         #expect(ts.count == 1)
         #expect(ts.first?.labels.map(\.name) == ["service_name"])
@@ -158,27 +161,30 @@ import Testing
         #expect(ts.first?.points.last?.timestamp == start + k * 15_000)
 
         // max_nodes truncation keeps the total and folds the tail into "other".
-        let small = try client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", start: cpuTime - 1000, end: cpuTime + 1000, maxNodes: 10)
+        let small = try await client.flameGraph(
+            "process_cpu:cpu:nanoseconds:cpu:nanoseconds", start: cpuTime - 1000, end: cpuTime + 1000, maxNodes: 10)
         #expect(small.total == 9_910_000_000)
         #expect(small.names.contains("other"))
         _ = try FlameGraphDecoder.decode(names: small.names, levels: small.levels.map(\.values))
-        #expect(server.isRunning)
     }
 
     /// The request bodies the pyroscope-io agent sent, replayed byte for byte
     /// with their headers: gzip Content-Encoding, the tenant header.
-    @Test func replayCapturedAgentPushes() throws {
-        let server = try KilnServerProcess()
+    @Test func replayCapturedAgentPushes() async throws {
+        try await InProcessServer().run { server in try await Self.replayCapturedAgentPushes(server) }
+    }
+
+    static func replayCapturedAgentPushes(_ server: InProcessServer.Client) async throws {
         let body = try TestData.bytes("push/pyroscope-io-1.4.0-push-cpu-mem.connect-body.gz")
-        let r = try server.post(
+        let r = try await server.post(
             "/push.v1.PusherService/Push",
             headers: [
                 ("Content-Type", "application/proto"), ("Content-Encoding", "gzip"), ("X-Scope-OrgID", "tenant-a"),
                 ("Authorization", "Basic dXNlcjpwYXNz"), ("User-Agent", "pyroscope-rs/pyspy/1.4.0 reqwest"),
             ], body: body)
         #expect(r.status == 200, "\(r.text)")
-        let tenantA = ConnectClient(server: server, tenant: "tenant-a")
-        let types = try tenantA.profileTypes()
+        let tenantA = server.tenant("tenant-a")
+        let types = try await tenantA.profileTypes()
         #expect(types.contains("process_cpu:cpu:nanoseconds:cpu:nanoseconds"))
         #expect(types.contains("memory:inuse_space:bytes:space:bytes"))
         // Independent reading of the same body: decode the PushRequest with swift-protobuf.
@@ -191,49 +197,50 @@ import Testing
             }
         }
         #expect(expectedTotal > 0)
-        #expect(try tenantA.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds").total == expectedTotal)
+        #expect(try await tenantA.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds").total == expectedTotal)
         // Tenants are isolated: the anonymous tenant sees nothing.
-        let anonymous = ConnectClient(server: server)
-        #expect(try anonymous.profileTypes().isEmpty)
-        #expect(try anonymous.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds").total == 0)
+        #expect(try await server.profileTypes().isEmpty)
+        #expect(try await server.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds").total == 0)
     }
 
     /// `POST /ingest` as pyroscope-go sends it (multipart pprof), and folded text with sampleRate scaling.
-    @Test func legacyIngest() throws {
-        let server = try KilnServerProcess()
-        let client = ConnectClient(server: server)
+    @Test func legacyIngest() async throws {
+        try await InProcessServer().run { client in try await Self.legacyIngest(client) }
+    }
+
+    static func legacyIngest(_ client: InProcessServer.Client) async throws {
         let pprof = try TestData.bytes("pprof/go-cpu.pb.gz")
         let (ct, body) = MultipartBody.make([("profile", "profile.pprof", pprof)])
         let now = Int64(Date().timeIntervalSince1970)
         let name = "goapp{__session_id__=0123456789abcdef,otel.scope.name=com.grafana.pyroscope/go}"
             .addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-        var r = try server.post(
+        var r = try await client.post(
             "/ingest?name=\(name)&from=\(now - 10)000000000&until=\(now)000000000&spyName=gospy&sampleRate=100&units=samples&aggregationType=sum",
             headers: [("Content-Type", ct)], body: body)
         #expect(r.status == 200, "\(r.text)")
-        let g = try client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="goapp"}"#)
+        let g = try await client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="goapp"}"#)
         #expect(g.total == 9_910_000_000)
 
         // Folded, 100 Hz: each sample is 10 ms of CPU.
         let folded = "main;handler;work 7\nmain;idle 3\n"
-        r = try server.post(
+        r = try await client.post(
             "/ingest?name=pyapp.cpu%7Benv%3Dprod%7D&from=\(now - 10)&until=\(now)&spyName=pyspy&sampleRate=100",
             headers: [("Content-Type", "text/plain")], body: Array(folded.utf8))
         #expect(r.status == 200, "\(r.text)")
-        let f = try client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="pyapp",env="prod"}"#)
+        let f = try await client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="pyapp",env="prod"}"#)
         #expect(f.total == 100_000_000)
         let nodes = try FlameGraphDecoder.decode(names: f.names, levels: f.levels.map(\.values))
         #expect(nodes["main;handler;work"]?.total == 70_000_000)
         // Time series over the folded upload: one point of 100 ms CPU.
-        let ts = try client.series(
+        let ts = try await client.series(
             "process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="pyapp"}"#,
             start: (now - 60) * 1000, end: (now + 60) * 1000, step: 15)
         #expect(ts.first?.points.map(\.value) == [100_000_000])
 
         // lines format
-        r = try server.post(
+        r = try await client.post(
             "/ingest?name=linesapp&format=lines&sampleRate=0", headers: [("Content-Type", "text/plain")], body: Array("a;b\na;b\nc\n".utf8))
         #expect(r.status == 200, "\(r.text)")
-        #expect(try client.flameGraph("process_cpu:samples:count::", #"{service_name="linesapp"}"#).total == 3)
+        #expect(try await client.flameGraph("process_cpu:samples:count::", #"{service_name="linesapp"}"#).total == 3)
     }
 }

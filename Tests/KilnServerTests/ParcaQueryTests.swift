@@ -6,11 +6,10 @@ import KilnTestSupport
 import SwiftProtobuf
 import Testing
 
-/// Grafana's Parca data source against the real daemon: its call sequence
-/// over gRPC-Web (a client written here from shared/reference/parca-api.md
+/// Grafana's Parca data source, in process: its call sequence over gRPC-Web (a client written here from shared/reference/parca-api.md
 /// §1: one length-prefixed request frame; a data frame then a trailer frame,
 /// or trailers-only errors), and the Arrow flame graph read by pyarrow.
-@Suite struct ParcaEndToEndTests {
+@Suite struct ParcaQueryTests {
     struct Reply {
         var status: Int
         var grpcStatus: String?
@@ -29,8 +28,8 @@ import Testing
         return [0, UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + payload
     }
 
-    static func call(_ server: KilnServerProcess, _ path: String, _ request: some SwiftProtobuf.Message) throws -> Reply {
-        let r = try server.post(path, headers: headers, body: try frame(request))
+    static func call(_ server: InProcessServer.Client, _ path: String, _ request: some SwiftProtobuf.Message) async throws -> Reply {
+        let r = try await server.post(path, headers: headers, body: try frame(request))
         return reply(status: r.status, header: r.header, body: r.body)
     }
 
@@ -52,14 +51,16 @@ import Testing
 
     static let prefix = "/parca.query.v1alpha1.QueryService/"
 
-    @Test func grafanasParcaSequence() throws {
-        let server = try KilnServerProcess()
+    @Test func grafanasParcaSequence() async throws {
+        try await InProcessServer().run { server in try await Self.grafanasParcaSequence(server) }
+    }
+
+    static func grafanasParcaSequence(_ server: InProcessServer.Client) async throws {
         let cpu = try TestData.bytes("pprof/go-cpu.pb.gz")
-        try ConnectClient(server: server).push([([("__name__", "process_cpu"), ("service_name", "api")], [cpu])])
-        let type = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
+        try await server.push([([("__name__", "process_cpu"), ("service_name", "api")], [cpu])])
 
         // Health check and the profile-type picker.
-        let types = try Self.call(server, Self.prefix + "ProfileTypes", Parca_Query_V1alpha1_ProfileTypesRequest())
+        let types = try await Self.call(server, Self.prefix + "ProfileTypes", Parca_Query_V1alpha1_ProfileTypesRequest())
         #expect(types.status == 200 && types.trailer?.contains("grpc-status: 0") == true)
         let typesResponse = try Parca_Query_V1alpha1_ProfileTypesResponse(serializedBytes: try #require(types.message))
         let cpuType = try #require(typesResponse.types.first { $0.sampleType == "cpu" })
@@ -68,12 +69,12 @@ import Testing
             [cpuType.name, cpuType.sampleType, cpuType.sampleUnit, cpuType.periodType, cpuType.periodUnit].joined(separator: ":") + ":delta"
 
         // Label names and values, with the /api prefix Parca's UI uses.
-        let labels = try Self.call(server, "/api" + Self.prefix + "Labels", Parca_Query_V1alpha1_LabelsRequest())
+        let labels = try await Self.call(server, "/api" + Self.prefix + "Labels", Parca_Query_V1alpha1_LabelsRequest())
         let names = try Parca_Query_V1alpha1_LabelsResponse(serializedBytes: try #require(labels.message)).labelNames
         #expect(names.contains("service_name") && !names.contains("__name__"))
         var valuesRequest = Parca_Query_V1alpha1_ValuesRequest()
         valuesRequest.labelName = "service_name"
-        let values = try Self.call(server, Self.prefix + "Values", valuesRequest)
+        let values = try await Self.call(server, Self.prefix + "Values", valuesRequest)
         #expect(try Parca_Query_V1alpha1_ValuesResponse(serializedBytes: try #require(values.message)).labelValues == ["api"])
 
         // QueryRange as Grafana sends it: no step, a limit.
@@ -84,7 +85,7 @@ import Testing
         range.end = Google_Protobuf_Timestamp(seconds: t + 60)
         range.limit = 800
         let series = try Parca_Query_V1alpha1_QueryRangeResponse(
-            serializedBytes: try #require(try Self.call(server, Self.prefix + "QueryRange", range).message)
+            serializedBytes: try #require(try await Self.call(server, Self.prefix + "QueryRange", range).message)
         ).series
         // One series per `worker` sample label value of the profile, and one for its unlabelled samples.
         #expect(series.count == 4 && series.allSatisfy { $0.labelset.labels.contains { $0.name == "service_name" && $0.value == "api" } })
@@ -97,7 +98,7 @@ import Testing
         q.merge.start = range.start
         q.merge.end = range.end
         q.reportType = .flamegraphArrow
-        let reply = try Self.call(server, Self.prefix + "Query", q)
+        let reply = try await Self.call(server, Self.prefix + "Query", q)
         let response = try Parca_Query_V1alpha1_QueryResponse(serializedBytes: try #require(reply.message))
         #expect(response.total == 9_910_000_000 && response.flamegraphArrow.unit == "nanoseconds")
         let path = NSTemporaryDirectory() + "kiln-parca-\(UUID().uuidString).arrows"
@@ -130,11 +131,11 @@ import Testing
         #expect(out["valuesNulls"] as? Int == 0)
 
         // Errors are trailers-only with a gRPC status.
-        let unknown = try Self.call(server, Self.prefix + "ShareProfile", Parca_Query_V1alpha1_ProfileTypesRequest())
+        let unknown = try await Self.call(server, Self.prefix + "ShareProfile", Parca_Query_V1alpha1_ProfileTypesRequest())
         #expect(unknown.status == 200 && unknown.grpcStatus == "12" && unknown.message == nil)
         var bad = q
         bad.merge.query = #"{service_name="api"}"#
-        let invalid = try Self.call(server, Self.prefix + "Query", bad)
+        let invalid = try await Self.call(server, Self.prefix + "Query", bad)
         #expect(invalid.grpcStatus == "3" && invalid.grpcMessage?.contains("profile-type") == true, "\(invalid)")
     }
 }

@@ -5,23 +5,25 @@ import KilnTestSupport
 import SwiftProtobuf
 import Testing
 
-/// `SelectMergeProfile` on the real daemon, read by the real `go tool pprof`:
+/// `SelectMergeProfile`, in process, read by the real `go tool pprof`:
 /// the same Go CPU profile pushed by two services, one copy in a block
 /// (flushed) and one in the head, merges to twice the reference figures of
 /// `go tool pprof -top` on the original (testdata/pprof/go-cpu.top.txt).
-@Suite struct MergeProfileEndToEndTests {
-    @Test func goToolPprofReadsTheMergedProfile() throws {
-        let server = try KilnServerProcess()
-        let client = ConnectClient(server: server)
+@Suite struct MergeProfileTests {
+    @Test func goToolPprofReadsTheMergedProfile() async throws {
+        try await InProcessServer.withStorage { client, _ in try await Self.goToolPprofReadsTheMergedProfile(client) }
+    }
+
+    static func goToolPprofReadsTheMergedProfile(_ client: InProcessServer.Client) async throws {
         let cpu = try TestData.bytes("pprof/go-cpu.pb.gz")
-        try client.push([([("__name__", "process_cpu"), ("service_name", "a")], [cpu])])
-        #expect(try server.post("/ingester/flush", body: []).status == 200)
-        try client.push([([("__name__", "process_cpu"), ("service_name", "b")], [cpu])])
+        try await client.push([([("__name__", "process_cpu"), ("service_name", "a")], [cpu])])
+        #expect(try await client.post("/ingester/flush", body: []).status == 200)
+        try await client.push([([("__name__", "process_cpu"), ("service_name", "b")], [cpu])])
 
         var request = Querier_V1_SelectMergeProfileRequest()
         request.profileTypeID = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
         request.labelSelector = "{}"
-        let merged: Google_V1_Profile = try client.call("/querier.v1.QuerierService/SelectMergeProfile", request)
+        let merged: Google_V1_Profile = try await client.call("/querier.v1.QuerierService/SelectMergeProfile", request)
         #expect(merged.sampleType.count == 1)
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-merged-\(UUID().uuidString).pb")
         defer { try? FileManager.default.removeItem(at: file) }
@@ -35,7 +37,7 @@ import Testing
 
         // One service only: the original figures.
         request.labelSelector = #"{service_name="b"}"#
-        let one: Google_V1_Profile = try client.call("/querier.v1.QuerierService/SelectMergeProfile", request)
+        let one: Google_V1_Profile = try await client.call("/querier.v1.QuerierService/SelectMergeProfile", request)
         try Data(try one.serializedBytes() as [UInt8]).write(to: file)
         let single = try Subprocess.run(["go", "tool", "pprof", "-top", "-nodecount=3", file.path], environment: ["HOME": NSTemporaryDirectory()])
         #expect(single.stdout.contains("9.91s total") && single.stdout.contains("crypto/sha256.block"), "\(single.stdout)")
@@ -46,7 +48,7 @@ import Testing
         diff.left.labelSelector = #"{service_name="a"}"#
         diff.right = diff.left
         diff.right.labelSelector = #"{service_name="b"}"#
-        let d: Querier_V1_DiffResponse = try client.call("/querier.v1.QuerierService/Diff", diff)
+        let d: Querier_V1_DiffResponse = try await client.call("/querier.v1.QuerierService/Diff", diff)
         #expect(d.flamegraph.leftTicks == 9_910_000_000 && d.flamegraph.rightTicks == 9_910_000_000 && d.flamegraph.total == 19_820_000_000)
         var sidesEqual = true
         for level in d.flamegraph.levels {
@@ -58,7 +60,7 @@ import Testing
         // AnalyzeQuery: the profile's four series (three `worker` label values and the unlabelled samples) in the head and in a block, from the index alone.
         var analyze = Querier_V1_AnalyzeQueryRequest()
         analyze.query = request.profileTypeID + "{}"
-        let a: Querier_V1_AnalyzeQueryResponse = try client.call("/querier.v1.QuerierService/AnalyzeQuery", analyze)
+        let a: Querier_V1_AnalyzeQueryResponse = try await client.call("/querier.v1.QuerierService/AnalyzeQuery", analyze)
         let scopes = Dictionary(uniqueKeysWithValues: a.queryScopes.map { ($0.componentType, $0) })
         let head = try #require(scopes["Short term storage"])
         let blocks = try #require(scopes["Long term storage"])
@@ -70,7 +72,7 @@ import Testing
 
         // Nothing selected: an empty profile, 200.
         request.labelSelector = #"{service_name="none"}"#
-        let empty: Google_V1_Profile = try client.call("/querier.v1.QuerierService/SelectMergeProfile", request)
+        let empty: Google_V1_Profile = try await client.call("/querier.v1.QuerierService/SelectMergeProfile", request)
         #expect(empty.sample.isEmpty)
     }
 }
