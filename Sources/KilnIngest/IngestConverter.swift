@@ -6,8 +6,9 @@ import KilnPprof
 /// (shared/reference/pyroscope-api.md §3.3).
 ///
 /// Supported: pprof as multipart (what `pyroscope-go` sends) or as a raw body
-/// (`format=pprof`), folded stacks (`format=folded`/`groups`/absent) and
-/// `format=lines`. JFR, speedscope, trie and tree are refused with a clear error.
+/// (`format=pprof`), folded stacks (`format=folded`/`groups`/absent),
+/// `format=lines` and `format=speedscope`. JFR, trie and tree are refused
+/// with a clear error.
 public enum IngestConverter {
     public static func convert(
         _ request: IngestRequest, contentType: String?, body: [UInt8],
@@ -15,12 +16,14 @@ public enum IngestConverter {
     ) throws(IngestError) -> [IngestProfile] {
         let ct = contentType?.lowercased() ?? ""
         switch request.format {
-        case "trie", "tree", "jfr", "speedscope":
-            throw IngestError(.unsupported, "format=\(request.format!) is not supported; send pprof, folded or lines")
+        case "trie", "tree", "jfr":
+            throw IngestError(.unsupported, "format=\(request.format!) is not supported; send pprof, folded, lines or speedscope")
         case _ where ct.hasPrefix("binary/octet-stream+trie") || ct.hasPrefix("binary/octet-stream+tree"):
-            throw IngestError(.unsupported, "Content-Type \(contentType!) (trie/tree) is not supported; send pprof, folded or lines")
+            throw IngestError(.unsupported, "Content-Type \(contentType!) (trie/tree) is not supported; send pprof, folded, lines or speedscope")
         case "lines":
             return try stacks(request, FoldedStacks.parseLines(body), limits: limits, sizeBytes: body.count)
+        case "speedscope":
+            return try speedscope(request, body: body, limits: limits)
         case "pprof":
             return [try pprof(request, profileBytes: body, sampleTypeConfig: nil, maxProfileBytes: maxProfileBytes, limits: limits)]
         default:

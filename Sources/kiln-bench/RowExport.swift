@@ -24,7 +24,7 @@ enum RowExport {
         ]
         var handles: [String: FileHandle] = [:]
         for n in names {
-            FileManager.default.createFile(atPath: dir + "/" + n, contents: nil)
+            _ = FileManager.default.createFile(atPath: dir + "/" + n, contents: nil)
             handles[n] = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/" + n))
         }
         defer { for h in handles.values { try? h.close() } }

@@ -199,6 +199,7 @@ import Testing
             let bomb = try Gzip.compress([UInt8](repeating: 0, count: 70 << 20), level: 9)
             check(try await push(bomb), 413, "resource_exhausted", "max_profile_size_bytes")
             check(try await post("/ingest?name=app&format=jfr", "application/octet-stream", [1]), 400, "invalid_argument", "not supported")
+            check(try await post("/ingest?name=app&format=speedscope", "application/json", Array("{}".utf8)), 422, "unknown", "unknown schema")
             // Nothing was half-applied, and the daemon still serves.
             // (and the application still serves: the calls below)
             #expect(try await server.profileTypes().isEmpty)

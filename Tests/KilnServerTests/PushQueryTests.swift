@@ -203,7 +203,7 @@ import Testing
         #expect(try await server.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds").total == 0)
     }
 
-    /// `POST /ingest` as pyroscope-go sends it (multipart pprof), and folded text with sampleRate scaling.
+    /// `POST /ingest` as pyroscope-go sends it (multipart pprof), folded text with sampleRate scaling, speedscope and lines.
     @Test func legacyIngest() async throws {
         try await InProcessServer().run { client in try await Self.legacyIngest(client) }
     }
@@ -236,6 +236,16 @@ import Testing
             "process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="pyapp"}"#,
             start: (now - 60) * 1000, end: (now + 60) * 1000, step: 15)
         #expect(ts.first?.points.map(\.value) == [100_000_000])
+
+        // speedscope, evented in milliseconds: 12 ms of CPU, each stack's own time in nanoseconds.
+        r = try await client.post(
+            "/ingest?name=ssapp&format=speedscope&from=\(now - 10)&until=\(now)", headers: [("Content-Type", "application/json")],
+            body: TestData.bytes("speedscope/evented-ms.speedscope.json"))
+        #expect(r.status == 200, "\(r.text)")
+        let s = try await client.flameGraph("process_cpu:cpu:nanoseconds:cpu:nanoseconds", #"{service_name="ssapp",profile_name="main thread"}"#)
+        #expect(s.total == 12_000_000)
+        let speedscope = try FlameGraphDecoder.decode(names: s.names, levels: s.levels.map(\.values))
+        #expect(speedscope["main;eval"]?.total == 6_250_000 && speedscope["main"]?.selfValue == 3_250_000)
 
         // lines format
         r = try await client.post(
