@@ -122,8 +122,9 @@ public enum IngestConverter {
         // Only file parts count; plain form values are ignored.
         let files = try Multipart.parse(body, boundary: boundary).filter { $0.filename != nil }
         if files.contains(where: { $0.name == "prev_profile" }) {
+            // 422, as Pyroscope answers it.
             throw IngestError(
-                .unsupported,
+                .unprocessable,
                 "unsupported client version: prev_profile (server-side delta of cumulative profiles) is no longer accepted; upgrade the client")
         }
         guard let profilePart = files.first(where: { $0.name == "profile" }) else {

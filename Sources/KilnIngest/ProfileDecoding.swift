@@ -3,7 +3,8 @@ import KilnPprof
 /// Decoding and value checks shared by every ingest path.
 enum ProfileDecoding {
     /// Decodes a pprof upload, mapping decoder errors to ingest errors
-    /// (`tooLarge` for size limits, `unprocessable` for malformed bytes),
+    /// (`tooLarge` for size limits, `unprocessable` for malformed bytes and
+    /// strings that are not UTF-8: 422 on `/ingest`, 400 on Push, as Pyroscope),
     /// applies the tenant's `limits`, and rejects profiles whose positive
     /// values of one type sum past 64 bits, so nothing downstream can
     /// overflow on them.
@@ -24,6 +25,10 @@ enum ProfileDecoding {
                     .tooLarge, "\(prefix)profile is larger than max_profile_size_bytes (\(limits.maxProfileSizeBytes) bytes, uncompressed)")
             }
             throw IngestError(error.tooLarge ? .tooLarge : .unprocessable, "\(prefix)\(error)")
+        }
+        if let bad = profile.strings.firstInvalidUTF8() {
+            let prefix = context.isEmpty ? "" : "\(context): "
+            throw IngestError(.unprocessable, "\(prefix)invalid profile: string \(bad) of the string table is not valid UTF-8")
         }
         try limits.apply(to: &profile, context: context)
         try checkValues(profile)

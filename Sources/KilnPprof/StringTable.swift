@@ -44,4 +44,20 @@ public struct StringTable: Sendable, Equatable {
     }
 
     mutating func reserve(bytes n: Int) { bytes.reserveCapacity(n) }
+
+    /// The index of the first string that is not valid UTF-8, or nil.
+    ///
+    /// pprof's strings are protobuf `string`s, which must be UTF-8; a
+    /// stored invalid one would reach every strict reader of Kiln's answers.
+    /// Cost: one pass over `bytes`; a String is built only for a string
+    /// with a non-ASCII byte.
+    public func firstInvalidUTF8() -> Int? {
+        var start = 0
+        for (i, end) in ends.enumerated() {
+            let s = bytes[start..<Int(end)]
+            if s.contains(where: { $0 >= 0x80 }), String(validating: s, as: UTF8.self) == nil { return i }
+            start = Int(end)
+        }
+        return nil
+    }
 }

@@ -136,8 +136,27 @@ import Testing
             _ = try IngestConverter.convert(try request(["name": "goapp"]), contentType: ct, body: body)
             Issue.record("accepted")
         } catch {
-            #expect((error as? IngestError)?.message.contains("unsupported client version") == true)
+            let e = error as? IngestError
+            #expect(e?.kind == .unprocessable && e?.message.contains("unsupported client version") == true, "422, as Pyroscope")
         }
+    }
+
+    /// A string that is not UTF-8 refuses the profile on every path (422 on
+    /// /ingest, 400 on Push): stored, it would reach strict readers of every answer.
+    @Test func invalidUTF8IsRefused() throws {
+        let bytes = TestData.invalidUTF8Profile()
+        var decoded = try PprofDecoder.decode(bytes)  // the decoder keeps bytes as they are
+        let bad = decoded.strings.count - 1
+        #expect(decoded.strings.firstInvalidUTF8() == bad)
+        let r = try request(["name": "app", "format": "pprof"])
+        #expect(throws: IngestError(.unprocessable, "invalid profile: string \(bad) of the string table is not valid UTF-8")) {
+            try IngestConverter.convert(r, contentType: nil, body: bytes)
+        }
+        #expect(throws: IngestError.self) {
+            try PushConverter.convert(labels: [Label("__name__", "process_cpu"), Label("service_name", "a")], rawProfile: bytes, id: "", nowNanos: 0)
+        }
+        decoded.strings = StringTable(["", "é", "日本", "🙂", "cpu"])
+        #expect(decoded.strings.firstInvalidUTF8() == nil)
     }
 
     @Test func multipartWithoutProfilePart() throws {

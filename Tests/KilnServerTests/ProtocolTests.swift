@@ -199,6 +199,11 @@ import Testing
             let bomb = try Gzip.compress([UInt8](repeating: 0, count: 70 << 20), level: 9)
             check(try await push(bomb), 413, "resource_exhausted", "max_profile_size_bytes")
             check(try await post("/ingest?name=app&format=jfr", "application/octet-stream", [1]), 400, "invalid_argument", "not supported")
+            // A string that is not UTF-8: 422 on /ingest, 400 on Push, as Pyroscope answers.
+            check(
+                try await post("/ingest?name=app&format=pprof", "application/octet-stream", TestData.invalidUTF8Profile()), 422, "unknown",
+                "not valid UTF-8")
+            check(try await push(TestData.invalidUTF8Profile()), 400, "invalid_argument", "not valid UTF-8")
             check(try await post("/ingest?name=app&format=speedscope", "application/json", Array("{}".utf8)), 422, "unknown", "unknown schema")
             // Nothing was half-applied, and the daemon still serves.
             // (and the application still serves: the calls below)

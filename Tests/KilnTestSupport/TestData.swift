@@ -31,6 +31,18 @@ public enum TestData {
         return dir
     }
 
+    /// A one-sample CPU pprof (not gzipped) whose leaf function's name is the
+    /// bytes `ma 0xC3 0x28 in`: not UTF-8 (a lead byte followed by ASCII).
+    public static func invalidUTF8Profile() -> [UInt8] {
+        var b = ProfileBuilder(sampleTypes: [("cpu", "nanoseconds")], periodType: ("cpu", "nanoseconds"), period: 10_000_000)
+        b.addSample(stack: ["main", "work"], values: [10_000_000])
+        var p = b.build(timeNanos: 1_700_000_000_000_000_000, durationNanos: 10_000_000_000)
+        let bad: [UInt8] = [0x6D, 0x61, 0xC3, 0x28, 0x69, 0x6E]
+        let index = bad.withUnsafeBufferPointer { p.strings.append(utf8: $0) }
+        p.functions[p.functions.count - 1].name = index
+        return PprofEncoder.encode(p)
+    }
+
     /// The real Go runtime profiles in testdata/pprof (gzip-compressed).
     public static let goProfiles = ["go-cpu.pb.gz", "go-heap.pb.gz", "go-allocs.pb.gz", "go-goroutine.pb.gz", "go-mutex.pb.gz", "go-block.pb.gz"]
     /// The raw pprof payloads the Python pyroscope-io agent sent.
