@@ -66,6 +66,7 @@ public enum KilnApplication {
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer()))
             )
         }
+        MethodNotAllowedRoutes.register(on: router)
         func services(_ config: ServerConfig, push: PushRoutes, logger: Logger) -> [any Service] {
             var out: [any Service] = []
             guard config.modules.contains(.distributor) else { return out }

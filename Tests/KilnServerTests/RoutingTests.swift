@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import HummingbirdBcrypt
 import KilnServer
 import Testing
@@ -21,6 +22,24 @@ import Testing
             #expect(query.status == (target == "ingester" ? 404 : 200), "\(query.text)")
             #expect((head.status == 404) == (target == "querier"), "\(head.status) \(head.text)")
             for path in ["/ready", "/healthz", "/metrics"] { #expect(try await server.get(path).status == 200, "\(path)") }
+        }
+    }
+
+    /// A method a path does not serve is 405 with `Allow` (Pyroscope's answer), not 404; a path nobody serves stays 404.
+    @Test func aWrongMethodIsMethodNotAllowed() async throws {
+        try await InProcessServer().run { server in
+            for method in [HTTPRequest.Method.get, .put, .delete, .patch] {
+                let r = try await server.request(method, "/querier.v1.QuerierService/SelectMergeStacktraces")
+                #expect(r.status == 405 && r.header("Allow") == "POST", "\(method) \(r.status)")
+            }
+            let render = try await server.post("/pyroscope/render?query=x")
+            #expect(render.status == 405 && render.header("Allow") == "GET" && render.text.contains("use GET"), "\(render.status) \(render.text)")
+            let flush = try await server.request(.delete, "/ingester/flush")
+            #expect(flush.status == 405 && flush.header("Allow") == "GET, POST", "\(flush.status)")
+            #expect(try await server.get("/no/such/path").status == 404)
+            #expect(try await server.post("/querier.v1.QuerierService/NoSuchMethod").status == 404)
+            // The right method still reaches the route.
+            #expect(try await server.post("/querier.v1.QuerierService/ProfileTypes", headers: Self.json, body: Array("{}".utf8)).status == 200)
         }
     }
 
