@@ -13,22 +13,22 @@ enum ProfileDecoding {
     static func decode(_ bytes: [UInt8], maxBytes: Int, limits: IngestLimits, context: String) throws(IngestError) -> (Profile, size: Int) {
         var profile: Profile
         let size: Int
+        /// `message` after the context, built only for an error.
+        func located(_ message: String) -> String { context.isEmpty ? message : "\(context): \(message)" }
         let tenantBound = limits.maxProfileSizeBytes > 0 && limits.maxProfileSizeBytes < maxBytes
         do {
             let raw = try PprofDecoder.uncompressed(bytes, maxDecompressedBytes: tenantBound ? limits.maxProfileSizeBytes : maxBytes)
             size = raw.count
             profile = try PprofDecoder.decodeRaw(raw)
         } catch {
-            let prefix = context.isEmpty ? "" : "\(context): "
             if error.tooLarge && tenantBound {
                 throw IngestError(
-                    .tooLarge, "\(prefix)profile is larger than max_profile_size_bytes (\(limits.maxProfileSizeBytes) bytes, uncompressed)")
+                    .tooLarge, located("profile is larger than max_profile_size_bytes (\(limits.maxProfileSizeBytes) bytes, uncompressed)"))
             }
-            throw IngestError(error.tooLarge ? .tooLarge : .unprocessable, "\(prefix)\(error)")
+            throw IngestError(error.tooLarge ? .tooLarge : .unprocessable, located("\(error)"))
         }
         if let bad = profile.strings.firstInvalidUTF8() {
-            let prefix = context.isEmpty ? "" : "\(context): "
-            throw IngestError(.unprocessable, "\(prefix)invalid profile: string \(bad) of the string table is not valid UTF-8")
+            throw IngestError(.unprocessable, located("invalid profile: string \(bad) of the string table is not valid UTF-8"))
         }
         try limits.apply(to: &profile, context: context)
         try checkValues(profile)

@@ -53,15 +53,19 @@ struct InProcessServer {
 
     struct Client: Sendable {
         let client: any TestClientProtocol
-        /// Sent with every request, before the request's own headers.
+        /// Sent with every request, before the request's own headers: a
+        /// tenant's `X-Scope-OrgID`, a user's `Authorization`.
         var headers: [(String, String)] = []
 
-        /// This client with `X-Scope-OrgID: tenant` on every request.
-        func tenant(_ tenant: String) -> Client {
+        /// This client with `headers` also on every request.
+        func adding(_ headers: [(String, String)]) -> Client {
             var c = self
-            c.headers.append(("X-Scope-OrgID", tenant))
+            c.headers += headers
             return c
         }
+
+        /// This client with `X-Scope-OrgID: tenant` on every request.
+        func tenant(_ tenant: String) -> Client { adding([("X-Scope-OrgID", tenant)]) }
 
         func request(_ method: HTTPRequest.Method, _ path: String, headers: [(String, String)] = [], body: [UInt8] = []) async throws -> Response {
             var fields = HTTPFields()
@@ -83,10 +87,10 @@ struct InProcessServer {
         /// A Connect unary call (binary proto, gzip accepted) as Grafana's
         /// data source sends it; throws `ConnectClient.CallError` unless it succeeds.
         func call<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
-            _ path: String, _ request: Req, as: Res.Type = Res.self, headers: [(String, String)] = []
+            _ path: String, _ request: Req, as: Res.Type = Res.self
         ) async throws -> Res {
             let connect = [("Content-Type", "application/proto"), ("Connect-Protocol-Version", "1"), ("Accept-Encoding", "gzip")]
-            let r = try await post(path, headers: connect + headers, body: try request.serializedBytes())
+            let r = try await post(path, headers: connect, body: try request.serializedBytes())
             guard r.status == 200 else { throw ConnectClient.CallError(status: r.status, body: r.text) }
             #expect(r.header("Content-Type") == "application/proto", "\(path)")
             return try Res(serializedBytes: r.header("Content-Encoding") == "gzip" ? try Gzip.decompress(r.body) : r.body)
@@ -96,22 +100,21 @@ struct InProcessServer {
 
 /// The calls of `ConnectClient`, in process.
 extension InProcessServer.Client {
-    func push(_ series: [(labels: [(String, String)], profiles: [[UInt8]])], headers: [(String, String)] = []) async throws {
-        let _: Push_V1_PushResponse = try await call("/push.v1.PusherService/Push", ConnectClient.pushRequest(series), headers: headers)
+    func push(_ series: [(labels: [(String, String)], profiles: [[UInt8]])]) async throws {
+        let _: Push_V1_PushResponse = try await call("/push.v1.PusherService/Push", ConnectClient.pushRequest(series))
     }
 
-    func profileTypes(headers: [(String, String)] = []) async throws -> [String] {
-        let r: Querier_V1_ProfileTypesResponse = try await call(
-            "/querier.v1.QuerierService/ProfileTypes", Querier_V1_ProfileTypesRequest(), headers: headers)
+    func profileTypes() async throws -> [String] {
+        let r: Querier_V1_ProfileTypesResponse = try await call("/querier.v1.QuerierService/ProfileTypes", Querier_V1_ProfileTypesRequest())
         return r.profileTypes.map(\.id)
     }
 
-    func flameGraph(
-        _ type: String, _ selector: String = "{}", start: Int64 = 0, end: Int64 = 0, maxNodes: Int64? = nil, headers: [(String, String)] = []
-    ) async throws -> Querier_V1_FlameGraph {
+    func flameGraph(_ type: String, _ selector: String = "{}", start: Int64 = 0, end: Int64 = 0, maxNodes: Int64? = nil) async throws
+        -> Querier_V1_FlameGraph
+    {
         let r: Querier_V1_SelectMergeStacktracesResponse = try await call(
             "/querier.v1.QuerierService/SelectMergeStacktraces",
-            ConnectClient.flameGraphRequest(type, selector, start: start, end: end, maxNodes: maxNodes), headers: headers)
+            ConnectClient.flameGraphRequest(type, selector, start: start, end: end, maxNodes: maxNodes))
         return r.flamegraph
     }
 

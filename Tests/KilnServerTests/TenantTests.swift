@@ -16,28 +16,25 @@ import Testing
         config.multitenancy = true
         try await InProcessServer.withStorage(config: config) { server, blocks in
             let alice = ("Authorization", "Basic " + Data("alice:s3cret".utf8).base64EncodedString())
-            let a = [alice, ("X-Scope-OrgID", "team-a")]
-            let b = [alice, ("X-Scope-OrgID", "team-b")]
+            let a = server.adding([alice]).tenant("team-a")
+            let b = server.adding([alice]).tenant("team-b")
             let cpuType = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
-            try await server.push(
-                [([("__name__", "process_cpu"), ("service_name", "a-svc")], [try TestData.bytes("pprof/go-cpu.pb.gz")])], headers: a)
-            try await server.push(
-                [([("__name__", "memory"), ("service_name", "b-svc")], [try TestData.bytes("pprof/go-heap.pb.gz")])], headers: b)
+            try await a.push([([("__name__", "process_cpu"), ("service_name", "a-svc")], [try TestData.bytes("pprof/go-cpu.pb.gz")])])
+            try await b.push([([("__name__", "memory"), ("service_name", "b-svc")], [try TestData.bytes("pprof/go-heap.pb.gz")])])
 
             func expectIsolated(_ when: String) async throws {
-                #expect(try await server.profileTypes(headers: a).allSatisfy { $0.hasPrefix("process_cpu:") }, "\(when)")
-                #expect(try await server.profileTypes(headers: b).allSatisfy { $0.hasPrefix("memory:") }, "\(when)")
+                #expect(try await a.profileTypes().allSatisfy { $0.hasPrefix("process_cpu:") }, "\(when)")
+                #expect(try await b.profileTypes().allSatisfy { $0.hasPrefix("memory:") }, "\(when)")
                 var values = Types_V1_LabelValuesRequest()
                 values.name = "service_name"
-                let aValues: Types_V1_LabelValuesResponse = try await server.call("/querier.v1.QuerierService/LabelValues", values, headers: a)
-                let bValues: Types_V1_LabelValuesResponse = try await server.call("/querier.v1.QuerierService/LabelValues", values, headers: b)
+                let aValues: Types_V1_LabelValuesResponse = try await a.call("/querier.v1.QuerierService/LabelValues", values)
+                let bValues: Types_V1_LabelValuesResponse = try await b.call("/querier.v1.QuerierService/LabelValues", values)
                 #expect(aValues.names == ["a-svc"] && bValues.names == ["b-svc"], "\(when)")
-                let series: Querier_V1_SeriesResponse = try await server.call(
-                    "/querier.v1.QuerierService/Series", Querier_V1_SeriesRequest(), headers: b)
+                let series: Querier_V1_SeriesResponse = try await b.call("/querier.v1.QuerierService/Series", Querier_V1_SeriesRequest())
                 #expect(!series.labelsSet.isEmpty && series.labelsSet.allSatisfy { !$0.labels.contains { $0.value == "a-svc" } }, "\(when)")
-                #expect(try await server.flameGraph(cpuType, headers: a).total == 9_910_000_000, "\(when)")
-                #expect(try await server.flameGraph(cpuType, headers: b).total == 0, "\(when): B sees none of A's CPU profile")
-                #expect(try await server.flameGraph(cpuType, #"{service_name="a-svc"}"#, headers: b).total == 0, "\(when)")
+                #expect(try await a.flameGraph(cpuType).total == 9_910_000_000, "\(when)")
+                #expect(try await b.flameGraph(cpuType).total == 0, "\(when): B sees none of A's CPU profile")
+                #expect(try await b.flameGraph(cpuType, #"{service_name="a-svc"}"#).total == 0, "\(when)")
             }
             try await expectIsolated("in the heads")
             #expect(try await server.post("/ingester/flush", headers: [alice]).status == 200)

@@ -15,7 +15,7 @@ enum MethodNotAllowedRoutes {
         let served = Dictionary(grouping: router.routes, by: { $0.path.description }).mapValues { routes in
             (path: routes[0].path, methods: Set(routes.map(\.method)))
         }
-        for (_, route) in served {
+        for route in served.values {
             let allow = methods.filter(route.methods.contains).map(\.rawValue).joined(separator: ", ")
             for method in methods where !route.methods.contains(method) {
                 router.on(route.path, method: method) { _, _ in
