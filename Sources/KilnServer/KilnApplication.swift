@@ -35,7 +35,7 @@ public enum KilnApplication {
     }
 
     public static func build(
-        config: ServerConfig, logger: Logger, ingester: Ingester,
+        config: ServerConfig, logger: Logger, store: ProcessStore,
         metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
     ) -> Parts {
         let router = Router(context: KilnRequestContext.self)
@@ -43,19 +43,23 @@ public enum KilnApplication {
         if !config.users.isEmpty { router.add(middleware: BasicAuthMiddleware(users: config.users)) }
         let connect = ConnectUnary(config: config, logger: logger)
         let grpcWeb = GRPCWebUnary(config: config, logger: logger)
-        let push = PushRoutes(sink: ingester, connect: connect, limiter: IngestionRateLimiter(), logger: logger)
-        if config.modules.contains(.distributor) {
-            push.register(on: router)
-            ParcaIngestRoutes(push: push, grpcWeb: grpcWeb, connect: connect, logger: logger).register(on: router)
-        }
-        if config.modules.contains(.ingester) {
-            AdminRoutes(heads: ingester, logger: logger).register(on: router)
-            IngesterRoutes(ingester: ingester, connect: connect, config: config, logger: logger).register(on: router)
+        var services: [any Service] = []
+        if case .ingester(let ingester) = store {
+            let push = PushRoutes(sink: ingester, connect: connect, limiter: IngestionRateLimiter(), logger: logger)
+            if config.modules.contains(.distributor) {
+                push.register(on: router)
+                ParcaIngestRoutes(push: push, grpcWeb: grpcWeb, connect: connect, logger: logger).register(on: router)
+                services = Self.services(config, push: push, logger: logger)
+            }
+            if config.modules.contains(.ingester) {
+                AdminRoutes(heads: ingester, logger: logger).register(on: router)
+                IngesterRoutes(ingester: ingester, connect: connect, config: config, logger: logger).register(on: router)
+            }
         }
         if config.modules.contains(.querier) {
-            QuerierRoutes(catalog: ingester, connect: connect, config: config, logger: logger).register(on: router)
-            LegacyRoutes(catalog: ingester, config: config, logger: logger).register(on: router)
-            ParcaRoutes(catalog: ingester, grpcWeb: grpcWeb, config: config, logger: logger).register(on: router)
+            QuerierRoutes(catalog: store.catalog, connect: connect, config: config, logger: logger).register(on: router)
+            LegacyRoutes(catalog: store.catalog, config: config, logger: logger).register(on: router)
+            ParcaRoutes(catalog: store.catalog, grpcWeb: grpcWeb, config: config, logger: logger).register(on: router)
         }
         router.get("/ready") { _, _ in "ready\n" }
         router.get("/healthz") { _, _ in "ok\n" }
@@ -67,23 +71,24 @@ public enum KilnApplication {
             )
         }
         MethodNotAllowedRoutes.register(on: router)
-        func services(_ config: ServerConfig, push: PushRoutes, logger: Logger) -> [any Service] {
-            var out: [any Service] = []
-            guard config.modules.contains(.distributor) else { return out }
-            if !config.scrapes.isEmpty { out.append(Scraper(configs: config.scrapes, push: push, logger: logger)) }
-            if let tenant = config.selfProfilingTenant {
-                out.append(
-                    SelfProfiler(
-                        push: push, tenant: tenant, hz: config.selfProfilingHz, interval: config.selfProfilingInterval,
-                        heapRate: config.selfProfilingHeapRate, logger: logger))
-            }
-            return out
-        }
         let application = Application(
             router: router,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kiln"),
             logger: logger
         )
-        return Parts(application: application, services: services(config, push: push, logger: logger))
+        return Parts(application: application, services: services)
+    }
+
+    /// The distributor's services: the scraper and the self-profiler, when configured.
+    static func services(_ config: ServerConfig, push: PushRoutes, logger: Logger) -> [any Service] {
+        var out: [any Service] = []
+        if !config.scrapes.isEmpty { out.append(Scraper(configs: config.scrapes, push: push, logger: logger)) }
+        if let tenant = config.selfProfilingTenant {
+            out.append(
+                SelfProfiler(
+                    push: push, tenant: tenant, hz: config.selfProfilingHz, interval: config.selfProfilingInterval,
+                    heapRate: config.selfProfilingHeapRate, logger: logger))
+        }
+        return out
     }
 }

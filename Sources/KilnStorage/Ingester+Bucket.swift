@@ -120,7 +120,8 @@ extension Ingester {
         for (tenant, ulids) in try await shipper.listBlocks() {
             let head = heads.head(for: tenant)
             let known = Set(head.blocks.map(\.ulid))
-            let opened = try await openBlocks(ulids.filter { !known.contains($0) }, tenant: tenant, from: shipper, owned: true, logger: logger)
+            let opened = try await shipper.openBlocks(
+                ulids.filter { !known.contains($0) }, tenant: tenant, cache: cache, keep: { $0.ingester == id }, logger: logger)
             let superseded = Set((head.blocks + opened).flatMap(\.meta.sources))
             for b in head.blocks + opened where superseded.contains(b.ulid) {
                 try await shipper.delete(tenant: tenant, ulid: b.ulid, files: b.meta.files.map(\.name))
@@ -130,58 +131,6 @@ extension Ingester {
             head.replace(Array(superseded), with: opened.filter { !superseded.contains($0.ulid) })
         }
         bucketSynced.withLock { $0 = true }
-    }
-
-    /// A querier's view of the bucket brought up to date, changing nothing
-    /// in it (the ingesters own it): blocks listed and not yet open are
-    /// opened; open ones no longer listed (deleted by retention or after a
-    /// compaction) or listed as another block's source are dropped. Runs at
-    /// start, on each maintenance pass, and when an ingester reports the
-    /// querier's view stale.
-    /// - Throws: `ObjectStoreError` when the bucket cannot be listed or read.
-    public func refreshBucket(logger: Logger? = nil) async throws {
-        guard let shipper else { return }
-        await cutGate.acquire()
-        defer { cutGate.release() }
-        let listed = try await shipper.listBlocks()
-        for (tenant, head) in heads.all where listed[tenant] == nil && !head.blocks.isEmpty {
-            head.replace(head.blocks.map(\.ulid), with: [])
-        }
-        for (tenant, ulids) in listed {
-            let head = heads.head(for: tenant)
-            let known = Set(head.blocks.map(\.ulid))
-            let opened = try await openBlocks(ulids.filter { !known.contains($0) }, tenant: tenant, from: shipper, owned: false, logger: logger)
-            let present = Set(ulids)
-            let superseded = Set((head.blocks + opened).flatMap(\.meta.sources))
-            let gone = head.blocks.map(\.ulid).filter { !present.contains($0) || superseded.contains($0) }
-            head.replace(gone, with: opened.filter { !superseded.contains($0.ulid) })
-        }
-        bucketSynced.withLock { $0 = true }
-    }
-
-    /// Opens the bucket's blocks `ulids` of `tenant`: every one, or when
-    /// `owned`, only those this ingester owns (`id`).
-    /// A block deleted since it was listed is left out; one that does not
-    /// decode is skipped, counted and logged, as at start-up.
-    /// - Throws: `ObjectStoreError` when the bucket cannot be read.
-    private func openBlocks(_ ulids: [String], tenant: String, from shipper: BlockShipper, owned: Bool, logger: Logger?) async throws -> [Block] {
-        var opened: [Block] = []
-        for ulid in ulids {
-            do {
-                let meta = try await shipper.meta(tenant: tenant, ulid: ulid)
-                if owned, meta.ingester != id { continue }
-                let files = BucketBlockFiles(store: shipper.store, tenant: tenant, ulid: ulid, cache: cache)
-                opened.append(try await Block(meta: meta, files: files))
-            } catch let e as ObjectStoreError where e.kind == .notFound {
-                continue
-            } catch let e as ObjectStoreError {
-                throw e
-            } catch {
-                Self.blockCorruptions.increment()
-                logger?.warning("bucket block skipped: it does not open", metadata: ["tenant": "\(tenant)", "block": "\(ulid)", "error": "\(error)"])
-            }
-        }
-        return opened
     }
 
     /// Whether `block` is in the bucket: opened from it, or marked shipped.

@@ -1,7 +1,7 @@
 import Metrics
 
 extension Ingester {
-    /// Gauges of what the ingester holds, summed over tenants; refreshed by
+    /// Gauges of what the process holds, summed over tenants; refreshed by
     /// `recordGauges()` (each maintenance pass and after each cut).
     enum Gauges {
         static let headSeries = Gauge(label: "kiln_head_series")
@@ -19,17 +19,23 @@ extension Ingester {
     static let compactedBlocks = Counter(label: "kiln_compaction_source_blocks_total")
     static let retentionDeletions = Counter(label: "kiln_retention_deleted_blocks_total")
 
+    /// Sets the head and block gauges from the heads.
+    public func recordGauges() { heads.recordGauges() }
+}
+
+extension TenantHeads {
     /// Sets the head and block gauges from the live heads (series, profiles,
     /// estimated bytes) and the blocks' metadata (count, file bytes, samples).
     /// - Complexity: O(tenants + blocks) under each head's lock in turn.
-    public func recordGauges() {
+    func recordGauges() {
+        typealias Gauges = Ingester.Gauges
         var series = 0
         var profiles = 0
         var bytes = 0
         var blocks = 0
         var blockBytes = 0
         var blockSamples = 0
-        let all = heads.all
+        let all = self.all
         for (_, head) in all {
             head.read { h in
                 series += h.series.count

@@ -63,20 +63,6 @@ public final class Ingester: Sendable {
         self.replay = nil
     }
 
-    /// A querier's store: no WAL and no local blocks; the blocks of `store`
-    /// are listed into the heads by `refreshBucket` and read through `cache`.
-    public init(readingBucket store: any ObjectStore, cache: ObjectCache?) {
-        self.heads = TenantHeads()
-        self.wal = nil
-        self.walDirectory = nil
-        self.blockDirectory = nil
-        self.shipper = BlockShipper(store: store)
-        self.identity = nil
-        self.lease = nil
-        self.cache = cache
-        self.replay = nil
-    }
-
     /// Opens (creating it when new) the WAL under `directory`, locks it,
     /// replays it into fresh heads, and starts the writer.
     /// - Throws: `WALError` for corruption (naming segment and offset) or I/O

@@ -147,12 +147,12 @@ struct Kiln: AsyncParsableCommand {
             try await config.modules.contains(.ingester)
             ? ingesterRoles(config: config, logger: logger) : querierRoles(config: config, logger: logger)
         try await Self.runGroup(
-            roles.services + KilnApplication.build(config: config, logger: logger, ingester: roles.store, metrics: registry).all, logger: logger)
+            roles.services + KilnApplication.build(config: config, logger: logger, store: roles.store, metrics: registry).all, logger: logger)
     }
 
     /// The ingester's roles (its own upkeep, the compactor, its bucket catalog), over its data
     /// directory, opened, replayed, its lease taken and its bucket blocks adopted.
-    func ingesterRoles(config: ServerConfig, logger: Logger) async throws -> (store: Ingester, services: [any Service]) {
+    func ingesterRoles(config: ServerConfig, logger: Logger) async throws -> (store: ProcessStore, services: [any Service]) {
         for c in config.scrapes {
             logger.info(
                 "scraping",
@@ -207,21 +207,21 @@ struct Kiln: AsyncParsableCommand {
                 flushOnShutdown: self.ingester.flushOnShutdown, logger: logger),
             CompactorService(ingester: ingester, policy: try self.ingester.compactionPolicy(), interval: interval, logger: logger),
         ]
-        if ingester.shipper != nil { services.append(BucketCatalog(ingester, role: .ingester, interval: interval, logger: logger)) }
-        return (ingester, services)
+        if ingester.shipper != nil { services.append(BucketCatalog(.ingester(ingester), interval: interval, logger: logger)) }
+        return (.ingester(ingester), services)
     }
 
     /// A querier's one role, its bucket catalog: no WAL, no blocks of its own; the bucket's blocks listed
     /// at start (queries answer 503 until then) and again every --head.check-interval, the heads asked
     /// of --querier.ingesters per query.
-    func querierRoles(config: ServerConfig, logger: Logger) async throws -> (store: Ingester, services: [any Service]) {
+    func querierRoles(config: ServerConfig, logger: Logger) async throws -> (store: ProcessStore, services: [any Service]) {
         guard let store = try storage.objectStore() else {
             throw ValidationError("--target=querier needs a bucket: --storage.backend=s3 or --storage.filesystem.dir")
         }
-        let reader: Ingester
+        let reader: BucketReader
         do {
-            reader = Ingester(
-                readingBucket: store, cache: try ObjectCache(directory: storage.storagePath + "/cache", options: try storage.cacheOptions()))
+            reader = BucketReader(
+                store: store, cache: try ObjectCache(directory: storage.storagePath + "/cache", options: try storage.cacheOptions()))
         } catch {
             logger.critical("cannot open the cache in \(storage.storagePath)/cache: \(error)")
             throw ExitCode(1)
@@ -232,7 +232,7 @@ struct Kiln: AsyncParsableCommand {
                 "cannot list the bucket's blocks; retrying in the background (queries answer 503 until then)", metadata: ["error": "\(error)"])
         }
         reader.recordGauges()
-        return (reader, [BucketCatalog(reader, role: .querier, interval: ingester.checkInterval, logger: logger)])
+        return (.bucket(reader), [BucketCatalog(.bucket(reader), interval: ingester.checkInterval, logger: logger)])
     }
 
     /// Runs `services` as one group until SIGTERM or SIGINT, or until a role

@@ -22,7 +22,7 @@ struct InProcessServer {
 
     /// Runs `body` against the application built from `config`; its result.
     func run<T: Sendable>(_ body: @Sendable (Client) async throws -> T) async throws -> T {
-        let parts = KilnApplication.build(config: config, logger: Logger(label: "kiln-test"), ingester: ingester)
+        let parts = KilnApplication.build(config: config, logger: Logger(label: "kiln-test"), store: .ingester(ingester))
         return try await parts.application.test(.router) { client in try await body(Client(client: client)) }
     }
 

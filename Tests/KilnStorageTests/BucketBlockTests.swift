@@ -265,7 +265,7 @@ import Testing
             merged[id] = written.first
             ingester.close()
         }
-        let querier = Ingester(readingBucket: store, cache: nil)
+        let querier = BucketReader(store: store, cache: nil)
         try await querier.refreshBucket()
         #expect(querier.heads.existingHead(for: "t")!.blocks.count == 4)
         #expect(try await BlockTests.answers(Query(querier.heads.existingHead(for: "t"))) == expected)

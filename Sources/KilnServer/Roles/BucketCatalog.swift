@@ -5,32 +5,26 @@ import ServiceLifecycle
 /// The blocks of the bucket a process serves, kept current, a `Service` of
 /// its group. An ingester adopts its own blocks (`Ingester.syncBucket`,
 /// renewing its lease first); a querier lists every block, opening new ones
-/// and dropping those gone or superseded (`Ingester.refreshBucket`). Both
-/// every `interval`; a bucket that cannot be listed is retried on the next.
+/// and dropping those gone or superseded (`BucketReader.refreshBucket`).
+/// Both every `interval`; a bucket that cannot be listed is retried on the next.
 ///
 /// An ingester whose lease another process holds throws
 /// `IngesterLease.Conflict`: the group stops gracefully, the daemon exits 1.
 public struct BucketCatalog: Service {
-    public enum Role: Sendable {
-        case ingester
-        case querier
-    }
-
-    let store: Ingester
-    let role: Role
+    let store: ProcessStore
     let interval: Duration
     let logger: Logger
 
-    public init(_ store: Ingester, role: Role, interval: Duration, logger: Logger) {
-        (self.store, self.role, self.interval, self.logger) = (store, role, interval, logger)
+    public init(_ store: ProcessStore, interval: Duration, logger: Logger) {
+        (self.store, self.interval, self.logger) = (store, interval, logger)
     }
 
     public func run() async throws {
         try await everyInterval(interval) {
             do {
-                switch role {
-                case .ingester: try await store.syncBucket(logger: logger)
-                case .querier: try await store.refreshBucket(logger: logger)
+                switch store {
+                case .ingester(let ingester): try await ingester.syncBucket(logger: logger)
+                case .bucket(let reader): try await reader.refreshBucket(logger: logger)
                 }
             } catch let conflict as IngesterLease.Conflict {
                 logger.critical("stopping: \(conflict)")
@@ -38,7 +32,7 @@ public struct BucketCatalog: Service {
             } catch {
                 logger.error("cannot list the bucket's blocks; will retry", metadata: ["error": "\(error)"])
             }
-            if role == .querier { store.recordGauges() }
+            if case .bucket(let reader) = store { reader.recordGauges() }
         }
     }
 }
