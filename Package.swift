@@ -27,6 +27,7 @@ let package = Package(
         .library(name: "KilnPprof", targets: ["KilnPprof"]),
         .library(name: "KilnModel", targets: ["KilnModel"]),
         .library(name: "KilnBytes", targets: ["KilnBytes"]),
+        .library(name: "KilnJFR", targets: ["KilnJFR"]),
         .library(name: "KilnFormat", targets: ["KilnFormat"]),
         .library(name: "KilnHead", targets: ["KilnHead"]),
         .library(name: "KilnStorage", targets: ["KilnStorage"]),
@@ -68,7 +69,9 @@ let package = Package(
         // Byte primitives under the pprof codec and the formats: varints, fixed widths, CRC32C, bounds-checked reads.
         .target(name: "KilnBytes", dependencies: ["CKilnKernels"], swiftSettings: swiftSettings),
         .target(name: "KilnFormat", dependencies: ["KilnModel", "KilnCompression", "KilnBytes"], swiftSettings: swiftSettings),
-        .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof", "KilnFormat"], swiftSettings: swiftSettings),
+        // The JFR reader: hand-written (no Swift library exists), pure, chunk by chunk.
+        .target(name: "KilnJFR", swiftSettings: swiftSettings),
+        .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof", "KilnFormat", "KilnJFR"], swiftSettings: swiftSettings),
         // The head's data structures (symbol and stack tables, series index,
         // sample columns, WAL replay) and the query kernels over them (stack
         // totals, call-site filter, flame graph, pprof merge).
@@ -167,6 +170,7 @@ let package = Package(
         .testTarget(name: "KilnCurlTests", dependencies: ["KilnCurl", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnModelTests", dependencies: ["KilnModel"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnBytesTests", dependencies: ["KilnBytes"], swiftSettings: swiftSettings),
+        .testTarget(name: "KilnJFRTests", dependencies: ["KilnJFR", "KilnCompression", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnFormatTests", dependencies: ["KilnFormat", "KilnBytes", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "KilnPprofTests",

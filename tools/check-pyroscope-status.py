@@ -15,24 +15,13 @@ compared, not the body. Never talks to anything but the server it starts.
 import collections
 import json
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 import urllib.error
 import urllib.request
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-TABLE = os.path.join(ROOT, "..", "shared", "peer", "grafana-pyroscope", "pkg", "test", "integration",
-                     "http_status_codes_test.table.json")
+from peer_server import PEER, default_binary, kiln_server
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+TABLE = os.path.join(PEER, "pkg", "test", "integration", "http_status_codes_test.table.json")
 
 
 def send(port, case):
@@ -56,20 +45,9 @@ def main():
     if not os.path.exists(TABLE):
         print(f"check-pyroscope-status: {TABLE} is absent (no ../shared beside this checkout): nothing to check")
         return 0
-    binary = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, ".build", "debug", "kiln")
+    binary = sys.argv[1] if len(sys.argv) > 1 else default_binary()
     table = json.load(open(TABLE))
-    data = tempfile.mkdtemp(prefix="kiln-status-")
-    port = free_port()
-    log = open(os.path.join(data, "log"), "w")
-    server = subprocess.Popen([binary, "--server.http-listen-address", "127.0.0.1", "--server.http-listen-port", str(port),
-                               "--storage.path", os.path.join(data, "data")], stdout=log, stderr=log)
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+    with kiln_server(binary) as port:
         per_endpoint = collections.defaultdict(lambda: [0, 0])
         mismatches = []
         for case in table["cases"]:
@@ -89,10 +67,6 @@ def main():
         total = len(table["cases"])
         print(f"check-pyroscope-status: {total - len(mismatches)} of {total} cases answer Pyroscope's status")
         return 1 if mismatches else 0
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":

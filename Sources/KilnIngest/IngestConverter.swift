@@ -7,8 +7,8 @@ import KilnPprof
 ///
 /// Supported: pprof as multipart (what `pyroscope-go` sends) or as a raw body
 /// (`format=pprof`), folded stacks (`format=folded`/`groups`/absent),
-/// `format=lines` and `format=speedscope`. JFR, trie and tree are refused
-/// with a clear error.
+/// `format=lines`, `format=speedscope` and `format=jfr` (pyroscope-java).
+/// Trie and tree are refused with a clear error.
 public enum IngestConverter {
     public static func convert(
         _ request: IngestRequest, contentType: String?, body: [UInt8],
@@ -16,12 +16,14 @@ public enum IngestConverter {
     ) throws(IngestError) -> [IngestProfile] {
         let ct = contentType?.lowercased() ?? ""
         switch request.format {
-        case "trie", "tree", "jfr":
-            throw IngestError(.unsupported, "format=\(request.format!) is not supported; send pprof, folded, lines or speedscope")
+        case "trie", "tree":
+            throw IngestError(.unsupported, "format=\(request.format!) is not supported; send pprof, JFR, folded, lines or speedscope")
         case _ where ct.hasPrefix("binary/octet-stream+trie") || ct.hasPrefix("binary/octet-stream+tree"):
-            throw IngestError(.unsupported, "Content-Type \(contentType!) (trie/tree) is not supported; send pprof, folded, lines or speedscope")
+            throw IngestError(.unsupported, "Content-Type \(contentType!) (trie/tree) is not supported; send pprof, JFR, folded, lines or speedscope")
         case "lines":
             return try stacks(request, FoldedStacks.parseLines(body), limits: limits, sizeBytes: body.count)
+        case "jfr":
+            return try jfr(request, contentType: contentType, body: body, maxProfileBytes: maxProfileBytes, limits: limits)
         case "speedscope":
             return try speedscope(request, body: body, limits: limits)
         case "pprof":

@@ -198,7 +198,7 @@ import Testing
             // A profile whose decompressed size is over the limit is 413, like an oversized body.
             let bomb = try Gzip.compress([UInt8](repeating: 0, count: 70 << 20), level: 9)
             check(try await push(bomb), 413, "resource_exhausted", "max_profile_size_bytes")
-            check(try await post("/ingest?name=app&format=jfr", "application/octet-stream", [1]), 400, "invalid_argument", "not supported")
+            check(try await post("/ingest?name=app&format=trie", "application/octet-stream", [1]), 400, "invalid_argument", "not supported")
             // A string that is not UTF-8: 422 on /ingest, 400 on Push, as Pyroscope answers.
             check(
                 try await post("/ingest?name=app&format=pprof", "application/octet-stream", TestData.invalidUTF8Profile()), 422, "unknown",
