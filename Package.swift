@@ -181,7 +181,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "KilnIngestTests", dependencies: ["KilnIngest", "KilnModel", "KilnPprof", "KilnBytes", "KilnFormat", "KilnTestSupport"],
+            name: "KilnIngestTests", dependencies: ["KilnIngest", "KilnJFR", "KilnModel", "KilnPprof", "KilnBytes", "KilnFormat", "KilnTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KilnHeadTests", dependencies: ["KilnHead", "KilnIngest", "KilnModel", "KilnPprof", "KilnTestSupport"],

@@ -43,6 +43,11 @@ let package = Package(
             swiftSettings: fuzzerFlags
         ),
         .executableTarget(
+            name: "FuzzJFRRecording",
+            dependencies: ["FuzzSupport", .product(name: "KilnJFR", package: "Kiln")],
+            swiftSettings: fuzzerFlags
+        ),
+        .executableTarget(
             name: "FuzzSelectorParse",
             dependencies: ["FuzzSupport", .product(name: "KilnModel", package: "Kiln")],
             swiftSettings: fuzzerFlags

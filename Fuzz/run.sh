@@ -8,7 +8,7 @@ root=$(dirname "$here")
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzWALSegment FuzzColumnarFile FuzzCacheChunk FuzzSelectorParse FuzzJSONDocuments)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzWALSegment FuzzColumnarFile FuzzCacheChunk FuzzSelectorParse FuzzJSONDocuments FuzzJFRRecording)
 
 cd "$here"
 # ld.gold warns once per ASan helper symbol; keep the log, show it on failure.
@@ -38,6 +38,9 @@ for t in "${targets[@]}"; do
     FuzzJSONDocuments)
       cp "$root"/testdata/ownership/* "$corpus"/
       for d in "$root"/testdata/blocks/*/; do cp "$d/meta.json" "$corpus/$(basename "$d")-meta.json"; done ;;
+    FuzzJFRRecording)
+      # The async-profiler-shaped recording is small enough to mutate whole; the JDK's is not.
+      cp "$root"/testdata/jfr/*.jfr "$corpus"/ ;;
     FuzzWALSegment)
       for d in "$root"/testdata/wal/*/; do
         for f in "$d"0*; do cp "$f" "$corpus/$(basename "$d")-$(basename "$f")"; done

@@ -3,7 +3,9 @@
 # Swift, skipping whatever is already there (safe to run any number of times).
 #
 #   apt: the C libraries Kiln links (zstd, lz4, libdeflate for gzip, curl), Go (the
-#        pprof target and reader the tests use), Python's venv module, shellcheck
+#        pprof target and reader the tests use), the JDK (javac, java and jfr make
+#        and read the JFR recordings the tests check the JFR reader against),
+#        Python's venv module, shellcheck
 #   pip: tools/python/requirements.txt (every package pinned), installed into the
 #        project's own virtual environment, $KILN_VENV (default .venv), which is
 #        created when missing and rebuilt when the requirements or the
@@ -21,6 +23,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 apt_packages=(
   libzstd-dev liblz4-dev libdeflate-dev libcurl4-openssl-dev pkg-config
   golang-go
+  openjdk-17-jdk-headless
   python3 python3-venv
   shellcheck
 )

@@ -79,7 +79,9 @@ struct JFRProfileBuilders {
         var recordedPeriod: Int64?
         for s in chunk.settings {
             if s.name == "event" { event = s.value }
-            if s.eventType == JFREventKind.executionSample.rawValue, s.name == "period" { recordedPeriod = Self.nanoseconds(s.value) ?? recordedPeriod }
+            if s.eventType == JFREventKind.executionSample.rawValue, s.name == "period" {
+                recordedPeriod = Self.nanoseconds(s.value) ?? recordedPeriod
+            }
         }
         if request.sampleRate != IngestRequest.defaultSampleRate || recordedPeriod == nil {
             periodNanos = request.sampleRate > 0 ? 1_000_000_000 / request.sampleRate : 0

@@ -12,8 +12,8 @@
 /// - pyroscope-java's extracted async-profiler → `libasyncProfiler-_.so`
 ///
 /// Hand-written matchers of those patterns: O(length) each, no regex engine.
-enum JVMSymbols {
-    static func merged(_ s: String) -> String {
+public enum JVMSymbols {
+    public static func merged(_ s: String) -> String {
         let b = Array(s.utf8)
         if let r = generatedMethodAccessor(b) ?? lambda(b) ?? zstd(b) ?? corretto(b) ?? asyncProfiler(b) { return r }
         return s

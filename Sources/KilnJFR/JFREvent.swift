@@ -58,6 +58,12 @@ public struct JFRActiveSetting: Sendable, Equatable {
     public var eventType: String
     public var name: String
     public var value: String
+
+    public init(eventType: String, name: String, value: String) {
+        self.eventType = eventType
+        self.name = name
+        self.value = value
+    }
 }
 
 /// One stack frame, its method resolved through the chunk's pools.

@@ -90,7 +90,9 @@ struct JFRMetadata {
         func string(_ c: inout JFRCursor) throws(JFRError) -> String {
             let at = c.offset
             let i = try c.int()
-            guard i >= 0, i < Int64(strings.count) else { throw c.error("metadata string index \(i) is out of range (\(strings.count) strings)", at: at) }
+            guard i >= 0, i < Int64(strings.count) else {
+                throw c.error("metadata string index \(i) is out of range (\(strings.count) strings)", at: at)
+            }
             return strings[Int(i)]
         }
         let name = try string(&c)

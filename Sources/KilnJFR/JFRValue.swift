@@ -65,7 +65,9 @@ struct JFRValueReader {
                 }
             }
         }
-        guard depth < JFRMetadata.maxValueDepth else { throw c.error("class \(cls.name) nests inline values deeper than \(JFRMetadata.maxValueDepth)") }
+        guard depth < JFRMetadata.maxValueDepth else {
+            throw c.error("class \(cls.name) nests inline values deeper than \(JFRMetadata.maxValueDepth)")
+        }
         var fields: [JFRValue] = []
         fields.reserveCapacity(cls.fields.count)
         for f in cls.fields { fields.append(try read(f, &c, depth: depth + 1)) }
@@ -94,7 +96,9 @@ struct JFRValueReader {
             }
             return
         }
-        guard depth < JFRMetadata.maxValueDepth else { throw c.error("class \(cls.name) nests inline values deeper than \(JFRMetadata.maxValueDepth)") }
+        guard depth < JFRMetadata.maxValueDepth else {
+            throw c.error("class \(cls.name) nests inline values deeper than \(JFRMetadata.maxValueDepth)")
+        }
         for f in cls.fields { try skip(f, &c, depth: depth + 1) }
     }
 }

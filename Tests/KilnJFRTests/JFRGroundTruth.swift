@@ -31,7 +31,9 @@ struct EventSummary: Hashable, CustomStringConvertible {
         let events = (root?["recording"] as? [String: Any])?["events"] as? [[String: Any]] ?? []
         var out: [EventSummary: Int] = [:]
         for e in events {
-            guard let type = e["type"] as? String, let kind = JFREventKind(rawValue: type), let values = e["values"] as? [String: Any] else { continue }
+            guard let type = e["type"] as? String, let kind = JFREventKind(rawValue: type), let values = e["values"] as? [String: Any] else {
+                continue
+            }
             let st = values["stackTrace"] as? [String: Any]
             let frames = st?["frames"] as? [[String: Any]] ?? []
             let stack = frames.map { f -> String in

@@ -39,7 +39,8 @@ import Testing
     static func expectEqual(_ got: [EventSummary: Int], _ expected: [EventSummary: Int], sourceLocation: SourceLocation = #_sourceLocation) {
         let missing = expected.filter { got[$0.key] != $0.value }
         let extra = got.filter { expected[$0.key] != $0.value }
-        #expect(missing.isEmpty && extra.isEmpty,
+        #expect(
+            missing.isEmpty && extra.isEmpty,
             "events differ: \(missing.count) summaries the JDK reads differently, e.g. \(missing.first.map { "\($0.key) ×\($0.value)" } ?? "-"); Kiln's: \(extra.first.map { "\($0.key) ×\($0.value)" } ?? "-")",
             sourceLocation: sourceLocation)
         #expect(got.values.reduce(0, +) == expected.values.reduce(0, +), sourceLocation: sourceLocation)
@@ -88,5 +89,37 @@ import Testing
         b = try Self.golden()
         b[5] = 9  // major version 9
         #expect(throws: JFRError(offset: 4, reason: "unsupported JFR version 9.1")) { try JFRRecording.chunks(b) }
+    }
+}
+
+/// The recording of async-profiler's shape (`JFRWriter`) kept in
+/// testdata/jfr: read by this test forever, and the fuzz target's seed.
+@Suite struct AsyncProfilerShapeGoldenTests {
+    static let file = "jfr/async-profiler-shape.jfr"
+    static let frames = [JFRWriter.Frame("App", "work", line: 12), JFRWriter.Frame("java/lang/Thread", "run", line: 833)]
+
+    static func recording() -> [UInt8] {
+        JFRWriter.recording([
+            .setting(name: "event", value: "wall"),
+            .execution(stack: frames, contextID: 7),
+            .execution(stack: Array(frames.dropFirst()), state: "STATE_SLEEPING"),
+            .wallClock(stack: frames, samples: 3),
+            .liveObject(stack: frames),
+        ])
+    }
+
+    @Test func theGoldenFileIsCurrentAndReads() throws {
+        if ProcessInfo.processInfo.environment["KILN_REGENERATE_GOLDEN"] == "1" {
+            try Data(Self.recording()).write(to: TestData.url(Self.file))
+        }
+        let golden = try TestData.bytes(Self.file)
+        #expect(golden == Self.recording(), "JFRWriter drifted from the golden file; KILN_REGENERATE_GOLDEN=1 rewrites it")
+        let chunk = try #require(try JFRRecording.chunks(golden).first)
+        #expect(chunk.events.map(\.kind) == [.executionSample, .executionSample, .wallClockSample, .liveObject])
+        #expect(chunk.events.map(\.contextID) == [7, 0, 0, 0] && chunk.events.map(\.threadState) == ["STATE_RUNNABLE", "STATE_SLEEPING", nil, nil])
+        #expect(chunk.events[2].weight == 3)
+        #expect(chunk.settings == [JFRActiveSetting(eventType: "jdk.ExecutionSample", name: "event", value: "wall")])
+        let st = try #require(chunk.stackTraces[chunk.events[0].stackTrace])
+        #expect(st.frames.map { "\($0.className).\($0.methodName):\($0.line)" } == ["App.work:12", "java/lang/Thread.run:833"])
     }
 }

@@ -26,7 +26,9 @@ public enum JDKRecording {
         let classes = directory + "/classes"
         try FileManager.default.createDirectory(atPath: classes, withIntermediateDirectories: true)
         let javac = try Subprocess.run(["javac", "-d", classes, TestData.url("jfr/Workload.java").path])
-        guard javac.status == 0 else { throw SubprocessError(message: "javac failed (is a JDK installed? tools/setup.sh installs one): \(javac.stderr)") }
+        guard javac.status == 0 else {
+            throw SubprocessError(message: "javac failed (is a JDK installed? tools/setup.sh installs one): \(javac.stderr)")
+        }
         let file = directory + "/workload.jfr"
         let java = try Subprocess.run(["java", recordingOption(file: file), "-cp", classes, "Workload", "\(milliseconds)"])
         guard java.status == 0, FileManager.default.fileExists(atPath: file) else {
@@ -37,7 +39,9 @@ public enum JDKRecording {
 
     /// `jfr print --json` of `file`'s `printedEvents`.
     public static func printJSON(_ file: String) throws -> [UInt8] {
-        let r = try Subprocess.run(["jfr", "print", "--json", "--stack-depth", "\(stackDepth)", "--events", printedEvents.joined(separator: ","), file])
+        let r = try Subprocess.run([
+            "jfr", "print", "--json", "--stack-depth", "\(stackDepth)", "--events", printedEvents.joined(separator: ","), file,
+        ])
         guard r.status == 0 else { throw SubprocessError(message: "jfr print failed: \(r.stderr)") }
         return Array(r.stdout.utf8)
     }
