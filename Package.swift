@@ -138,7 +138,8 @@ let package = Package(
         .executableTarget(
             name: "kiln-bench",
             dependencies: [
-                "KilnPprof", "KilnProto", "KilnCompression", "KilnModel", "KilnIngest", "KilnHead", "KilnStorage", "KilnBytes", "KilnFormat",
+                "KilnPprof", "KilnProto", "KilnCompression", "KilnModel", "KilnIngest", "KilnJFR", "KilnHead", "KilnStorage", "KilnBytes",
+                "KilnFormat",
                 "KilnQuery",
                 "KilnCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KilnCompression
 import KilnIngest
+import KilnJFR
 import KilnModel
 import KilnPprof
 import KilnStorage
@@ -12,20 +13,32 @@ import Logging
 struct IngestBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
-        abstract: "Ingest throughput (input samples/s per core, profiles/s): real Go profiles and the reference workload."
+        abstract:
+            "Ingest throughput (input samples/s per core, profiles/s): real Go profiles, a JDK recording (JFR) beside them, decode only and end to end, and the reference workload."
     )
 
     @Option(help: "Pushes per workload.") var pushes = 20_000
     /// 64 in flight: the reference workload is 100 agents pushing on their own clocks.
     @Option(help: "Concurrent pushers.") var concurrency = 64
     @Option(help: "WAL directory (a temporary one when absent; removed afterwards).") var directory: String?
-    @Option(help: "Run only this workload: real or reference.") var only: String?
+    @Option(help: "Uploads of the JDK recording (each one converts a whole recording).") var jfrPushes = 2_000
+    @Option(help: "Run only this workload: real, jfr or reference.") var only: String?
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     func run() async throws {
         print("workload            pushes  input samples   wall s   cpu s   profiles/s   Msamples/s   Msamples/s/core   raw MB/s/core   WAL syncs")
-        if only != "reference" {
+        if only == nil || only == "real" {
             let real = try realProfiles()
+            // Decode only: the bound on ingest, and the pprof baseline of JFR's figures below.
+            let (samples, bytes) = try totals(real.map(\.bytes), uploads: pushes)
+            try decodeOnly("  pprof decode only", uploads: pushes, samples: samples, bytes: bytes) { i in
+                _ = try PprofDecoder.decode(real[i % real.count].bytes)
+            }
             try await measure("real Go profiles", inputs: real)
+        }
+        if only == nil || only == "jfr" {
+            try await measureJFR()
         }
         guard only != "real" else { return }
         let reference = ReferenceWorkload()
@@ -38,9 +51,51 @@ struct IngestBenchmark: AsyncParsableCommand {
         try await measure("reference workload", inputs: encoded)
     }
 
+    /// testdata/jfr/workload.jfr.gz as pyroscope-java would send it (`/ingest?format=jfr`, gzipped body):
+    /// the reader alone (the recording decompressed once, outside the measurement), then the
+    /// converter and the ingester, end to end. Samples count the recording's profiling events.
+    func measureJFR() async throws {
+        let gz = [UInt8](try Data(contentsOf: Self.root.appendingPathComponent("testdata/jfr/workload.jfr.gz")))
+        let raw = try Gzip.decompress(gz)
+        let events = try JFRRecording.chunks(raw).reduce(0) { $0 + $1.events.count }
+        let (samples, bytes) = (events * jfrPushes, raw.count * jfrPushes)
+        try decodeOnly("  JFR decode only", uploads: jfrPushes, samples: samples, bytes: bytes) { _ in
+            _ = try JFRRecording.chunks(raw)
+        }
+        let request = try IngestRequest(query: ["name": "bench", "format": "jfr", "spyName": "javaspy"], nowNanos: 1_700_000_000_000_000_000)
+        try decodeOnly("  JFR convert only", uploads: jfrPushes, samples: samples, bytes: bytes) { _ in
+            _ = try IngestConverter.convert(request, contentType: nil, body: gz)
+        }
+        try await measure("JDK recording (JFR)", uploads: jfrPushes, samples: samples, bytes: bytes) { i in
+            var r = request
+            r.fromNanos = 1_700_000_000_000_000_000 + Int64(i) * 1_000_000
+            r.untilNanos = r.fromNanos + 10_000_000_000
+            return try IngestConverter.convert(r, contentType: nil, body: gz)
+        }
+    }
+
+    /// Input samples and uncompressed bytes of `uploads` pprof uploads taking `inputs` round-robin,
+    /// counted once per distinct input, outside any measurement.
+    func totals(_ inputs: [[UInt8]], uploads: Int) throws -> (samples: Int, bytes: Int) {
+        let counts = try inputs.map { try PprofDecoder.decode($0).sampleCount }
+        let sizes = try inputs.map { Gzip.isGzip($0) ? try Gzip.decompress($0).count : $0.count }
+        return (0..<uploads).reduce(into: (0, 0)) { t, i in
+            t.0 += counts[i % inputs.count]
+            t.1 += sizes[i % inputs.count]
+        }
+    }
+
+    /// One thread running `body` for every upload: a decoder's rate, no WAL or head.
+    /// `samples` and `bytes` are the totals of all uploads.
+    func decodeOnly(_ name: String, uploads: Int, samples inputSamples: Int, bytes: Int, _ body: (Int) throws -> Void) throws {
+        let clock = CPUClock.now()
+        for i in 0..<uploads { try body(i) }
+        let (wall, cpu) = clock.elapsed()
+        report(name, uploads, inputSamples, wall, cpu, bytes, syncs: 0)
+    }
+
     func realProfiles() throws -> [(labels: [Label], bytes: [UInt8])] {
-        let dir = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("testdata/pprof")
+        let dir = Self.root.appendingPathComponent("testdata/pprof")
         let names = [
             "go-cpu.pb.gz": "process_cpu", "go-heap.pb.gz": "memory", "go-allocs.pb.gz": "memory",
             "go-goroutine.pb.gz": "goroutine", "go-mutex.pb.gz": "mutex", "go-block.pb.gz": "block",
@@ -52,14 +107,21 @@ struct IngestBenchmark: AsyncParsableCommand {
 
     /// Pushes `inputs` round-robin, `pushes` times in all.
     func measure(_ name: String, inputs: [(labels: [Label], bytes: [UInt8])]) async throws {
+        let (samples, bytes) = try totals(inputs.map(\.bytes), uploads: pushes)
+        try await measure(name, uploads: pushes, samples: samples, bytes: bytes) { i in
+            let (labels, bytes) = inputs[i % inputs.count]
+            return [try PushConverter.convert(labels: labels, rawProfile: bytes, id: "", nowNanos: 1_700_000_000_000_000_000 + Int64(i) * 1_000_000)]
+        }
+    }
+
+    /// `uploads` uploads from `concurrency` pushers, each converted by `convert` and pushed.
+    /// `samples` and `bytes` are the totals of all uploads.
+    func measure(
+        _ name: String, uploads: Int, samples inputSamples: Int, bytes: Int, convert: @escaping @Sendable (Int) throws -> [IngestProfile]
+    ) async throws {
         let dir = directory ?? NSTemporaryDirectory() + "kiln-bench-ingest-\(UUID().uuidString)"
         defer { if directory == nil { try? FileManager.default.removeItem(atPath: dir) } }
         let ingester = try await Ingester(walDirectory: dir, logger: Logger(label: "bench"))
-        // Count input samples once per distinct input, outside the measurement.
-        let counts = try inputs.map { try PprofDecoder.decode($0.bytes).sampleCount }
-        let inputSamples = (0..<pushes).reduce(0) { $0 + counts[$1 % inputs.count] }
-        let sizes = try inputs.map { Gzip.isGzip($0.bytes) ? try Gzip.decompress($0.bytes).count : $0.bytes.count }
-        let rawBytes = (0..<pushes).reduce(0) { $0 + sizes[$1 % inputs.count] }
         let clock = CPUClock.now()
         let next = Counter()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -67,11 +129,8 @@ struct IngestBenchmark: AsyncParsableCommand {
                 group.addTask {
                     while true {
                         let i = next.take()
-                        guard i < pushes else { return }
-                        let (labels, bytes) = inputs[i % inputs.count]
-                        let p = try PushConverter.convert(
-                            labels: labels, rawProfile: bytes, id: "", nowNanos: 1_700_000_000_000_000_000 + Int64(i) * 1_000_000)
-                        try await ingester.push([p], tenant: "bench")
+                        guard i < uploads else { return }
+                        try await ingester.push(try convert(i), tenant: "bench")
                     }
                 }
             }
@@ -80,11 +139,15 @@ struct IngestBenchmark: AsyncParsableCommand {
         let (wall, cpu) = clock.elapsed()
         let syncs = ingester.walStats?.syncs ?? 0
         ingester.close()
+        report(name, uploads, inputSamples, wall, cpu, bytes, syncs: Int(syncs))
+    }
+
+    func report(_ name: String, _ uploads: Int, _ inputSamples: Int, _ wall: Double, _ cpu: Double, _ rawBytes: Int, syncs: Int) {
         print(
             name.padding(toLength: 18, withPad: " ", startingAt: 0)
                 + String(
                     format: " %7d %14d %8.2f %7.2f %12.0f %12.2f %17.2f %15.1f %11d",
-                    pushes, inputSamples, wall, cpu, Double(pushes) / wall, Double(inputSamples) / wall / 1e6,
+                    uploads, inputSamples, wall, cpu, Double(uploads) / wall, Double(inputSamples) / wall / 1e6,
                     Double(inputSamples) / cpu / 1e6, Double(rawBytes) / cpu / 1e6, syncs))
     }
 }
