@@ -142,7 +142,9 @@ public enum IngestConverter {
         _ request: IngestRequest, profileBytes: [UInt8], sampleTypeConfig: [String: String]?, maxProfileBytes: Int,
         limits: IngestLimits
     ) throws(IngestError) -> IngestProfile {
-        let decoded = try ProfileDecoding.decode(profileBytes, maxBytes: maxProfileBytes, limits: limits, context: "")
+        // Old dotnetspy writes every function id as 0: repaired here, refused on Push (as Pyroscope).
+        let decoded = try ProfileDecoding.decode(
+            profileBytes, maxBytes: maxProfileBytes, limits: limits, context: "", repairingZeroFunctionIDs: request.spyName == "dotnetspy")
         var profile = decoded.0
         let size = decoded.size
         // A missing or 1970 collection time is replaced by `from`.
@@ -221,10 +223,20 @@ public enum IngestConverter {
         )
     }
 
+    /// Pyroscope's rename for the scripting spies (pyspy, rbspy, scripting):
+    /// every function becomes `<file>:-1 - <name>`, the line unknown (-1)
+    /// because one function serves every line of it.
     static func prefixFunctionNamesWithFiles(_ p: inout Profile) {
-        for i in p.functions.indices where p.functions[i].filename != 0 {
-            let renamed = "\(p.strings[p.functions[i].filename]) \(p.strings[p.functions[i].name])"
-            p.functions[i].name = p.strings.append(renamed)
+        var interned: [String: Int64] = [:]
+        for i in p.functions.indices {
+            let renamed = "\(p.strings[p.functions[i].filename]):-1 - \(p.strings[p.functions[i].name])"
+            if let s = interned[renamed] {
+                p.functions[i].name = s
+            } else {
+                let s = p.strings.append(renamed)
+                interned[renamed] = s
+                p.functions[i].name = s
+            }
         }
     }
 

@@ -10,7 +10,10 @@ enum ProfileDecoding {
     /// overflow on them.
     /// - Parameter maxBytes: the server's bound on any decompressed payload.
     /// - Returns: the profile and its uncompressed size (what ingestion rates count).
-    static func decode(_ bytes: [UInt8], maxBytes: Int, limits: IngestLimits, context: String) throws(IngestError) -> (Profile, size: Int) {
+    /// - Parameter repairingZeroFunctionIDs: `PprofDecoder.decodeRaw`'s dotnetspy repair.
+    static func decode(
+        _ bytes: [UInt8], maxBytes: Int, limits: IngestLimits, context: String, repairingZeroFunctionIDs: Bool = false
+    ) throws(IngestError) -> (Profile, size: Int) {
         var profile: Profile
         let size: Int
         /// `message` after the context, built only for an error.
@@ -19,7 +22,7 @@ enum ProfileDecoding {
         do {
             let raw = try PprofDecoder.uncompressed(bytes, maxDecompressedBytes: tenantBound ? limits.maxProfileSizeBytes : maxBytes)
             size = raw.count
-            profile = try PprofDecoder.decodeRaw(raw)
+            profile = try PprofDecoder.decodeRaw(raw, repairingZeroFunctionIDs: repairingZeroFunctionIDs)
         } catch {
             if error.tooLarge && tenantBound {
                 throw IngestError(
@@ -27,6 +30,10 @@ enum ProfileDecoding {
             }
             throw IngestError(error.tooLarge ? .tooLarge : .unprocessable, located("\(error)"))
         }
+        // Pyroscope's fixes of Go profiles (FixGoProfile), before the limits:
+        // a repaired stack is what the depth limit judges.
+        GoTypeParameters.drop(&profile)
+        if GoTruncatedStacks.mayBeTruncated(profile) { GoTruncatedStacks.repair(&profile) }
         if let bad = profile.strings.firstInvalidUTF8() {
             throw IngestError(.unprocessable, located("invalid profile: string \(bad) of the string table is not valid UTF-8"))
         }

@@ -31,6 +31,7 @@ extension JFRChunk {
         let activeSetting = metadata.id(of: "jdk.ActiveSetting")
         var rawSettings: [JFRValue] = []
 
+        var counts: [Int64: Int] = [:]  // by type id: names are resolved once, at the end
         var c = JFRCursor(bytes, offset: at + JFRChunkHeader.size, end: end, compressed: header.compressedIntegers)
         while c.offset < end {
             let start = c.offset
@@ -39,7 +40,7 @@ extension JFRChunk {
             let eventEnd = start + Int(size)
             c.end = eventEnd
             let type = try c.long()
-            eventCounts[metadata.classes[type]?.name ?? "\(type)", default: 0] += 1
+            counts[type, default: 0] += 1
             switch type {
             case JFRRecording.metadataEventType:
                 break
@@ -53,9 +54,9 @@ extension JFRChunk {
             c.end = end
             try c.seek(eventEnd)
         }
-        eventCounts.removeValue(forKey: "jdk.metadata")
-        eventCounts.removeValue(forKey: "\(JFRRecording.metadataEventType)")
-        eventCounts.removeValue(forKey: "\(JFRRecording.constantPoolEventType)")
+        for (type, n) in counts where type != JFRRecording.metadataEventType && type != JFRRecording.constantPoolEventType {
+            eventCounts[metadata.classes[type]?.name ?? "\(type)", default: 0] += n
+        }
 
         stackTraces = pools.stackTraces()
         events.reserveCapacity(raw.count)

@@ -42,9 +42,14 @@ public enum PprofDecoder {
     }
 
     /// Decodes an uncompressed protobuf `Profile`.
+    /// - Parameter repairingZeroFunctionIDs: old dotnetspy writes every
+    ///   function with id 0, one function per location, in the same order;
+    ///   when set and the profile is so, function `i` takes location `i`'s id
+    ///   (Pyroscope's `FixFunctionIDForBrokenDotnet`, applied on `/ingest`).
     /// - Complexity: O(n) in the input size, plus O(locations + functions) for reference resolution.
-    public static func decodeRaw(_ bytes: [UInt8]) throws(PprofError) -> Profile {
+    public static func decodeRaw(_ bytes: [UInt8], repairingZeroFunctionIDs: Bool = false) throws(PprofError) -> Profile {
         var state = DecodeState()
+        state.repairZeroFunctionIDs = repairingZeroFunctionIDs
         do {
             try bytes.withUnsafeBufferPointer { buf in
                 guard let base = buf.baseAddress else { return }
@@ -65,6 +70,7 @@ public enum PprofDecoder {
 /// samples to precede the locations they reference).
 private struct DecodeState {
     var p = Profile()
+    var repairZeroFunctionIDs = false
     var sampleLocationIDs: [UInt64] = []
     var locationMappingIDs: [UInt64] = []
     var lineFunctionIDs: [UInt64] = []
@@ -282,7 +288,7 @@ private struct DecodeState {
         let nStrings = Int64(p.strings.count)
         func checkString(_ i: Int64, _ what: @autoclosure () -> String) throws(PprofError) {
             guard i >= 0 && i < nStrings else {
-                throw PprofError(offset: nil, "\(what()) refers to string \(i), but the string table has \(nStrings) entries")
+                throw PprofError(offset: nil, "string index out of range: \(what()) refers to string \(i), but the string table has \(nStrings) entries")
             }
         }
         for (i, t) in p.sampleTypes.enumerated() {
@@ -318,6 +324,9 @@ private struct DecodeState {
             try checkString(f.name, "function \(f.id) name")
             try checkString(f.systemName, "function \(f.id) system_name")
             try checkString(f.filename, "function \(f.id) filename")
+        }
+        if repairZeroFunctionIDs, p.functions.count == p.locations.count, p.functions.allSatisfy({ $0.id == 0 }) {
+            for i in p.functions.indices { p.functions[i].id = p.locations[i].id }
         }
         let mappingIndex = try IDIndex(p.mappings.map(\.id), kind: "mapping")
         let functionIndex = try IDIndex(p.functions.map(\.id), kind: "function")
@@ -368,7 +377,8 @@ private struct IDIndex {
         dense = false
         var m = [UInt64: UInt32](minimumCapacity: ids.count)
         for (i, id) in ids.enumerated() {
-            guard id != 0 else { throw PprofError(offset: nil, "\(kind) \(i) has id 0") }
+            // Pyroscope's wording ("function id is 0"), then which one.
+            guard id != 0 else { throw PprofError(offset: nil, "\(kind) id is 0 (\(kind) \(i))") }
             guard m.updateValue(UInt32(i), forKey: id) == nil else {
                 throw PprofError(offset: nil, "duplicate \(kind) id \(id)")
             }

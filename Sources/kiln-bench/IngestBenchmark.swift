@@ -40,7 +40,7 @@ struct IngestBenchmark: AsyncParsableCommand {
         if only == nil || only == "jfr" {
             try await measureJFR()
         }
-        guard only != "real" else { return }
+        guard only == nil || only == "reference" else { return }
         let reference = ReferenceWorkload()
         // Pre-encode one profile per series and reuse them with advancing times: the
         // benchmark measures ingest, not the generator.

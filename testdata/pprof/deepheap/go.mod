@@ -1,0 +1,3 @@
+module deepheap
+
+go 1.19
