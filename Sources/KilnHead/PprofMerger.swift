@@ -41,11 +41,25 @@ public struct PprofMerger {
         }
     }
 
-    /// The merged profile: one sample type, the type's period type, every sample.
+    /// The period Pyroscope gives a merged profile (`SetProfileMetadata`),
+    /// whatever the pushed profiles said, from the type's name: a second for
+    /// `process_cpu`, 512 KiB (Go's MemProfileRate) for `memory`, 1 otherwise.
+    public static func period(of type: ProfileTypeID) -> Int64 {
+        switch type.name {
+        case "process_cpu": 1_000_000_000
+        case "memory": 512 * 1024
+        default: 1
+        }
+    }
+
+    /// The merged profile: one sample type (also the default one), the type's
+    /// period type and `period(of:)`, every sample.
     public func build(_ type: ProfileTypeID, timeNanos: Int64, durationNanos: Int64) -> Profile {
         var table = self.table
         var p = Profile()
         p.sampleTypes = [ValueType(type: Int64(table.string(type.sampleType)), unit: Int64(table.string(type.sampleUnit)))]
+        p.defaultSampleType = p.sampleTypes[0].type
+        p.period = Self.period(of: type)
         p.periodType = ValueType(type: Int64(table.string(type.periodType)), unit: Int64(table.string(type.periodUnit)))
         p.strings = StringTable(table.strings)
         p.mappings = table.mappings.enumerated().map { i, s in

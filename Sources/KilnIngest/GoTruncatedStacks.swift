@@ -49,9 +49,25 @@ enum GoTruncatedStacks {
         return deepEnough
     }
 
-    /// A Go profile: some function's file is a `.go` file.
+    /// Pyroscope's guess of a profile's language (`GetLanguage`): the first
+    /// string of the table that starts or ends with a language's marker
+    /// decides; Go's are a `.go` suffix and the `/usr/local/go/` prefix.
+    static let languageMarkers: [(go: Bool, prefix: Bool, marker: [UInt8])] = [
+        (true, false, ".go"), (true, true, "/usr/local/go/"), (false, true, "java/"), (false, true, "sun/"), (false, false, ".rb"),
+        (false, true, "gems/"), (false, true, "./node_modules/"), (false, false, ".js"), (false, true, "System."),
+        (false, true, "Microsoft."), (false, false, ".py"), (false, false, "main.rs"), (false, false, "core.rs"),
+    ].map { ($0.0, $0.1, Array($0.2.utf8)) }
+
+    /// A Go profile, as Pyroscope decides it (`languageMarkers`).
+    /// - Complexity: O(strings) until the first marked one.
     static func isGo(_ p: Profile) -> Bool {
-        p.functions.contains { $0.filename != 0 && p.strings[$0.filename].hasSuffix(".go") }
+        for i in 0..<p.strings.count {
+            let s = p.strings.utf8(i)
+            for m in languageMarkers where s.count >= m.marker.count {
+                if m.prefix ? s.starts(with: m.marker) : s.suffix(m.marker.count).elementsEqual(m.marker) { return m.go }
+            }
+        }
+        return false
     }
 
     /// Repairs `p`'s truncated stacks in place (see the type's description).

@@ -143,17 +143,19 @@ public enum IngestConverter {
         limits: IngestLimits
     ) throws(IngestError) -> IngestProfile {
         // Old dotnetspy writes every function id as 0: repaired here, refused on Push (as Pyroscope).
+        // Its uploads are known by the spy name, or, from clients that send none, by its `inuse-space` type.
+        let dotnet = request.spyName == "dotnetspy" || (request.spyName == "unknown" && sampleTypeConfig?["inuse-space"] != nil)
         let decoded = try ProfileDecoding.decode(
-            profileBytes, maxBytes: maxProfileBytes, limits: limits, context: "", repairingZeroFunctionIDs: request.spyName == "dotnetspy")
+            profileBytes, maxBytes: maxProfileBytes, limits: limits, context: "", repairingZeroFunctionIDs: dotnet)
         var profile = decoded.0
         let size = decoded.size
         // A missing or 1970 collection time is replaced by `from`.
         if profile.timeNanos < oneYearNanos { profile.timeNanos = request.fromNanos }
         if ["pyspy", "rbspy", "scripting"].contains(request.spyName) { prefixFunctionNamesWithFiles(&profile) }
-        if request.spyName == "dotnetspy" { replaceDashesInSampleTypes(&profile) }
+        if dotnet { replaceDashesInSampleTypes(&profile) }
 
         let typeNames = profile.sampleTypes.map { profile.strings[$0.type] }
-        guard let name = profileName(sampleTypes: typeNames, config: sampleTypeConfig ?? [:]) else {
+        guard let name = profileName(sampleTypes: typeNames, config: sampleTypeConfig) else {
             throw IngestError(.unprocessable, "unknown profile type: cannot derive a profile name from sample types \(typeNames)")
         }
         var labels = userLabels(request, keepingReserved: true)
@@ -165,32 +167,36 @@ public enum IngestConverter {
         return try ingestProfile(labels, profile, request, limits: limits, sizeBytes: size)
     }
 
-    /// Derives `__name__` from the sample types (display names from
-    /// `sample_type_config` first): the first type that names a known kind wins.
-    static func profileName(sampleTypes: [String], config: [String: String]) -> String? {
+    /// Derives `__name__` from the sample types as Pyroscope does: `wall`
+    /// anywhere wins; otherwise the first type whose display name names a
+    /// kind (the `sample_type_config` when one is sent, else Pyroscope's
+    /// default mapping: `samples` → cpu, `goroutine` → goroutines,
+    /// `contentions` → mutex_count, `delay` → mutex_duration); when none
+    /// does, the last type's own name, as Pyroscope falls back to it.
+    static func profileName(sampleTypes: [String], config: [String: String]?) -> String? {
         if sampleTypes.contains("wall") { return "wall" }
-        let defaults = ["samples": "cpu", "goroutine": "goroutines", "contentions": "mutex_count", "delay": "mutex_duration"]
+        let displayNames = config ?? ["samples": "cpu", "goroutine": "goroutines", "contentions": "mutex_count", "delay": "mutex_duration"]
         for t in sampleTypes {
-            let display = config[t] ?? defaults[t] ?? t
+            let display = displayNames[t].flatMap { $0.isEmpty ? nil : $0 } ?? t
             if display.contains("cpu") { return "process_cpu" }
             if display.contains("alloc_") || display.contains("inuse_") || display == "space" || display == "objects" { return "memory" }
             if display.contains("mutex_") { return "mutex" }
             if display.contains("block_") { return "block" }
             if display.contains("goroutines") { return "goroutines" }
         }
-        return nil
+        return sampleTypes.last
     }
 
-    /// `sample_type_config` JSON: sample type → `{"display-name": …, …}`; only display names matter here.
+    /// `sample_type_config` JSON: sample type → `{"display-name": …, …}`:
+    /// every type it names, with its display name ("" for none), the only
+    /// field Pyroscope's pprof path reads.
     static func parseSampleTypeConfig(_ body: [UInt8]) throws(IngestError) -> [String: String] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(body)), let map = object as? [String: Any] else {
             throw IngestError(.unprocessable, "sample_type_config is not a JSON object")
         }
         var out: [String: String] = [:]
         for (type, v) in map {
-            if let entry = v as? [String: Any], let display = entry["display-name"] as? String, !display.isEmpty {
-                out[type] = display
-            }
+            out[type] = (v as? [String: Any])?["display-name"] as? String ?? ""
         }
         return out
     }

@@ -25,6 +25,8 @@ import Testing
         request.labelSelector = "{}"
         let merged: Google_V1_Profile = try await client.call("/querier.v1.QuerierService/SelectMergeProfile", request)
         #expect(merged.sampleType.count == 1)
+        // Pyroscope's period for the type (a second for process_cpu), not the pushed one (10 ms).
+        #expect(merged.period == 1_000_000_000 && merged.stringTable[Int(merged.defaultSampleType)] == "cpu")
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-merged-\(UUID().uuidString).pb")
         defer { try? FileManager.default.removeItem(at: file) }
         try Data(try merged.serializedBytes() as [UInt8]).write(to: file)
