@@ -288,7 +288,8 @@ private struct DecodeState {
         let nStrings = Int64(p.strings.count)
         func checkString(_ i: Int64, _ what: @autoclosure () -> String) throws(PprofError) {
             guard i >= 0 && i < nStrings else {
-                throw PprofError(offset: nil, "string index out of range: \(what()) refers to string \(i), but the string table has \(nStrings) entries")
+                throw PprofError(
+                    offset: nil, "string index out of range: \(what()) refers to string \(i), but the string table has \(nStrings) entries")
             }
         }
         for (i, t) in p.sampleTypes.enumerated() {

@@ -35,7 +35,8 @@ import Testing
         let stored = try PushConverter.convert(labels: Self.labels, rawProfile: bytes, id: "", nowNanos: 0).profile
         let storedAlloc = Self.stacks(stored).filter { $0.first == "main.alloc" }
         #expect(storedAlloc.count == sentAlloc.count)
-        #expect(storedAlloc.allSatisfy(Self.isWholeChain), "every chain is whole again: \(storedAlloc.filter { !Self.isWholeChain($0) }.map(\.count))")
+        #expect(
+            storedAlloc.allSatisfy(Self.isWholeChain), "every chain is whole again: \(storedAlloc.filter { !Self.isWholeChain($0) }.map(\.count))")
         #expect(Set(storedAlloc.map(\.count)) == Set([20, 22, 26, 30, 34, 38, 44].map { $0 + 4 }))
         // Values are untouched.
         for t in 0..<stored.sampleTypes.count { #expect(stored.total(ofType: t) == sent.total(ofType: t)) }
