@@ -148,13 +148,22 @@ struct JFRProfileBuilders {
     private struct ChunkStacks {
         let chunk: JFRChunk
         var resolved: [JFRSampleKind: [Int64: [UInt32]]] = [:]
+        /// Frame names by method key: each method's name is made (and merged) once per chunk.
+        var names: [Int64: String] = [:]
         init(_ chunk: JFRChunk) { self.chunk = chunk }
 
         mutating func locations(of id: Int64, _ st: JFRStackTrace, in kind: JFRSampleKind, _ b: inout Builder) -> [UInt32] {
             if let l = resolved[kind]?[id] { return l }
-            let l = st.frames.map { b.location($0) }
+            let l = st.frames.map { f in b.location(name(f), line: f.line) }
             resolved[kind, default: [:]][id] = l
             return l
+        }
+
+        mutating func name(_ f: JFRFrame) -> String {
+            if let n = names[f.methodID] { return n }
+            let n = JVMSymbols.merged(f.className) + "." + JVMSymbols.merged(f.methodName)
+            names[f.methodID] = n
+            return n
         }
     }
 
@@ -192,8 +201,7 @@ struct JFRProfileBuilders {
             return i
         }
 
-        mutating func location(_ f: JFRFrame) -> UInt32 {
-            let name = JVMSymbols.merged(f.className) + "." + JVMSymbols.merged(f.methodName)
+        mutating func location(_ name: String, line: Int32) -> UInt32 {
             let function: UInt32
             if let fn = functions[name] {
                 function = fn
@@ -205,13 +213,13 @@ struct JFRProfileBuilders {
                 profile.functions.append(fn)
                 functions[name] = function
             }
-            let key = LocationKey(function: function, line: f.line)
+            let key = LocationKey(function: function, line: line)
             if let l = locations[key] { return l }
             var loc = Location(id: UInt64(profile.locations.count + 1))
             loc.mappingIndex = 0
             loc.lineStart = UInt32(profile.lines.count)
             loc.lineCount = 1
-            profile.lines.append(Line(functionIndex: function, line: Int64(f.line)))
+            profile.lines.append(Line(functionIndex: function, line: Int64(line)))
             let index = UInt32(profile.locations.count)
             profile.locations.append(loc)
             locations[key] = index

@@ -121,8 +121,9 @@ struct JFRCursor {
             let n = try count()
             let raw = UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)])
             offset += n
-            if encoding == 3 { return .string(String(decoding: raw, as: UTF8.self)) }
-            return .string(String(decoding: raw.lazy.map { UInt16($0) }, as: UTF16.self))  // Latin-1 is UTF-16's first 256
+            // Latin-1 that is ASCII (JDK metadata and symbols nearly always) is also UTF-8: the fast path.
+            if encoding == 3 || !raw.contains(where: { $0 >= 0x80 }) { return .string(String(decoding: raw, as: UTF8.self)) }
+            return .string(String(decoding: raw.map { UInt16($0) }, as: UTF16.self))  // Latin-1 is UTF-16's first 256
         case 4:
             let n = try count()
             var units: [UInt16] = []

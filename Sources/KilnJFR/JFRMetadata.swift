@@ -63,10 +63,11 @@ struct JFRMetadata {
             case .pooled: throw c.error("a metadata string refers to a constant pool", at: at)
             }
         }
-        let root = try Self.element(&c, strings, depth: 0)
-        for region in root.children where region.name == "metadata" {
-            for element in region.children where element.name == "class" {
-                try add(element, &c)
+        let root = try Self.element(&c, strings.count, depth: 0)
+        let names = Names(strings)
+        for region in root.children where strings[region.name] == "metadata" {
+            for element in region.children where element.name == names.class {
+                try add(element, strings, names, &c)
             }
         }
         for (name, primitive) in Self.primitives {
@@ -79,46 +80,57 @@ struct JFRMetadata {
         "double": .double, "java.lang.String": .string,
     ]
 
+    /// A metadata element; attribute keys and values are indexes into the string table.
     private struct Element {
-        var name: String
-        var attributes: [String: String]
+        var name: Int
+        var attributes: [(key: Int, value: Int)]
         var children: [Element]
     }
 
-    private static func element(_ c: inout JFRCursor, _ strings: [String], depth: Int) throws(JFRError) -> Element {
+    private static func element(_ c: inout JFRCursor, _ count: Int, depth: Int) throws(JFRError) -> Element {
         guard depth < maxElementDepth else { throw c.error("metadata elements nest deeper than \(maxElementDepth)") }
-        func string(_ c: inout JFRCursor) throws(JFRError) -> String {
+        func string(_ c: inout JFRCursor) throws(JFRError) -> Int {
             let at = c.offset
             let i = try c.int()
-            guard i >= 0, i < Int64(strings.count) else {
-                throw c.error("metadata string index \(i) is out of range (\(strings.count) strings)", at: at)
-            }
-            return strings[Int(i)]
+            guard i >= 0, i < Int64(count) else { throw c.error("metadata string index \(i) is out of range (\(count) strings)", at: at) }
+            return Int(i)
         }
         let name = try string(&c)
-        var attributes: [String: String] = [:]
-        for _ in 0..<(try c.count()) {
-            let k = try string(&c)
-            attributes[k] = try string(&c)
-        }
+        let n = try c.count()
+        var attributes: [(key: Int, value: Int)] = []
+        attributes.reserveCapacity(n)
+        for _ in 0..<n { attributes.append((try string(&c), try string(&c))) }
         var children: [Element] = []
-        for _ in 0..<(try c.count()) { children.append(try element(&c, strings, depth: depth + 1)) }
+        for _ in 0..<(try c.count()) { children.append(try element(&c, count, depth: depth + 1)) }
         return Element(name: name, attributes: attributes, children: children)
     }
 
-    private mutating func add(_ e: Element, _ c: inout JFRCursor) throws(JFRError) {
-        guard let idText = e.attributes["id"], let id = Int64(idText), let name = e.attributes["name"] else {
+    /// The string indexes of the element and attribute names the reader looks for (-1: absent).
+    private struct Names {
+        let `class`, field, id, name, type, constantPool, dimension: Int
+        init(_ strings: [String]) {
+            var index: [String: Int] = [:]
+            for (i, s) in strings.enumerated() where index[s] == nil { index[s] = i }
+            func i(_ s: String) -> Int { index[s] ?? -1 }
+            (`class`, field, id, name, type) = (i("class"), i("field"), i("id"), i("name"), i("class"))
+            (constantPool, dimension) = (i("constantPool"), i("dimension"))
+        }
+    }
+
+    private mutating func add(_ e: Element, _ strings: [String], _ names: Names, _ c: inout JFRCursor) throws(JFRError) {
+        func attribute(_ e: Element, _ key: Int) -> String? { e.attributes.first { $0.key == key }.map { strings[$0.value] } }
+        guard let idText = attribute(e, names.id), let id = Int64(idText), let name = attribute(e, names.name) else {
             throw c.error("a metadata class has no id or name")
         }
         var fields: [Field] = []
-        for f in e.children where f.name == "field" {
-            guard let fieldName = f.attributes["name"], let typeText = f.attributes["class"], let typeID = Int64(typeText) else {
+        for f in e.children where f.name == names.field {
+            guard let fieldName = attribute(f, names.name), let typeText = attribute(f, names.type), let typeID = Int64(typeText) else {
                 throw c.error("a field of metadata class \(name) has no name or class")
             }
             fields.append(
                 Field(
-                    name: fieldName, typeID: typeID, isArray: (f.attributes["dimension"].flatMap { Int($0) } ?? 0) > 0,
-                    isConstantPool: f.attributes["constantPool"] == "true"))
+                    name: fieldName, typeID: typeID, isArray: (attribute(f, names.dimension).flatMap { Int($0) } ?? 0) > 0,
+                    isConstantPool: attribute(f, names.constantPool) == "true"))
         }
         classes[id] = Class(id: id, name: name, fields: fields)
         idsByName[name] = id

@@ -156,9 +156,12 @@ public struct Query {
     }
 
     /// The merged flame graph as a tree, not laid out (Parca's Arrow flame graph).
-    public func mergeTree(profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange) async throws -> FlameTree {
+    public func mergeTree(
+        profileType: ProfileTypeID, selector: LabelSelector, range: TimeRange, callSite: CallSiteFilter = CallSiteFilter(),
+        spans: SpanSelector? = nil
+    ) async throws -> FlameTree {
         var builder = FlameGraphBuilder()
-        try await mergeTotals(of: Self.typed(selector, profileType), in: range) { totals, symbols in
+        try await mergeTotals(of: Self.typed(selector, profileType), in: range, spans: spans, callSite: callSite) { totals, symbols in
             builder.add(totals.values, symbols: symbols)
         }
         return builder.tree()

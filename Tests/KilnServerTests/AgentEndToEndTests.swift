@@ -19,6 +19,8 @@ import Testing
         #expect(types.contains("process_cpu:cpu:nanoseconds:cpu:nanoseconds"), "types: \(types); server log:\n\(server.log)")
         var values = Types_V1_LabelValuesRequest()
         values.name = "service_name"
+        values.start = ConnectClient.allTime.start
+        values.end = ConnectClient.allTime.end
         let services: Types_V1_LabelValuesResponse = try client.call("/querier.v1.QuerierService/LabelValues", values)
         #expect(services.names == ["kiln.e2e.python"])
         values.name = "env"

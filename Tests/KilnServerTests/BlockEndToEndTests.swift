@@ -14,9 +14,9 @@ import Testing
         let json = [("Content-Type", "application/json")]
         let requests = [
             ("ProfileTypes", "{}"),
-            ("LabelNames", "{}"),
-            ("LabelValues", #"{"name":"service_name"}"#),
-            ("Series", #"{"matchers":["{}"]}"#),
+            ("LabelNames", #"{"start":1,"end":4102444800000}"#),
+            ("LabelValues", #"{"name":"service_name","start":1,"end":4102444800000}"#),
+            ("Series", #"{"matchers":["{}"],"start":1,"end":4102444800000}"#),
             (
                 "SelectMergeStacktraces",
                 #"{"profile_typeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","label_selector":"{}","start":1,"end":4000000000000}"#

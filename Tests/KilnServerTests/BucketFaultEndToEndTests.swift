@@ -16,8 +16,9 @@ import Testing
     /// Every query API's answer, or nil if any is not 200.
     static func answers(_ server: KilnServerProcess) -> [String]? {
         let requests = [
-            ("ProfileTypes", "{}"), ("LabelNames", "{}"), ("LabelValues", #"{"name":"service_name"}"#),
-            ("Series", #"{"matchers":["{}"]}"#), ("SelectMergeStacktraces", cpu),
+            ("ProfileTypes", "{}"), ("LabelNames", #"{"start":1,"end":4102444800000}"#),
+            ("LabelValues", #"{"name":"service_name","start":1,"end":4102444800000}"#),
+            ("Series", #"{"matchers":["{}"],"start":1,"end":4102444800000}"#), ("SelectMergeStacktraces", cpu),
             (
                 "SelectMergeStacktraces",
                 #"{"profile_typeID":"memory:inuse_space:bytes:space:bytes","label_selector":"{service_name=\"svc-1\"}","start":1,"end":4000000000000}"#
@@ -112,14 +113,16 @@ import Testing
         try proxy.setMode("503")
         let failed = try server.post("/querier.v1.QuerierService/SelectMergeStacktraces", headers: Self.json, body: Array(Self.cpu.utf8))
         #expect(failed.status == 503 && failed.text.contains("object store cannot be read"), "\(failed.status) \(failed.text)")
-        let labels = try server.post("/querier.v1.QuerierService/LabelValues", headers: Self.json, body: Array(#"{"name":"service_name"}"#.utf8))
+        let labels = try server.post(
+            "/querier.v1.QuerierService/LabelValues", headers: Self.json, body: Array(#"{"name":"service_name","start":1,"end":4102444800000}"#.utf8))
         #expect(labels.status == 200 && labels.text.contains("svc-0"), "labels come from memory: \(labels.text)")
 
         // Restarted during the outage: the bucket cannot be listed, so no
         // query answers (503); pushes are acknowledged; the daemon stays up.
         server.kill()
         server = try KilnServerProcess(arguments: arguments, dataDirectory: data)
-        let unlisted = try server.post("/querier.v1.QuerierService/LabelNames", headers: Self.json, body: Array("{}".utf8))
+        let unlisted = try server.post(
+            "/querier.v1.QuerierService/LabelNames", headers: Self.json, body: Array(#"{"start":1,"end":4102444800000}"#.utf8))
         #expect(unlisted.status == 503 && unlisted.text.contains("not listed yet"), "\(unlisted.status) \(unlisted.text)")
         try push(3)
         #expect(try server.get("/ready").status == 200 && server.isRunning)

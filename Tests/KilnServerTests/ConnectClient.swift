@@ -60,13 +60,20 @@ struct ConnectClient {
         return r.profileTypes.map(\.id)
     }
 
-    func flameGraph(_ type: String, _ selector: String = "{}", start: Int64 = 0, end: Int64 = 0, maxNodes: Int64? = nil) throws
+    func flameGraph(
+        _ type: String, _ selector: String = "{}", start: Int64 = ConnectClient.allTime.start, end: Int64 = ConnectClient.allTime.end,
+        maxNodes: Int64? = nil
+    ) throws
         -> Querier_V1_FlameGraph
     {
         let req = Self.flameGraphRequest(type, selector, start: start, end: end, maxNodes: maxNodes)
         let r: Querier_V1_SelectMergeStacktracesResponse = try call("/querier.v1.QuerierService/SelectMergeStacktraces", req)
         return r.flamegraph
     }
+
+    /// A range holding every profile a test pushes (Unix ms, 1970 to 2100): the query
+    /// methods require one, as Pyroscope's do.
+    static let allTime = (start: Int64(1), end: Int64(4_102_444_800_000))
 
     static func flameGraphRequest(_ type: String, _ selector: String, start: Int64, end: Int64, maxNodes: Int64? = nil)
         -> Querier_V1_SelectMergeStacktracesRequest

@@ -109,7 +109,10 @@ extension InProcessServer.Client {
         return r.profileTypes.map(\.id)
     }
 
-    func flameGraph(_ type: String, _ selector: String = "{}", start: Int64 = 0, end: Int64 = 0, maxNodes: Int64? = nil) async throws
+    func flameGraph(
+        _ type: String, _ selector: String = "{}", start: Int64 = ConnectClient.allTime.start, end: Int64 = ConnectClient.allTime.end,
+        maxNodes: Int64? = nil
+    ) async throws
         -> Querier_V1_FlameGraph
     {
         let r: Querier_V1_SelectMergeStacktracesResponse = try await call(

@@ -23,6 +23,8 @@ import Testing
         var request = Querier_V1_SelectMergeProfileRequest()
         request.profileTypeID = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
         request.labelSelector = "{}"
+        request.start = ConnectClient.allTime.start
+        request.end = ConnectClient.allTime.end
         let merged: Google_V1_Profile = try await client.call("/querier.v1.QuerierService/SelectMergeProfile", request)
         #expect(merged.sampleType.count == 1)
         // Pyroscope's period for the type (a second for process_cpu), not the pushed one (10 ms).
@@ -48,6 +50,8 @@ import Testing
         var diff = Querier_V1_DiffRequest()
         diff.left.profileTypeID = request.profileTypeID
         diff.left.labelSelector = #"{service_name="a"}"#
+        diff.left.start = ConnectClient.allTime.start
+        diff.left.end = ConnectClient.allTime.end
         diff.right = diff.left
         diff.right.labelSelector = #"{service_name="b"}"#
         let d: Querier_V1_DiffResponse = try await client.call("/querier.v1.QuerierService/Diff", diff)
@@ -62,6 +66,8 @@ import Testing
         // AnalyzeQuery: the profile's four series (three `worker` label values and the unlabelled samples) in the head and in a block, from the index alone.
         var analyze = Querier_V1_AnalyzeQueryRequest()
         analyze.query = request.profileTypeID + "{}"
+        analyze.start = ConnectClient.allTime.start
+        analyze.end = ConnectClient.allTime.end
         let a: Querier_V1_AnalyzeQueryResponse = try await client.call("/querier.v1.QuerierService/AnalyzeQuery", analyze)
         let scopes = Dictionary(uniqueKeysWithValues: a.queryScopes.map { ($0.componentType, $0) })
         let head = try #require(scopes["Short term storage"])

@@ -28,7 +28,7 @@ import Testing
         try await InProcessServer().run { server in
             try await Self.pushGoCPU(server)
             let (status, body, text) = try await Self.json(
-                server, "SelectMergeStacktraces", #"{"profileTypeID":"\#(Self.cpu)","labelSelector":"{}","start":"0","end":0}"#)
+                server, "SelectMergeStacktraces", #"{"profileTypeID":"\#(Self.cpu)","labelSelector":"{}","start":"1","end":4102444800000}"#)
             #expect(status == 200, "\(text)")
             let fg = try #require(body["flamegraph"] as? [String: Any])
             #expect(fg["total"] as? String == "9910000000")
@@ -55,6 +55,8 @@ import Testing
             var req = Querier_V1_SelectMergeStacktracesRequest()
             req.profileTypeID = Self.cpu
             req.labelSelector = "{}"
+            req.start = ConnectClient.allTime.start
+            req.end = ConnectClient.allTime.end
             let body: [UInt8] = try req.serializedBytes()
             let zipped = try await server.post(
                 "/querier.v1.QuerierService/SelectMergeStacktraces",
@@ -142,11 +144,14 @@ import Testing
             check(
                 try await post("/querier.v1.QuerierService/ProfileTypes", "application/proto", [], [("Connect-Protocol-Version", "2")]),
                 400, "invalid_argument", "Connect-Protocol-Version")
-            // Bad selector, bad profile type, max_nodes out of range, bad step, missing name, start after end.
+            // Bad selector, bad profile type, max_nodes out of range, bad step, missing name, start after end,
+            // no time range, no label selector.
             func smst(_ edit: (inout Querier_V1_SelectMergeStacktracesRequest) -> Void) async throws -> (Int, String) {
                 var r = Querier_V1_SelectMergeStacktracesRequest()
                 r.profileTypeID = Self.cpu
                 r.labelSelector = "{}"
+                r.start = ConnectClient.allTime.start
+                r.end = ConnectClient.allTime.end
                 edit(&r)
                 return try await post("/querier.v1.QuerierService/SelectMergeStacktraces", "application/proto", try r.serializedBytes())
             }
@@ -164,8 +169,17 @@ import Testing
                     $0.start = Int64.min
                     $0.end = 5
                 }, 400, "invalid_argument", "Unix milliseconds")
+            check(
+                try await smst {
+                    $0.start = 0
+                    $0.end = 0
+                }, 400, "invalid_argument", "no time range")
+            check(try await smst { $0.labelSelector = "" }, 400, "invalid_argument", "label_selector is required")
             var ss = Querier_V1_SelectSeriesRequest()
             ss.profileTypeID = Self.cpu
+            ss.labelSelector = "{}"
+            ss.start = ConnectClient.allTime.start
+            ss.end = ConnectClient.allTime.end
             ss.step = 0.0001
             check(
                 try await post("/querier.v1.QuerierService/SelectSeries", "application/proto", try ss.serializedBytes()), 400, "invalid_argument",
@@ -178,6 +192,9 @@ import Testing
             check(try await post("/querier.v1.QuerierService/Diff", "application/proto", []), 400, "invalid_argument", "left and right are required")
             var heat = Querier_V1_SelectHeatmapRequest()
             heat.profileTypeID = Self.cpu
+            heat.labelSelector = "{}"
+            heat.start = ConnectClient.allTime.start
+            heat.end = ConnectClient.allTime.end
             check(
                 try await post("/querier.v1.QuerierService/SelectHeatmap", "application/proto", try heat.serializedBytes()), 400, "invalid_argument",
                 "step must be >= 1ms")

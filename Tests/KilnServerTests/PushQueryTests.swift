@@ -129,11 +129,15 @@ import Testing
         // Label APIs agree with what was pushed.
         var names = Types_V1_LabelNamesRequest()
         names.matchers = [#"{env="e2e"}"#]
+        names.start = ConnectClient.allTime.start
+        names.end = ConnectClient.allTime.end
         let gotNames: Types_V1_LabelNamesResponse = try await client.call("/querier.v1.QuerierService/LabelNames", names)
         #expect(gotNames.names == gotNames.names.sorted())
         #expect(Set(gotNames.names).isSuperset(of: ["__name__", "__profile_type__", "env", "service_name", "__service_name__"]))
         var values = Types_V1_LabelValuesRequest()
         values.name = "service_name"
+        values.start = ConnectClient.allTime.start
+        values.end = ConnectClient.allTime.end
         let gotValues: Types_V1_LabelValuesResponse = try await client.call("/querier.v1.QuerierService/LabelValues", values)
         #expect(gotValues.names == ["allocs-svc", "go-svc"])
         values.name = "__name__"
@@ -142,6 +146,8 @@ import Testing
         #expect(gotProfileNames.names == ["block", "goroutine", "memory", "mutex", "process_cpu"])
         var series = Querier_V1_SeriesRequest()
         series.matchers = [#"{__name__="memory"}"#]
+        series.start = ConnectClient.allTime.start
+        series.end = ConnectClient.allTime.end
         series.labelNames = ["__profile_type__", "service_name"]
         let gotSeries: Querier_V1_SeriesResponse = try await client.call("/querier.v1.QuerierService/Series", series)
         #expect(gotSeries.labelsSet.count == 8)  // 4 memory types × 2 services

@@ -21,10 +21,12 @@ import Testing
                 tooLarge.status == 400 && tooLarge.text.contains("more than the limit of 10 ") && tooLarge.text.contains("invalid_argument"),
                 "\(tooLarge.status) \(tooLarge.text)")
             let badTimeout = try await server.post(
-                "/querier.v1.QuerierService/LabelNames", headers: [json, ("Connect-Timeout-Ms", "soon")], body: Array("{}".utf8))
+                "/querier.v1.QuerierService/LabelNames", headers: [json, ("Connect-Timeout-Ms", "soon")],
+                body: Array(#"{"start":1,"end":4102444800000}"#.utf8))
             #expect(badTimeout.status == 400 && badTimeout.text.contains("Connect-Timeout-Ms"), "\(badTimeout.text)")
             let withTimeout = try await server.post(
-                "/querier.v1.QuerierService/LabelNames", headers: [json, ("Connect-Timeout-Ms", "5000")], body: Array("{}".utf8))
+                "/querier.v1.QuerierService/LabelNames", headers: [json, ("Connect-Timeout-Ms", "5000")],
+                body: Array(#"{"start":1,"end":4102444800000}"#.utf8))
             #expect(withTimeout.status == 200, "\(withTimeout.text)")
         }
     }

@@ -27,9 +27,9 @@ import Testing
         let range = #""start":1,"end":4000000000000"#
         let requests = [
             ("ProfileTypes", "{}"),
-            ("LabelNames", "{}"),
-            ("LabelValues", #"{"name":"service_name"}"#),
-            ("Series", #"{"matchers":["{}"]}"#),
+            ("LabelNames", #"{\#(range)}"#),
+            ("LabelValues", #"{"name":"service_name",\#(range)}"#),
+            ("Series", #"{"matchers":["{}"],\#(range)}"#),
             ("SelectMergeStacktraces", #"{"profile_typeID":"\#(cpu)","label_selector":"{}",\#(range)}"#),
             ("SelectMergeStacktraces", #"{"profile_typeID":"\#(heap)","label_selector":"{service_name=\"svc-1\"}",\#(range)}"#),
             ("SelectMergeProfile", #"{"profile_typeID":"\#(cpu)","label_selector":"{service_name=~\"svc-.*\"}",\#(range)}"#),

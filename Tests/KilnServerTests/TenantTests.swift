@@ -27,10 +27,15 @@ import Testing
                 #expect(try await b.profileTypes().allSatisfy { $0.hasPrefix("memory:") }, "\(when)")
                 var values = Types_V1_LabelValuesRequest()
                 values.name = "service_name"
+                values.start = ConnectClient.allTime.start
+                values.end = ConnectClient.allTime.end
                 let aValues: Types_V1_LabelValuesResponse = try await a.call("/querier.v1.QuerierService/LabelValues", values)
                 let bValues: Types_V1_LabelValuesResponse = try await b.call("/querier.v1.QuerierService/LabelValues", values)
                 #expect(aValues.names == ["a-svc"] && bValues.names == ["b-svc"], "\(when)")
-                let series: Querier_V1_SeriesResponse = try await b.call("/querier.v1.QuerierService/Series", Querier_V1_SeriesRequest())
+                var seriesRequest = Querier_V1_SeriesRequest()
+                seriesRequest.start = ConnectClient.allTime.start
+                seriesRequest.end = ConnectClient.allTime.end
+                let series: Querier_V1_SeriesResponse = try await b.call("/querier.v1.QuerierService/Series", seriesRequest)
                 #expect(!series.labelsSet.isEmpty && series.labelsSet.allSatisfy { !$0.labels.contains { $0.value == "a-svc" } }, "\(when)")
                 #expect(try await a.flameGraph(cpuType).total == 9_910_000_000, "\(when)")
                 #expect(try await b.flameGraph(cpuType).total == 0, "\(when): B sees none of A's CPU profile")

@@ -31,7 +31,7 @@ import Testing
         // The two whole records before the tear are served.
         let r = try server.post(
             "/querier.v1.QuerierService/LabelValues", headers: [("Content-Type", "application/json"), ("X-Scope-OrgID", "golden")],
-            body: Array(#"{"name":"service_name"}"#.utf8))
+            body: Array(#"{"name":"service_name","start":1,"end":4102444800000}"#.utf8))
         let values = r.text
         #expect(values.contains("svc0") && values.contains("svc1"), "\(values)")
         // Pushes after recovery are durable and counted in the WAL metrics.

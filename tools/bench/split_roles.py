@@ -105,7 +105,7 @@ try:
         ("flame, whole tenant", "SelectMergeStacktraces", f'{{"profile_typeID":"{cpu}","label_selector":"{{}}",{rng}}}'),
         ("flame, one service", "SelectMergeStacktraces", f'{{"profile_typeID":"{cpu}","label_selector":"{{service_name=\\"svc-7\\"}}",{rng}}}'),
         ("series by service", "SelectSeries", f'{{"profile_typeID":"{cpu}","label_selector":"{{}}",{rng},"step":60,"group_by":["service_name"]}}'),
-        ("label values", "LabelValues", '{"name":"service_name"}'),
+        ("label values", "LabelValues", f'{{"name":"service_name",{rng}}}'),
         ("profile types", "ProfileTypes", "{}"),
     ]
 

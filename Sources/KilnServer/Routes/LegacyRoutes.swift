@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KilnHead
 import KilnIngest
 import KilnModel
 import KilnQuery
@@ -10,8 +11,13 @@ import Logging
 /// (`backendType: pyroscope`) and old tools call (shared/reference/pyroscope-api.md §6):
 ///
 /// - `GET /pyroscope/render`, `GET /render`: `query=<profile type ID>{matchers}`,
-///   `from`, `until` (attime), `maxNodes`/`max-nodes`, `groupBy`,
-///   `aggregation=sum|avg` → flamebearer JSON with its timeline (and groups);
+///   `from`, `until` (attime; 0 is no time: 400), `maxNodes`/`max-nodes`
+///   (unparsable: the default), `groupBy`, `aggregation=sum|avg` →
+///   flamebearer JSON with its timeline (and groups), whatever `format` names
+///   but `dot`, which answers the call graph in Graphviz (`LegacyRoutes+Dot`), as Pyroscope;
+/// - `GET /pyroscope/render-diff`, `GET /render-diff`: `leftQuery`,
+///   `leftFrom`, `leftUntil`, `rightQuery`, `rightFrom`, `rightUntil` (one
+///   profile type) → the diff flamebearer (`format: double`);
 /// - `GET /pyroscope/label-values`, `GET /label-values`: `label=X` → JSON array
 ///   (`__name__` → the profile type IDs);
 /// - `GET /pyroscope/labels`, `GET /labels` → label names, `__…__` filtered;
@@ -32,6 +38,7 @@ struct LegacyRoutes: Sendable {
     func register(on router: Router<KilnRequestContext>) {
         for prefix in ["/pyroscope", ""] {
             router.get(RouterPath(prefix + "/render")) { request, context in await respond(request, context, render) }
+            router.get(RouterPath(prefix + "/render-diff")) { request, context in await respond(request, context, renderDiff) }
             router.get(RouterPath(prefix + "/label-values")) { request, context in await respond(request, context, labelValues) }
             router.get(RouterPath(prefix + "/labels")) { request, context in await respond(request, context, labels) }
         }
@@ -48,6 +55,9 @@ struct LegacyRoutes: Sendable {
             let value = try await runner.run(tenant: try Tenant.of(request, config), timeout: nil, channel: context.channel) { query in
                 SendableJSON(value: try await body(request, params, query))
             }
+            if let text = value.value as? PlainText {
+                return Response(status: .ok, headers: [.contentType: text.contentType], body: .init(byteBuffer: ByteBuffer(string: text.text)))
+            }
             let bytes = try JSONSerialization.data(withJSONObject: value.value, options: [.sortedKeys, .fragmentsAllowed])
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         } catch {
@@ -59,15 +69,19 @@ struct LegacyRoutes: Sendable {
         }
     }
 
-    /// `from`/`until` (attime; defaults now−1h and now) as a range in milliseconds.
-    static func range(_ params: [String: String]) throws -> (fromMs: Int64, untilMs: Int64) {
+    /// `from`/`until` (attime; defaults now−1h and now) as a range in
+    /// milliseconds; 0 is no time (400), as Pyroscope answers it.
+    static func range(_ params: [String: String], from fromKey: String = "from", until untilKey: String = "until") throws -> (
+        fromMs: Int64, untilMs: Int64
+    ) {
         let now = Date().unixNanoseconds
-        guard let from = AtTime.parse(params["from"] ?? "now-1h", nowNanos: now),
-            let until = AtTime.parse(params["until"] ?? "now", nowNanos: now)
+        guard let from = AtTime.parse(params[fromKey] ?? "now-1h", nowNanos: now),
+            let until = AtTime.parse(params[untilKey] ?? "now", nowNanos: now)
         else {
-            throw ConnectError(.invalidArgument, "from and until must be Unix times (s, ms, µs or ns) or now[-offset]")
+            throw ConnectError(.invalidArgument, "\(fromKey) and \(untilKey) must be Unix times (s, ms, µs or ns) or now[-offset]")
         }
-        guard from <= until else { throw ConnectError(.invalidArgument, "from must not be after until") }
+        guard from > 0, until > 0 else { throw ConnectError(.invalidArgument, "\(fromKey) and \(untilKey) are required: 0 is not a time") }
+        guard from <= until else { throw ConnectError(.invalidArgument, "\(fromKey) must not be after \(untilKey)") }
         return (from / 1_000_000, until / 1_000_000)
     }
 
@@ -93,14 +107,23 @@ struct LegacyRoutes: Sendable {
         return niceStepsSeconds.first { $0 >= wanted } ?? niceStepsSeconds.last!
     }
 
+    /// `maxNodes`/`max-nodes`: unparsable or out of range is the default, as Pyroscope reads it.
+    static func maxNodes(_ params: [String: String]) -> Int64 {
+        let n = Int64(params["maxNodes"] ?? params["max-nodes"] ?? "") ?? 0
+        return (try? QuerierRoutes.maxNodes(n)) ?? FlameGraph.defaultMaxNodes
+    }
+
     func render(_ request: Request, _ params: [String: String], _ query: Query) async throws -> Any {
-        if let format = params["format"], format != "json" {
-            throw ConnectError(.invalidArgument, "format \(format) is not supported; use format=json")
-        }
         let (type, selector) = try Self.query(params)
         let (fromMs, untilMs) = try Self.range(params)
-        let maxNodes = try QuerierRoutes.maxNodes(Int64(params["maxNodes"] ?? params["max-nodes"] ?? "0") ?? -1)
+        let maxNodes = Self.maxNodes(params)
         try query.budget.checkRange(.milliseconds(fromMs, untilMs))
+        if params["format"] == "dot" {
+            let tree = try await query.mergeTree(profileType: type, selector: selector, range: .milliseconds(fromMs, untilMs))
+            // pprof's -dot default keeps 80 nodes; a smaller maxNodes keeps fewer.
+            let nodes = params["maxNodes"] ?? params["max-nodes"] == nil ? Self.dotNodes : Int(min(maxNodes, Int64(Self.dotNodes)))
+            return PlainText(text: Self.dot(tree, type: type, maxNodes: nodes), contentType: "text/vnd.graphviz")
+        }
         let graph = try await query.mergeStacktraces(profileType: type, selector: selector, range: .milliseconds(fromMs, untilMs), maxNodes: maxNodes)
 
         // Timeline: one value per step from `from` snapped down to the step, zeros backfilled.
@@ -124,24 +147,59 @@ struct LegacyRoutes: Sendable {
         if let groupBy {
             groups = Dictionary(series.map { ($0.labels[groupBy] ?? "*", timeline($0.points)) }, uniquingKeysWith: { a, _ in a })
         }
-        let sampleType = type.sampleType
-        let units: String =
-            switch sampleType {
-            case "cpu": "samples"
-            case "inuse_objects", "alloc_objects", "goroutine", "goroutines", "samples": "objects"
-            default: type.sampleUnit
-            }
         return [
             "version": 1,
             "flamebearer": ["names": graph.names, "levels": graph.levels, "numTicks": graph.total, "maxSelf": graph.maxSelf] as [String: Any],
-            "metadata": [
-                "format": "single", "spyName": "", "sampleRate": sampleType == "cpu" ? 1_000_000_000 : 100, "units": units, "name": sampleType,
-            ] as [String: Any],
+            "metadata": Self.metadata(type, format: "single"),
             "timeline": timeline(
                 series.flatMap(\.points).reduce(into: [Int64: Double]()) { $0[$1.timestampMs, default: 0] += $1.value }
                     .map { TimeSeries.Point(timestampMs: $0.key, value: $0.value) }),
             "groups": groups,
             "heatmap": NSNull(),
+        ] as [String: Any]
+    }
+
+    /// pprof's `-nodecount` default for graphs.
+    static let dotNodes = 80
+
+    /// The flamebearer's `metadata`.
+    static func metadata(_ type: ProfileTypeID, format: String) -> [String: Any] {
+        let units: String =
+            switch type.sampleType {
+            case "cpu": "samples"
+            case "inuse_objects", "alloc_objects", "goroutine", "goroutines", "samples": "objects"
+            default: type.sampleUnit
+            }
+        return [
+            "format": format, "spyName": "", "sampleRate": type.sampleType == "cpu" ? 1_000_000_000 : 100, "units": units, "name": type.sampleType,
+        ]
+    }
+
+    /// `render-diff`: the left and right queries of one profile type, each
+    /// over its own range, as one diff flamebearer.
+    func renderDiff(_ request: Request, _ params: [String: String], _ query: Query) async throws -> Any {
+        func side(_ name: String) throws -> (ProfileTypeID, LabelSelector, TimeRange) {
+            guard let text = params[name + "Query"], !text.isEmpty else { throw ConnectError(.invalidArgument, "\(name)Query is required") }
+            let (type, selector) = try Self.query(["query": text])
+            let (fromMs, untilMs) = try Self.range(params, from: name + "From", until: name + "Until")
+            let range = TimeRange.milliseconds(fromMs, untilMs)
+            try query.budget.checkRange(range)
+            return (type, selector, range)
+        }
+        let left = try side("left")
+        let right = try side("right")
+        guard left.0 == right.0 else {
+            throw ConnectError(.invalidArgument, "leftQuery and rightQuery must query the same profile type (\(left.0.id) vs \(right.0.id))")
+        }
+        let d = try await query.diff(
+            profileType: left.0, left: (left.1, left.2, CallSiteFilter()), right: (right.1, right.2, CallSiteFilter()),
+            maxNodes: Self.maxNodes(params))
+        return [
+            "version": 1,
+            "flamebearer": ["names": d.names, "levels": d.levels, "numTicks": d.total, "maxSelf": d.maxSelf] as [String: Any],
+            "metadata": Self.metadata(left.0, format: "double"),
+            "leftTicks": d.leftTicks,
+            "rightTicks": d.rightTicks,
         ] as [String: Any]
     }
 
@@ -163,6 +221,12 @@ struct LegacyRoutes: Sendable {
     func apps(_ request: Request, _ params: [String: String], _ query: Query) async throws -> Any {
         try await query.profileTypes(range: .all).map { ["name": $0.id] }
     }
+}
+
+/// A non-JSON answer (the dot format).
+private struct PlainText {
+    let text: String
+    let contentType: String
 }
 
 /// A JSON value built from Foundation types, passed out of a query closure.

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import Hummingbird
 import KilnHead
@@ -63,8 +64,9 @@ struct QuerierRoutes: Sendable {
 
     // MARK: - Methods
 
+    /// `ProfileTypes`: any range, as Pyroscope (none, or negative times: all of them).
     func profileTypes(_ r: Querier_V1_ProfileTypesRequest, _ query: Query) async throws -> Querier_V1_ProfileTypesResponse {
-        let range = try Self.range(r.start, r.end)
+        let range = try Self.range(max(r.start, 0), max(r.end, 0), required: false)
         var out = Querier_V1_ProfileTypesResponse()
         let types = try await query.profileTypes(range: range)
         out.profileTypes = types.map { t in
@@ -114,16 +116,21 @@ struct QuerierRoutes: Sendable {
         -> Querier_V1_SelectMergeStacktracesResponse
     {
         let type = try Self.profileType(r.profileTypeID)
-        let selector = try Self.selector([r.labelSelector])
+        let selector = try Self.labelSelector(r.labelSelector)
         let range = try Self.sampleRange(r.start, r.end, query)
         let maxNodes = try Self.maxNodes(r.hasMaxNodes ? r.maxNodes : 0)
-        try Self.requireFlameGraph(r.format)
+        try Self.requireFlameGraphOrTree(r.format)
         try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
-        let graph = try await query.mergeStacktraces(
-            profileType: type, selector: selector, range: range, maxNodes: maxNodes,
-            callSite: try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector),
-            spans: r.spanSelector.isEmpty ? nil : try Self.spans(r.spanSelector))
+        let callSite = try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector)
+        let spans = r.spanSelector.isEmpty ? nil : try Self.spans(r.spanSelector)
         var out = Querier_V1_SelectMergeStacktracesResponse()
+        if r.format == .tree {
+            let tree = try await query.mergeTree(profileType: type, selector: selector, range: range, callSite: callSite, spans: spans)
+            out.tree = Data(tree.pyroscopeTreeBytes(maxNodes: maxNodes))
+            return out
+        }
+        let graph = try await query.mergeStacktraces(
+            profileType: type, selector: selector, range: range, maxNodes: maxNodes, callSite: callSite, spans: spans)
         out.flamegraph = Self.flameGraph(graph)
         return out
     }
@@ -134,14 +141,19 @@ struct QuerierRoutes: Sendable {
         -> Querier_V1_SelectMergeSpanProfileResponse
     {
         let type = try Self.profileType(r.profileTypeID)
-        let selector = try Self.selector([r.labelSelector])
+        let selector = try Self.labelSelector(r.labelSelector)
         let range = try Self.sampleRange(r.start, r.end, query)
         let maxNodes = try Self.maxNodes(r.hasMaxNodes ? r.maxNodes : 0)
-        try Self.requireFlameGraph(r.format)
+        try Self.requireFlameGraphOrTree(r.format)
+        var out = Querier_V1_SelectMergeSpanProfileResponse()
+        if r.format == .tree {
+            let tree = try await query.mergeTree(profileType: type, selector: selector, range: range, spans: try Self.spans(r.spanSelector))
+            out.tree = Data(tree.pyroscopeTreeBytes(maxNodes: maxNodes))
+            return out
+        }
         let graph = try await query.mergeStacktraces(
             profileType: type, selector: selector, range: range, maxNodes: maxNodes,
             spans: try Self.spans(r.spanSelector))
-        var out = Querier_V1_SelectMergeSpanProfileResponse()
         out.flamegraph = Self.flameGraph(graph)
         return out
     }
@@ -162,11 +174,11 @@ struct QuerierRoutes: Sendable {
         let d = try await query.diff(
             profileType: type,
             left: (
-                try Self.selector([r.left.labelSelector]), try Self.sampleRange(r.left.start, r.left.end, query),
+                try Self.labelSelector(r.left.labelSelector), try Self.sampleRange(r.left.start, r.left.end, query),
                 try Self.callSite(r.left.hasStackTraceSelector, r.left.stackTraceSelector)
             ),
             right: (
-                try Self.selector([r.right.labelSelector]), try Self.sampleRange(r.right.start, r.right.end, query),
+                try Self.labelSelector(r.right.labelSelector), try Self.sampleRange(r.right.start, r.right.end, query),
                 try Self.callSite(r.right.hasStackTraceSelector, r.right.stackTraceSelector)
             ),
             maxNodes: maxNodes)
@@ -215,7 +227,7 @@ struct QuerierRoutes: Sendable {
     /// `max_nodes` is not enforced, as in Pyroscope without its tenant limit.
     func selectMergeProfile(_ r: Querier_V1_SelectMergeProfileRequest, _ query: Query) async throws -> Google_V1_Profile {
         let type = try Self.profileType(r.profileTypeID)
-        let selector = try Self.selector([r.labelSelector])
+        let selector = try Self.labelSelector(r.labelSelector)
         let range = try Self.sampleRange(r.start, r.end, query)
         try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
         let profile = try await query.mergeProfile(
@@ -226,7 +238,7 @@ struct QuerierRoutes: Sendable {
 
     func selectSeries(_ r: Querier_V1_SelectSeriesRequest, _ query: Query) async throws -> Querier_V1_SelectSeriesResponse {
         let type = try Self.profileType(r.profileTypeID)
-        let selector = try Self.selector([r.labelSelector])
+        let selector = try Self.labelSelector(r.labelSelector)
         _ = try Self.sampleRange(r.start, r.end, query)
         try Self.rejectUnsupportedFilters(stackTraceSelector: r.hasStackTraceSelector, profileIDs: [], traceIDs: [], spans: [])
         let q = TimeSeriesQuery(
@@ -301,7 +313,13 @@ struct QuerierRoutes: Sendable {
     /// profile, small enough that bucket arithmetic cannot overflow.
     static let maxTimeMs: Int64 = 1_000_000_000_000_000
 
-    static func range(_ start: Int64, _ end: Int64) throws -> TimeRange {
+    /// `start`…`end` in Unix milliseconds, as Pyroscope checks them.
+    /// - Parameter required: a request without a time range (both 0) is
+    ///   refused (every method but `ProfileTypes`); otherwise end 0 is "no end".
+    static func range(_ start: Int64, _ end: Int64, required: Bool = true) throws -> TimeRange {
+        if required && start == 0 && end == 0 {
+            throw ConnectError(.invalidArgument, "no time range: start and end (Unix milliseconds) are required")
+        }
         guard (0...maxTimeMs).contains(start), (0...maxTimeMs).contains(end) else {
             throw ConnectError(.invalidArgument, "start and end must be Unix milliseconds between 0 and \(maxTimeMs)")
         }
@@ -316,6 +334,12 @@ struct QuerierRoutes: Sendable {
         let r = try range(start, end)
         try query.budget.checkRange(r)
         return r
+    }
+
+    /// A query method's `label_selector`: required (`{}` selects everything), as Pyroscope.
+    static func labelSelector(_ text: String) throws -> LabelSelector {
+        guard !text.isEmpty else { throw ConnectError(.invalidArgument, "label_selector is required; {} selects every series") }
+        return try selector([text])
     }
 
     static func selector(_ texts: [String]) throws -> LabelSelector {
@@ -351,11 +375,11 @@ struct QuerierRoutes: Sendable {
         return max(1, Int64((step * 1000).rounded()))
     }
 
-    /// Only flame graphs are produced (the `tree` and `dot` formats are not).
-    static func requireFlameGraph(_ format: Querier_V1_ProfileFormat) throws {
+    /// Flame graphs and Pyroscope's tree encoding are produced (`dot` is not).
+    static func requireFlameGraphOrTree(_ format: Querier_V1_ProfileFormat) throws {
         switch format {
-        case .unspecified, .flamegraph: return
-        default: throw ConnectError(.unimplemented, "format \(format) is not supported yet; use PROFILE_FORMAT_FLAMEGRAPH")
+        case .unspecified, .flamegraph, .tree: return
+        default: throw ConnectError(.unimplemented, "format \(format) is not supported; use PROFILE_FORMAT_FLAMEGRAPH or PROFILE_FORMAT_TREE")
         }
     }
 
