@@ -52,21 +52,20 @@ struct JFRMetadata {
         _ = try c.long()  // start ticks
         _ = try c.long()  // duration
         _ = try c.long()  // metadata id
-        var strings: [String] = []
+        // The string table is read lazily: only the strings of class and field
+        // elements are decoded (most are labels and descriptions of annotations).
         let stringCount = try c.count()
-        strings.reserveCapacity(stringCount)
+        var offsets: [Int] = []
+        offsets.reserveCapacity(stringCount)
         for _ in 0..<stringCount {
-            let at = c.offset
-            switch try c.string() {
-            case .string(let s): strings.append(s)
-            case .null: strings.append("")
-            case .pooled: throw c.error("a metadata string refers to a constant pool", at: at)
-            }
+            offsets.append(c.offset)
+            try c.skipString()
         }
-        let root = try Self.element(&c, strings.count, depth: 0)
-        let names = Names(strings)
-        for region in root.children where strings[region.name] == "metadata" {
-            for element in region.children where element.name == names.class {
+        let strings = Strings(cursor: c, offsets: offsets)
+        let root = try Self.element(&c, offsets.count, depth: 0)
+        let names = try Names(strings)
+        for region in root.children where names.metadata.contains(region.name) {
+            for element in region.children where names.class.contains(element.name) {
                 try add(element, strings, names, &c)
             }
         }
@@ -105,32 +104,74 @@ struct JFRMetadata {
         return Element(name: name, attributes: attributes, children: children)
     }
 
-    /// The string indexes of the element and attribute names the reader looks for (-1: absent).
-    private struct Names {
-        let `class`, field, id, name, type, constantPool, dimension: Int
-        init(_ strings: [String]) {
-            var index: [String: Int] = [:]
-            for (i, s) in strings.enumerated() where index[s] == nil { index[s] = i }
-            func i(_ s: String) -> Int { index[s] ?? -1 }
-            (`class`, field, id, name, type) = (i("class"), i("field"), i("id"), i("name"), i("class"))
-            (constantPool, dimension) = (i("constantPool"), i("dimension"))
+    /// The metadata's string table, decoded on demand: the position of each
+    /// string's encoding byte, read again by a cursor over the same bytes.
+    private struct Strings {
+        let cursor: JFRCursor
+        let offsets: [Int]
+
+        subscript(_ i: Int) -> String {
+            get throws(JFRError) {
+                var c = cursor
+                try c.seek(offsets[i])
+                let at = c.offset
+                switch try c.string() {
+                case .string(let s): return s
+                case .null: return ""
+                case .pooled: throw c.error("a metadata string refers to a constant pool", at: at)
+                }
+            }
+        }
+
+        /// Whether string `i` is the ASCII `word`, without decoding it when its length differs.
+        func equals(_ i: Int, _ word: [UInt8]) throws(JFRError) -> Bool {
+            var c = cursor
+            try c.seek(offsets[i])
+            let encoding = try c.u8()
+            guard encoding == 3 || encoding == 5 else { return try self[i] == String(decoding: word, as: UTF8.self) }
+            guard try c.count() == word.count else { return false }
+            for b in word where try c.u8() != b { return false }
+            return true
         }
     }
 
-    private mutating func add(_ e: Element, _ strings: [String], _ names: Names, _ c: inout JFRCursor) throws(JFRError) {
-        func attribute(_ e: Element, _ key: Int) -> String? { e.attributes.first { $0.key == key }.map { strings[$0.value] } }
-        guard let idText = attribute(e, names.id), let id = Int64(idText), let name = attribute(e, names.name) else {
+    /// The string indexes of the element and attribute names the reader
+    /// looks for: every index holding the word, should a writer repeat one.
+    private struct Names {
+        var metadata: [Int] = [], `class`: [Int] = [], field: [Int] = [], id: [Int] = [], name: [Int] = []
+        var constantPool: [Int] = [], dimension: [Int] = []
+        /// The `class` attribute of a field (its type id) shares the element name's string.
+        var type: [Int] { `class` }
+
+        init(_ strings: Strings) throws(JFRError) {
+            let words: [(WritableKeyPath<Names, [Int]>, [UInt8])] = [
+                (\.metadata, Array("metadata".utf8)), (\.class, Array("class".utf8)), (\.field, Array("field".utf8)),
+                (\.id, Array("id".utf8)), (\.name, Array("name".utf8)), (\.constantPool, Array("constantPool".utf8)),
+                (\.dimension, Array("dimension".utf8)),
+            ]
+            for i in strings.offsets.indices {
+                for (key, word) in words where try strings.equals(i, word) { self[keyPath: key].append(i) }
+            }
+        }
+    }
+
+    private mutating func add(_ e: Element, _ strings: Strings, _ names: Names, _ c: inout JFRCursor) throws(JFRError) {
+        func attribute(_ e: Element, _ keys: [Int]) throws(JFRError) -> String? {
+            guard let a = e.attributes.first(where: { keys.contains($0.key) }) else { return nil }
+            return try strings[a.value]
+        }
+        guard let idText = try attribute(e, names.id), let id = Int64(idText), let name = try attribute(e, names.name) else {
             throw c.error("a metadata class has no id or name")
         }
         var fields: [Field] = []
-        for f in e.children where f.name == names.field {
-            guard let fieldName = attribute(f, names.name), let typeText = attribute(f, names.type), let typeID = Int64(typeText) else {
+        for f in e.children where names.field.contains(f.name) {
+            guard let fieldName = try attribute(f, names.name), let typeText = try attribute(f, names.type), let typeID = Int64(typeText) else {
                 throw c.error("a field of metadata class \(name) has no name or class")
             }
             fields.append(
                 Field(
-                    name: fieldName, typeID: typeID, isArray: (attribute(f, names.dimension).flatMap { Int($0) } ?? 0) > 0,
-                    isConstantPool: attribute(f, names.constantPool) == "true"))
+                    name: fieldName, typeID: typeID, isArray: (try attribute(f, names.dimension).flatMap { Int($0) } ?? 0) > 0,
+                    isConstantPool: try attribute(f, names.constantPool) == "true"))
         }
         classes[id] = Class(id: id, name: name, fields: fields)
         idsByName[name] = id
