@@ -128,7 +128,14 @@ struct JFRCursor {
             let n = try count()
             var units: [UInt16] = []
             units.reserveCapacity(n)
-            for _ in 0..<n { units.append(UInt16(truncatingIfNeeded: try short())) }
+            var ascii = true
+            for _ in 0..<n {
+                let u = UInt16(truncatingIfNeeded: try short())
+                ascii = ascii && u < 0x80
+                units.append(u)
+            }
+            // ASCII chars (the JDK writes its metadata so) are their own UTF-8: the fast path.
+            if ascii { return .string(String(decoding: units.lazy.map { UInt8($0) }, as: UTF8.self)) }
             return .string(String(decoding: units, as: UTF16.self))
         case let e:
             throw error("unknown string encoding \(e)", at: at)

@@ -127,11 +127,18 @@ struct JFRMetadata {
         func equals(_ i: Int, _ word: [UInt8]) throws(JFRError) -> Bool {
             var c = cursor
             try c.seek(offsets[i])
-            let encoding = try c.u8()
-            guard encoding == 3 || encoding == 5 else { return try self[i] == String(decoding: word, as: UTF8.self) }
-            guard try c.count() == word.count else { return false }
-            for b in word where try c.u8() != b { return false }
-            return true
+            switch try c.u8() {
+            case 3, 5:  // UTF-8, Latin-1: the word's bytes
+                guard try c.count() == word.count else { return false }
+                for b in word where try c.u8() != b { return false }
+                return true
+            case 4:  // UTF-16 chars, each a short: the word's bytes as chars
+                guard try c.count() == word.count else { return false }
+                for b in word where try c.short() != Int64(b) { return false }
+                return true
+            case 1: return word.isEmpty
+            default: return false
+            }
         }
     }
 
