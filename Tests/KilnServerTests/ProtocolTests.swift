@@ -46,6 +46,11 @@ import Testing
             let (emptyStatus, emptyBody, _) = try await Self.json(server, "ProfileTypes", "")
             #expect(emptyStatus == 400)
             #expect(emptyBody["code"] as? String == "invalid_argument")
+            // ProfileTypes takes any range, as Pyroscope: none, or negative times, are every type.
+            for body in [#"{"start":0,"end":0}"#, #"{"start":-1,"end":4102444800000}"#, #"{"start":-2,"end":-1}"#] {
+                #expect(try await Self.json(server, "ProfileTypes", body).0 == 200, "\(body)")
+            }
+            #expect(try await Self.json(server, "ProfileTypes", #"{"start":4102444800000,"end":4102441200000}"#).0 == 400, "start after end")
         }
     }
 
