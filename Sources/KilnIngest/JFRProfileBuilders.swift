@@ -117,14 +117,22 @@ struct JFRProfileBuilders {
         }
     }
 
-    /// As grafana/jfr-parser, only some events carry their `contextId` into labels.
+    /// As grafana/jfr-parser, only some events carry their correlation
+    /// (`contextId`, `spanId`, `spanName`) into labels.
     private mutating func add(_ kind: JFRSampleKind, _ e: JFREvent, _ values: [Int64], _ stacks: inout ChunkStacks, context: Bool = true) {
         guard let frames = stacks.chunk.stackTraces[e.stackTrace], !frames.frames.isEmpty else { return }
-        let contextID = context ? e.contextID : 0
+        let correlation = context ? Correlation(context: e.contextID, span: e.spanID, spanName: e.spanName) : Correlation()
         var b = builders[kind] ?? Builder(kind)
         let locations = stacks.locations(of: e.stackTrace, frames, in: kind, &b)
-        b.add(locations, contextID: contextID, values: values, snapshot: snapshot)
+        b.add(locations, correlation, values: values, snapshot: snapshot)
         builders[kind] = b
+    }
+
+    /// What ties a sample to labels: the agent's context and the span it ran in.
+    struct Correlation: Hashable {
+        var context: Int64 = 0
+        var span: Int64 = 0
+        var spanName: Int64 = 0
     }
 
     /// `10 ms`, `20 ms`, `1 s`, `500 us`, `1000000 ns` → nanoseconds.
@@ -182,7 +190,7 @@ struct JFRProfileBuilders {
 
         struct SampleKey: Hashable {
             var locations: [UInt32]
-            var context: Int64
+            var correlation: Correlation
         }
 
         init(_ kind: JFRSampleKind) {
@@ -226,8 +234,10 @@ struct JFRProfileBuilders {
             return index
         }
 
-        mutating func add(_ stack: [UInt32], contextID: Int64, values: [Int64], snapshot: JFRLabelsSnapshot) {
-            let key = SampleKey(locations: stack, context: contextID)
+        /// A span becomes the `profile_id` label (16 hex digits, the span id
+        /// Kiln keeps per sample) and its name `span_name`, as jfr-parser labels them.
+        mutating func add(_ stack: [UInt32], _ correlation: Correlation, values: [Int64], snapshot: JFRLabelsSnapshot) {
+            let key = SampleKey(locations: stack, correlation: correlation)
             let n = profile.sampleTypes.count
             if let i = samples[key] {
                 for t in 0..<n { profile.sampleValues[i * n + t] &+= values[t] }
@@ -237,7 +247,15 @@ struct JFRProfileBuilders {
             profile.sampleLocations += stack
             profile.sampleLocationOffsets.append(UInt32(profile.sampleLocations.count))
             profile.sampleValues += values
-            for l in snapshot.labels(contextID) { profile.sampleLabels.append(SampleLabel(key: string(l.key), str: string(l.value))) }
+            for l in snapshot.labels(correlation.context) { profile.sampleLabels.append(SampleLabel(key: string(l.key), str: string(l.value))) }
+            if correlation.span != 0 {
+                let hex = String(UInt64(bitPattern: correlation.span), radix: 16)
+                let id = String(repeating: "0", count: 16 - hex.count) + hex
+                profile.sampleLabels.append(SampleLabel(key: string(SampleLabelGroups.profileIDLabel), str: string(id)))
+            }
+            if correlation.spanName != 0, let name = snapshot.strings[correlation.spanName], !name.isEmpty {
+                profile.sampleLabels.append(SampleLabel(key: string("span_name"), str: string(name)))
+            }
             profile.sampleLabelOffsets.append(UInt32(profile.sampleLabels.count))
         }
     }

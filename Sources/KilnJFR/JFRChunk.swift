@@ -90,7 +90,8 @@ extension JFRChunk {
         let (start, o2) = header.startNanos.addingReportingOverflow(header.nanoseconds(ticks: o1 ? 0 : sinceStart))
         return JFREvent(
             kind: r.kind, stackTrace: v[cls.field("stackTrace")].integer ?? 0, weight: weight,
-            contextID: v[cls.field("contextId")].integer ?? 0,
+            contextID: v[cls.field("contextId")].integer ?? 0, spanID: v[cls.field("spanId")].integer ?? 0,
+            spanName: v[cls.field("spanName")].integer ?? 0,
             threadState: r.kind == .executionSample ? v[cls.field("state")].integer.flatMap { pools.threadState($0) } : nil,
             startNanos: o2 ? header.startNanos : start)
     }

@@ -46,6 +46,10 @@ public struct JFREvent: Sendable, Equatable {
     /// async-profiler's `contextId`: the key of the sample's labels in the
     /// agent's `LabelsSnapshot`; 0 for none.
     public var contextID: Int64
+    /// async-profiler's `spanId` (the OpenTelemetry span the sample ran in) and
+    /// `spanName` (a key into the `LabelsSnapshot` strings); 0 for none.
+    public var spanID: Int64 = 0
+    public var spanName: Int64 = 0
     /// `jdk.ExecutionSample#state`'s name (`STATE_RUNNABLE`, …), if known.
     public var threadState: String?
     /// When it started, Unix nanoseconds.

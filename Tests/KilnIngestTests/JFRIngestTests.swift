@@ -79,12 +79,14 @@ import Testing
     static let stackA = [JFRWriter.Frame("App", "work", line: 12), JFRWriter.Frame("java/lang/Thread", "run", line: 833)]
     static let stackB = [JFRWriter.Frame("App", "sleep", line: 20), JFRWriter.Frame("java/lang/Thread", "run", line: 833)]
 
-    /// `LabelsSnapshot { contexts {1: {labels {1: 2}}}, strings {1: "region", 2: "eu-west-1"} }`.
+    /// `LabelsSnapshot { contexts {1: {labels {1: 2}}}, strings {1: "region", 2: "eu-west-1", 3: "GET /api"} }`.
     static let snapshot: [UInt8] = {
         func field(_ n: UInt8, _ payload: [UInt8]) -> [UInt8] { [n << 3 | 2, UInt8(payload.count)] + payload }
         let context = field(1, [0x08, 1, 0x10, 2])  // labels map entry 1 → 2
         let contexts = field(1, [0x08, 1] + field(2, context))
-        let strings = field(2, [0x08, 1] + field(2, Array("region".utf8))) + field(2, [0x08, 2] + field(2, Array("eu-west-1".utf8)))
+        let strings =
+            field(2, [0x08, 1] + field(2, Array("region".utf8))) + field(2, [0x08, 2] + field(2, Array("eu-west-1".utf8)))
+            + field(2, [0x08, 3] + field(2, Array("GET /api".utf8)))
         return contexts + strings
     }()
 
@@ -129,6 +131,19 @@ import Testing
         bad[0] = 0
         let magic = #expect(throws: IngestError.self) { _ = try IngestConverter.convert(Self.request(), contentType: nil, body: bad) }
         #expect(magic?.message == "invalid JFR recording: JFR at byte 0: not a JFR chunk: the magic is not FLR\\0")
+    }
+
+    @Test func spansBecomeSpanIDsAndSpanNames() throws {
+        let recording = JFRWriter.recording([
+            .execution(stack: Self.stackA, contextID: 1, spanID: 0x1234_5678_9abc_def0, spanName: 3),
+            .execution(stack: Self.stackA, contextID: 1),
+        ])
+        let (ct, body) = MultipartBody.make([("jfr", "jfr", recording), ("labels", "labels", Self.snapshot)])
+        let cpu = try #require(try IngestConverter.convert(Self.request(), contentType: ct, body: body).first)
+        // The span's id stays with its sample (SelectMergeSpanProfile); its name labels a series, as a pprof label does.
+        #expect(cpu.sampleSpans.contains(try #require(SpanID.parse("123456789abcdef0"))))
+        #expect(Set(cpu.series.map { $0.labels["span_name"] ?? "" }) == ["GET /api", ""])
+        #expect(cpu.series.allSatisfy { $0.labels["region"] == "eu-west-1" && $0.labels["profile_id"] == nil })
     }
 
     @Test func multipartUploadsNeedTheirJFRAndReadableLabels() throws {

@@ -17,7 +17,7 @@ public struct JFRWriter {
 
     public enum Event: Sendable {
         /// `jdk.ExecutionSample` with its thread state (`STATE_RUNNABLE`, `STATE_SLEEPING`).
-        case execution(stack: [Frame], state: String = "STATE_RUNNABLE", contextID: Int64 = 0)
+        case execution(stack: [Frame], state: String = "STATE_RUNNABLE", contextID: Int64 = 0, spanID: Int64 = 0, spanName: Int64 = 0)
         /// `profiler.WallClockSample` standing for `samples` samples.
         case wallClock(stack: [Frame], samples: Int64)
         case liveObject(stack: [Frame])
@@ -70,12 +70,14 @@ public struct JFRWriter {
             var p = Bytes()
             let ticks = Int64(i) * 1_000_000
             switch e {
-            case .execution(let frames, let st, let context):
+            case .execution(let frames, let st, let context, let span, let spanName):
                 p.long(executionID)
                 p.long(ticks)
                 p.long(stack(frames))
                 p.long(state(st))
                 p.long(context)
+                p.long(span)
+                p.long(spanName)
             case .wallClock(let frames, let n):
                 p.long(wallID)
                 p.long(ticks)
@@ -191,7 +193,7 @@ public struct JFRWriter {
                 executionID, "jdk.ExecutionSample",
                 [
                     field("startTime", longID), field("stackTrace", stackTraceID, pool: true), field("state", stateID, pool: true),
-                    field("contextId", longID),
+                    field("contextId", longID), field("spanId", longID), field("spanName", longID),
                 ]),
             cls(
                 wallID, "profiler.WallClockSample",
