@@ -27,5 +27,8 @@ protoc --plugin=protoc-gen-swift="$plugin" \
   --swift_opt=FileNaming=PathToUnderscores \
   types/v1/types.proto push/v1/push.proto querier/v1/querier.proto google/v1/profile.proto \
   parca/profilestore/v1alpha1/profilestore.proto parca/query/v1alpha1/query.proto \
-  parca/debuginfo/v1alpha1/debuginfo.proto kiln/ingester/v1/ingester.proto
+  parca/debuginfo/v1alpha1/debuginfo.proto kiln/ingester/v1/ingester.proto \
+  opentelemetry/proto/common/v1/common.proto opentelemetry/proto/resource/v1/resource.proto \
+  opentelemetry/proto/profiles/v1development/profiles.proto \
+  opentelemetry/proto/collector/profiles/v1development/profiles_service.proto
 ls "$root"/Sources/KilnProto/*.pb.swift
