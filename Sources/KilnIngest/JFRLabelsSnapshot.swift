@@ -1,3 +1,5 @@
+import KilnPprof
+
 /// The dynamic labels pyroscope-java sends beside a JFR recording (the
 /// multipart `labels` field): protobuf `LabelsSnapshot { map<int64, Context>
 /// contexts = 1; map<int64, string> strings = 2; }` with `Context {
@@ -5,8 +7,8 @@
 /// `strings` (shared/reference/pyroscope-api.md §3.3). A JFR event's
 /// `contextId` picks its context.
 ///
-/// Decoded by hand: two maps do not warrant generated code in this pure
-/// module, whose pprof decoder is hand-written too.
+/// Decoded by hand with the pprof decoder's `WireReader`: two maps do not
+/// warrant generated code in this pure module.
 struct JFRLabelsSnapshot: Equatable {
     /// Context id → labels (key string id → value string id).
     var contexts: [Int64: [(key: Int64, value: Int64)]] = [:]
@@ -28,122 +30,78 @@ struct JFRLabelsSnapshot: Equatable {
         }.sorted { $0.key < $1.key }
     }
 
-    /// - Throws: `ProtobufError` naming the byte where the message is malformed.
-    init(protobuf bytes: [UInt8]) throws(ProtobufError) {
-        var r = ProtobufReader(bytes[...])
-        while let (field, wire) = try r.tag() {
+    /// - Throws: `PprofError` naming the byte where the message is malformed.
+    init(protobuf bytes: [UInt8]) throws(PprofError) {
+        let result: Result<Self, PprofError> = bytes.withUnsafeBufferPointer { buf in
+            guard let base = buf.baseAddress else { return .success(Self()) }
+            do throws(PprofError) { return .success(try Self(WireReader(base: base, range: 0..<buf.count))) } catch { return .failure(error) }
+        }
+        self = try result.get()
+    }
+
+    private init(_ message: WireReader) throws(PprofError) {
+        var r = message
+        while !r.atEnd {
+            let (field, wire) = try r.tag()
             switch (field, wire) {
-            case (1, 2):
-                var entry = ProtobufReader(try r.lengthDelimited())
+            case (1, .lengthDelimited):
+                var entry = r.sub(try r.lengthDelimited())
                 var key: Int64 = 0
                 var labels: [(key: Int64, value: Int64)] = []
-                while let (f, w) = try entry.tag() {
+                while !entry.atEnd {
+                    let (f, w) = try entry.tag()
                     switch (f, w) {
-                    case (1, 0): key = Int64(bitPattern: try entry.varint())
-                    case (2, 2):
-                        var context = ProtobufReader(try entry.lengthDelimited())
-                        while let (cf, cw) = try context.tag() {
-                            guard cf == 1, cw == 2 else {
-                                try context.skip(cw)
+                    case (1, .varint): key = try entry.int64()
+                    case (2, .lengthDelimited):
+                        var context = entry.sub(try entry.lengthDelimited())
+                        while !context.atEnd {
+                            let (cf, cw) = try context.tag()
+                            guard cf == 1, cw == .lengthDelimited else {
+                                try context.skip(cw, field: cf)
                                 continue
                             }
-                            let (k, v) = try Self.intPair(try context.lengthDelimited())
-                            labels.append((k, v))
+                            labels.append(try Self.intPair(context.sub(try context.lengthDelimited())))
                         }
-                    default: try entry.skip(w)
+                    default: try entry.skip(w, field: f)
                     }
                 }
                 contexts[key] = labels
-            case (2, 2):
-                var entry = ProtobufReader(try r.lengthDelimited())
+            case (2, .lengthDelimited):
+                var entry = r.sub(try r.lengthDelimited())
                 var key: Int64 = 0
                 var value = ""
-                while let (f, w) = try entry.tag() {
+                while !entry.atEnd {
+                    let (f, w) = try entry.tag()
                     switch (f, w) {
-                    case (1, 0): key = Int64(bitPattern: try entry.varint())
-                    case (2, 2):
-                        let raw = try entry.lengthDelimited()
-                        guard let s = String(validating: raw, as: UTF8.self) else { throw entry.error("a label string is not UTF-8") }
+                    case (1, .varint): key = try entry.int64()
+                    case (2, .lengthDelimited):
+                        let at = entry.pos
+                        let range = try entry.lengthDelimited()
+                        let raw = UnsafeBufferPointer(start: entry.base + range.lowerBound, count: range.count)
+                        guard let s = String(validating: raw, as: UTF8.self) else { throw PprofError(offset: at, "a label string is not UTF-8") }
                         value = s
-                    default: try entry.skip(w)
+                    default: try entry.skip(w, field: f)
                     }
                 }
                 strings[key] = value
-            default: try r.skip(wire)
+            default: try r.skip(wire, field: field)
             }
         }
     }
 
-    private static func intPair(_ bytes: ArraySlice<UInt8>) throws(ProtobufError) -> (Int64, Int64) {
-        var r = ProtobufReader(bytes)
+    /// A `map<int64, int64>` entry: key 1, value 2.
+    private static func intPair(_ entry: WireReader) throws(PprofError) -> (Int64, Int64) {
+        var r = entry
         var k: Int64 = 0
         var v: Int64 = 0
-        while let (f, w) = try r.tag() {
+        while !r.atEnd {
+            let (f, w) = try r.tag()
             switch (f, w) {
-            case (1, 0): k = Int64(bitPattern: try r.varint())
-            case (2, 0): v = Int64(bitPattern: try r.varint())
-            default: try r.skip(w)
+            case (1, .varint): k = try r.int64()
+            case (2, .varint): v = try r.int64()
+            default: try r.skip(w, field: f)
             }
         }
         return (k, v)
-    }
-}
-
-struct ProtobufError: Error, CustomStringConvertible {
-    var offset: Int
-    var reason: String
-    var description: String { "at byte \(offset): \(reason)" }
-}
-
-/// Protobuf wire format over a slice whose indices are offsets into the message.
-struct ProtobufReader {
-    private var bytes: ArraySlice<UInt8>
-    private var at: Int
-
-    init(_ bytes: ArraySlice<UInt8>) {
-        self.bytes = bytes
-        at = bytes.startIndex
-    }
-
-    func error(_ reason: String) -> ProtobufError { ProtobufError(offset: at, reason: reason) }
-
-    mutating func varint() throws(ProtobufError) -> UInt64 {
-        var v: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard at < bytes.endIndex else { throw error("truncated varint") }
-            let b = bytes[at]
-            at += 1
-            guard shift < 64 else { throw error("varint longer than 10 bytes") }
-            v |= UInt64(b & 0x7F) << shift
-            if b < 0x80 { return v }
-            shift += 7
-        }
-    }
-
-    /// The next field number and wire type; nil at the end.
-    mutating func tag() throws(ProtobufError) -> (Int, Int)? {
-        guard at < bytes.endIndex else { return nil }
-        let t = try varint()
-        return (Int(truncatingIfNeeded: t >> 3), Int(t & 7))
-    }
-
-    mutating func lengthDelimited() throws(ProtobufError) -> ArraySlice<UInt8> {
-        let n = try varint()
-        guard n <= UInt64(bytes.endIndex - at) else { throw error("length \(n) runs past the message") }
-        defer { at += Int(n) }
-        return bytes[at..<(at + Int(n))]
-    }
-
-    mutating func skip(_ wire: Int) throws(ProtobufError) {
-        switch wire {
-        case 0: _ = try varint()
-        case 1, 5:
-            let n = wire == 1 ? 8 : 4
-            guard bytes.endIndex - at >= n else { throw error("truncated fixed-width field") }
-            at += n
-        case 2: _ = try lengthDelimited()
-        default: throw error("unsupported wire type \(wire)")
-        }
     }
 }

@@ -1,12 +1,13 @@
 /// A cursor over protobuf wire-format bytes: varints, tags, length-delimited
-/// ranges. The only unsafe code of the decoder lives here.
+/// ranges. The only unsafe code of the decoder lives here; public for the
+/// other hand-decoded messages of ingest (pyroscope-java's `LabelsSnapshot`).
 ///
 /// Invariant: `pos <= end`, and every read checks that it stays inside
 /// `[pos, end)` before touching memory; a failed check throws `PprofError`
 /// with the absolute offset.
-struct WireReader {
+public struct WireReader {
     /// Protobuf wire types (protobuf encoding spec).
-    enum WireType: UInt64 {
+    public enum WireType: UInt64, Sendable {
         case varint = 0
         case fixed64 = 1
         case lengthDelimited = 2
@@ -15,20 +16,20 @@ struct WireReader {
         case fixed32 = 5
     }
 
-    let base: UnsafePointer<UInt8>
-    var pos: Int
-    let end: Int
+    public let base: UnsafePointer<UInt8>
+    public private(set) var pos: Int
+    public let end: Int
 
-    init(base: UnsafePointer<UInt8>, range: Range<Int>) {
+    public init(base: UnsafePointer<UInt8>, range: Range<Int>) {
         self.base = base
         self.pos = range.lowerBound
         self.end = range.upperBound
     }
 
-    var atEnd: Bool { pos >= end }
+    public var atEnd: Bool { pos >= end }
 
     @inline(__always)
-    mutating func varint() throws(PprofError) -> UInt64 {
+    public mutating func varint() throws(PprofError) -> UInt64 {
         // Fast path: one byte.
         if pos < end {
             let b = base[pos]
@@ -58,7 +59,7 @@ struct WireReader {
 
     /// Reads a field tag; returns the field number and wire type.
     @inline(__always)
-    mutating func tag() throws(PprofError) -> (field: UInt64, wire: WireType) {
+    public mutating func tag() throws(PprofError) -> (field: UInt64, wire: WireType) {
         let start = pos
         let key = try varint()
         guard let wire = WireType(rawValue: key & 7) else {
@@ -71,7 +72,7 @@ struct WireReader {
 
     /// Reads a length prefix and returns the absolute range of the payload, moving past it.
     @inline(__always)
-    mutating func lengthDelimited() throws(PprofError) -> Range<Int> {
+    public mutating func lengthDelimited() throws(PprofError) -> Range<Int> {
         let start = pos
         let len = try varint()
         guard len <= UInt64(end - pos) else {
@@ -83,7 +84,7 @@ struct WireReader {
     }
 
     /// Skips a field of the given wire type.
-    mutating func skip(_ wire: WireType, field: UInt64) throws(PprofError) {
+    public mutating func skip(_ wire: WireType, field: UInt64) throws(PprofError) {
         switch wire {
         case .varint: _ = try varint()
         case .fixed64: try advance(8)
@@ -101,13 +102,13 @@ struct WireReader {
 
     /// Reads a varint field as Int64 (two's complement, as protobuf `int64`).
     @inline(__always)
-    mutating func int64() throws(PprofError) -> Int64 { Int64(bitPattern: try varint()) }
+    public mutating func int64() throws(PprofError) -> Int64 { Int64(bitPattern: try varint()) }
 
     /// Reads a varint field as bool.
     mutating func bool() throws(PprofError) -> Bool { try varint() != 0 }
 
     /// A reader over a sub-range (a nested message).
-    func sub(_ r: Range<Int>) -> WireReader { WireReader(base: base, range: r) }
+    public func sub(_ r: Range<Int>) -> WireReader { WireReader(base: base, range: r) }
 
     /// Reads a repeated scalar field that may be packed (length-delimited) or not,
     /// calling `body` for each value.
