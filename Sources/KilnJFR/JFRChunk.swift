@@ -10,8 +10,6 @@ public struct JFRChunk: Sendable {
     public var settings: [JFRActiveSetting] = []
     /// Every stack trace of the chunk's pool, by key, methods resolved.
     public var stackTraces: [Int64: JFRStackTrace] = [:]
-    /// How many events of each type name the chunk holds, the skipped ones included.
-    public var eventCounts: [String: Int] = [:]
 }
 
 extension JFRChunk {
@@ -26,12 +24,14 @@ extension JFRChunk {
         var pools = JFRConstantPools(metadata)
         var raw: [RawEvent] = []
         let reader = JFRValueReader(metadata: metadata)
-        var kinds: [Int64: JFREventKind] = [:]
-        for k in JFREventKind.allCases { if let id = metadata.id(of: k.rawValue) { kinds[id] = k } }
+        // Each kind's fields are found by name once per chunk, not once per event.
+        var kinds: [Int64: EventFields] = [:]
+        for k in JFREventKind.allCases {
+            if let id = metadata.id(of: k.rawValue), let cls = metadata.classes[id] { kinds[id] = EventFields(k, cls) }
+        }
         let activeSetting = metadata.id(of: "jdk.ActiveSetting")
         var rawSettings: [JFRValue] = []
 
-        var counts: [Int64: Int] = [:]  // by type id: names are resolved once, at the end
         var c = JFRCursor(bytes, offset: at + JFRChunkHeader.size, end: end, compressed: header.compressedIntegers)
         while c.offset < end {
             let start = c.offset
@@ -40,7 +40,6 @@ extension JFRChunk {
             let eventEnd = start + Int(size)
             c.end = eventEnd
             let type = try c.long()
-            counts[type, default: 0] += 1
             switch type {
             case JFRRecording.metadataEventType:
                 break
@@ -49,18 +48,15 @@ extension JFRChunk {
             case activeSetting:
                 rawSettings.append(try reader.value(of: type, &c))
             default:
-                if let kind = kinds[type] { raw.append(RawEvent(kind: kind, value: try reader.value(of: type, &c))) }
+                if let fields = kinds[type] { raw.append(RawEvent(fields: fields, value: try reader.value(of: type, &c))) }
             }
             c.end = end
             try c.seek(eventEnd)
         }
-        for (type, n) in counts where type != JFRRecording.metadataEventType && type != JFRRecording.constantPoolEventType {
-            eventCounts[metadata.classes[type]?.name ?? "\(type)", default: 0] += n
-        }
 
         stackTraces = pools.stackTraces()
         events.reserveCapacity(raw.count)
-        for r in raw { events.append(event(r, metadata, &pools)) }
+        for r in raw { events.append(event(r, pools)) }
         if let activeSetting, let cls = metadata.classes[activeSetting] {
             let (id, name, value) = (cls.field("id"), cls.field("name"), cls.field("value"))
             for s in rawSettings {
@@ -73,26 +69,35 @@ extension JFRChunk {
     }
 
     private struct RawEvent {
-        var kind: JFREventKind
+        var fields: EventFields
         var value: JFRValue
     }
 
-    private func event(_ r: RawEvent, _ metadata: JFRMetadata, _ pools: inout JFRConstantPools) -> JFREvent {
-        let cls = metadata.classes[metadata.id(of: r.kind.rawValue)!]!
-        let v = r.value
-        var weight: Int64 = 0
-        if let f = r.kind.weightField {
-            weight = v[cls.field(f)].integer ?? 0
-            if f == "duration" { weight = header.nanoseconds(ticks: weight) }
+    /// Where an event kind's fields are in its class (nil: the class has none).
+    private struct EventFields {
+        let kind: JFREventKind
+        let weight, startTime, stackTrace, contextID, spanID, spanName, state: Int?
+
+        init(_ kind: JFREventKind, _ cls: JFRMetadata.Class) {
+            self.kind = kind
+            weight = kind.weightField.flatMap { cls.field($0) }
+            (startTime, stackTrace, state) = (cls.field("startTime"), cls.field("stackTrace"), cls.field("state"))
+            (contextID, spanID, spanName) = (cls.field("contextId"), cls.field("spanId"), cls.field("spanName"))
         }
-        let startTicks = v[cls.field("startTime")].integer ?? header.startTicks
+    }
+
+    private func event(_ r: RawEvent, _ pools: JFRConstantPools) -> JFREvent {
+        let f = r.fields
+        let v = r.value
+        var weight = v[f.weight].integer ?? 0
+        if f.kind.weightField == "duration" { weight = header.nanoseconds(ticks: weight) }
+        let startTicks = v[f.startTime].integer ?? header.startTicks
         let (sinceStart, o1) = startTicks.subtractingReportingOverflow(header.startTicks)
         let (start, o2) = header.startNanos.addingReportingOverflow(header.nanoseconds(ticks: o1 ? 0 : sinceStart))
         return JFREvent(
-            kind: r.kind, stackTrace: v[cls.field("stackTrace")].integer ?? 0, weight: weight,
-            contextID: v[cls.field("contextId")].integer ?? 0, spanID: v[cls.field("spanId")].integer ?? 0,
-            spanName: v[cls.field("spanName")].integer ?? 0,
-            threadState: r.kind == .executionSample ? v[cls.field("state")].integer.flatMap { pools.threadState($0) } : nil,
+            kind: f.kind, stackTrace: v[f.stackTrace].integer ?? 0, weight: weight, contextID: v[f.contextID].integer ?? 0,
+            spanID: v[f.spanID].integer ?? 0, spanName: v[f.spanName].integer ?? 0,
+            threadState: f.kind == .executionSample ? v[f.state].integer.flatMap { pools.threadState($0) } : nil,
             startNanos: o2 ? header.startNanos : start)
     }
 }
