@@ -23,7 +23,7 @@ enum GoTruncatedStacks {
     /// Chains longer than this mean deep recursion: the repair stops.
     static let maxChain = 56
 
-    /// Whether `p` is a Go profile that may hold truncated stacks: a heap
+    /// Whether `p`, a Go profile (`isGo`), may hold truncated stacks: a heap
     /// profile with a stack of 28 or more frames (Go cuts some 4 short of
     /// its limit) and none of 33 or more (Go 1.23+ keeps 128: nothing was
     /// cut at 32), or a CPU profile with one of 60 or more.
@@ -38,7 +38,6 @@ enum GoTruncatedStacks {
         } else {
             return false
         }
-        guard isGo(p) else { return false }
         var deepEnough = false
         let offsets = p.sampleLocationOffsets
         for i in 0..<p.sampleCount {

@@ -19,10 +19,9 @@ enum GoTypeParameters {
         return String(decoding: b[..<start], as: UTF8.self) + "[...]" + String(decoding: b[(end + 1)...], as: UTF8.self)
     }
 
-    /// Renames the functions of a Go profile (`GoTruncatedStacks.isGo`).
+    /// Renames the functions of `p`, a Go profile (`GoTruncatedStacks.isGo`).
     /// - Complexity: O(bytes of the function names).
     static func drop(_ p: inout Profile) {
-        guard GoTruncatedStacks.isGo(p) else { return }
         var renamed: [Int64: Int64] = [:]
         func rename(_ s: Int64) -> Int64 {
             if let r = renamed[s] { return r }

@@ -32,8 +32,10 @@ enum ProfileDecoding {
         }
         // Pyroscope's fixes of Go profiles (FixGoProfile), before the limits:
         // a repaired stack is what the depth limit judges.
-        GoTypeParameters.drop(&profile)
-        if GoTruncatedStacks.mayBeTruncated(profile) { GoTruncatedStacks.repair(&profile) }
+        if GoTruncatedStacks.isGo(profile) {
+            GoTypeParameters.drop(&profile)
+            if GoTruncatedStacks.mayBeTruncated(profile) { GoTruncatedStacks.repair(&profile) }
+        }
         if let bad = profile.strings.firstInvalidUTF8() {
             throw IngestError(.unprocessable, located("invalid profile: string \(bad) of the string table is not valid UTF-8"))
         }
