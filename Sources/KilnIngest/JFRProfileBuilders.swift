@@ -109,9 +109,7 @@ struct JFRProfileBuilders {
     /// The built profiles, in `JFRSampleKind` order.
     func build() -> [(JFRSampleKind, Profile)] {
         builders.keys.sorted().map { kind in
-            var p = builders[kind]!.profile
-            p.timeNanos = request.fromNanos
-            p.durationNanos = request.durationNanos
+            var p = builders[kind]!.profile.build(timeNanos: request.fromNanos, durationNanos: request.durationNanos)
             p.period = kind == .cpu || kind == .wall ? periodNanos : 1
             return (kind, p)
         }
@@ -175,88 +173,38 @@ struct JFRProfileBuilders {
         }
     }
 
-    /// One profile being built.
+    /// One profile being built: `ProfileBuilder`'s functions, locations and
+    /// strings, and the samples by (stack, correlation), so equal ones add up.
     private struct Builder {
-        var profile = Profile()
-        private var strings: [String: Int64] = ["": 0]
-        private var functions: [String: UInt32] = [:]
-        private var locations: [LocationKey: UInt32] = [:]
+        var profile: ProfileBuilder
         private var samples: [SampleKey: Int] = [:]
-
-        struct LocationKey: Hashable {
-            var function: UInt32
-            var line: Int32
-        }
 
         struct SampleKey: Hashable {
             var locations: [UInt32]
             var correlation: Correlation
         }
 
-        init(_ kind: JFRSampleKind) {
-            profile.strings.append("")
-            var m = Mapping(id: 1)
-            m.hasFunctions = true
-            profile.mappings.append(m)
-            for t in kind.sampleTypes { profile.sampleTypes.append(ValueType(type: string(t.type), unit: string(t.unit))) }
-            if let pt = kind.periodType { profile.periodType = ValueType(type: string(pt.type), unit: string(pt.unit)) }
-        }
+        init(_ kind: JFRSampleKind) { profile = ProfileBuilder(sampleTypes: kind.sampleTypes, periodType: kind.periodType) }
 
-        mutating func string(_ s: String) -> Int64 {
-            if let i = strings[s] { return i }
-            let i = profile.strings.append(s)
-            strings[s] = i
-            return i
-        }
-
-        mutating func location(_ name: String, line: Int32) -> UInt32 {
-            let function: UInt32
-            if let fn = functions[name] {
-                function = fn
-            } else {
-                var fn = Function(id: UInt64(profile.functions.count + 1))
-                fn.name = string(name)
-                fn.systemName = fn.name
-                function = UInt32(profile.functions.count)
-                profile.functions.append(fn)
-                functions[name] = function
-            }
-            let key = LocationKey(function: function, line: line)
-            if let l = locations[key] { return l }
-            var loc = Location(id: UInt64(profile.locations.count + 1))
-            loc.mappingIndex = 0
-            loc.lineStart = UInt32(profile.lines.count)
-            loc.lineCount = 1
-            profile.lines.append(Line(functionIndex: function, line: Int64(line)))
-            let index = UInt32(profile.locations.count)
-            profile.locations.append(loc)
-            locations[key] = index
-            return index
-        }
+        mutating func location(_ name: String, line: Int32) -> UInt32 { profile.location(name, line: Int64(line)) }
 
         /// A span becomes the `profile_id` label (16 hex digits, the span id
         /// Kiln keeps per sample) and its name `span_name`, as jfr-parser labels them.
         mutating func add(_ stack: [UInt32], _ correlation: Correlation, values: [Int64], snapshot: JFRLabelsSnapshot) {
             let key = SampleKey(locations: stack, correlation: correlation)
-            let n = profile.sampleTypes.count
             if let i = samples[key] {
-                for t in 0..<n { profile.sampleValues[i * n + t] &+= values[t] }
+                profile.addValues(values, toSample: i)
                 return
             }
-            samples[key] = profile.sampleCount
-            profile.sampleLocations += stack
-            profile.sampleLocationOffsets.append(UInt32(profile.sampleLocations.count))
-            profile.sampleValues += values
-            for l in snapshot.labels(correlation.context) { profile.sampleLabels.append(SampleLabel(key: string(l.key), str: string(l.value))) }
+            var labels = snapshot.labels(correlation.context)
             if correlation.span != 0 {
                 let hex = String(UInt64(bitPattern: correlation.span), radix: 16)
-                let id = String(repeating: "0", count: 16 - hex.count) + hex
-                profile.sampleLabels.append(SampleLabel(key: string(SampleLabelGroups.profileIDLabel), str: string(id)))
+                labels.append((SampleLabelGroups.profileIDLabel, String(repeating: "0", count: 16 - hex.count) + hex))
             }
             if correlation.spanName != 0, let name = snapshot.strings[correlation.spanName], !name.isEmpty {
-                profile.sampleLabels.append(SampleLabel(key: string("span_name"), str: string(name)))
+                labels.append(("span_name", name))
             }
-            profile.sampleLabelOffsets.append(UInt32(profile.sampleLabels.count))
+            samples[key] = profile.addSample(locations: stack, values: values, labels: labels)
         }
     }
 }
