@@ -107,23 +107,24 @@ struct LegacyRoutes: Sendable {
         return niceStepsSeconds.first { $0 >= wanted } ?? niceStepsSeconds.last!
     }
 
-    /// `maxNodes`/`max-nodes`: unparsable or out of range is the default, as Pyroscope reads it.
-    static func maxNodes(_ params: [String: String]) -> Int64 {
-        let n = Int64(params["maxNodes"] ?? params["max-nodes"] ?? "") ?? 0
-        return (try? QuerierRoutes.maxNodes(n)) ?? FlameGraph.defaultMaxNodes
+    /// `maxNodes`/`max-nodes`, when given and valid; absent, unparsable or
+    /// out of range is nil (the default), as Pyroscope reads it.
+    static func maxNodes(_ params: [String: String]) -> Int64? {
+        guard let n = Int64(params["maxNodes"] ?? params["max-nodes"] ?? ""), n > 0 else { return nil }
+        return try? QuerierRoutes.maxNodes(n)
     }
 
     func render(_ request: Request, _ params: [String: String], _ query: Query) async throws -> Any {
         let (type, selector) = try Self.query(params)
         let (fromMs, untilMs) = try Self.range(params)
-        let maxNodes = Self.maxNodes(params)
         try query.budget.checkRange(.milliseconds(fromMs, untilMs))
         if params["format"] == "dot" {
             let tree = try await query.mergeTree(profileType: type, selector: selector, range: .milliseconds(fromMs, untilMs))
             // pprof's -dot default keeps 80 nodes; a smaller maxNodes keeps fewer.
-            let nodes = params["maxNodes"] ?? params["max-nodes"] == nil ? Self.dotNodes : Int(min(maxNodes, Int64(Self.dotNodes)))
+            let nodes = Int(min(Self.maxNodes(params) ?? Int64(Self.dotNodes), Int64(Self.dotNodes)))
             return PlainText(text: Self.dot(tree, type: type, maxNodes: nodes), contentType: "text/vnd.graphviz")
         }
+        let maxNodes = Self.maxNodes(params) ?? FlameGraph.defaultMaxNodes
         let graph = try await query.mergeStacktraces(profileType: type, selector: selector, range: .milliseconds(fromMs, untilMs), maxNodes: maxNodes)
 
         // Timeline: one value per step from `from` snapped down to the step, zeros backfilled.
@@ -193,7 +194,7 @@ struct LegacyRoutes: Sendable {
         }
         let d = try await query.diff(
             profileType: left.0, left: (left.1, left.2, CallSiteFilter()), right: (right.1, right.2, CallSiteFilter()),
-            maxNodes: Self.maxNodes(params))
+            maxNodes: Self.maxNodes(params) ?? FlameGraph.defaultMaxNodes)
         return [
             "version": 1,
             "flamebearer": ["names": d.names, "levels": d.levels, "numTicks": d.total, "maxSelf": d.maxSelf] as [String: Any],
