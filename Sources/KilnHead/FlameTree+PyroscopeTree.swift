@@ -42,8 +42,11 @@ extension FlameTree {
             case .other(let value):
                 write(FlameGraph.otherName, value, 0)
             case .node(let i):
-                let kept = children[i].filter { total[$0] >= minTotal || names[$0] == FlameGraph.otherName }
-                let folded = children[i].reduce(Int64(0)) { $0 + (total[$1] >= minTotal || names[$1] == FlameGraph.otherName ? 0 : total[$1]) }
+                var kept: [Int] = []
+                var folded: Int64 = 0
+                for c in children[i] {
+                    if total[c] >= minTotal || names[c] == FlameGraph.otherName { kept.append(c) } else { folded += total[c] }
+                }
                 write(i == 0 ? "" : names[i], i == 0 ? 0 : selfValue[i], kept.count + (folded > 0 ? 1 : 0))
                 if folded > 0 { stack.append(.other(folded)) }
                 stack += kept.reversed().map { .node($0) }
