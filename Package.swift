@@ -77,6 +77,8 @@ let package = Package(
         // totals, call-site filter, flame graph, pprof merge).
         .target(
             name: "KilnHead", dependencies: ["KilnModel", "KilnPprof", "KilnIngest", "KilnFormat"], swiftSettings: swiftSettings),
+        // OTLP profiles (opentelemetry-proto's generated messages) as pprof profiles and series labels.
+        .target(name: "KilnOTLP", dependencies: ["KilnModel", "KilnPprof", "KilnProto", "KilnIngest"], swiftSettings: swiftSettings),
         // Arrow IPC stream writer (Parca's flame graph payload).
         .target(name: "KilnArrow", swiftSettings: swiftSettings),
 
@@ -101,10 +103,13 @@ let package = Package(
         .target(
             name: "KilnServer",
             dependencies: [
-                "KilnModel", "KilnPprof", "KilnProto", "KilnIngest", "KilnHead", "KilnStorage", "KilnQuery", "KilnCompression", "KilnArrow",
+                "KilnModel", "KilnPprof", "KilnProto", "KilnIngest", "KilnOTLP", "KilnHead", "KilnStorage", "KilnQuery", "KilnCompression",
+                "KilnArrow",
                 "KilnCurl",
                 "CKilnSampler",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -171,6 +176,8 @@ let package = Package(
         .testTarget(name: "KilnCurlTests", dependencies: ["KilnCurl", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnModelTests", dependencies: ["KilnModel"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnBytesTests", dependencies: ["KilnBytes"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KilnOTLPTests", dependencies: ["KilnOTLP", "KilnProto", "KilnPprof", "KilnModel"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnJFRTests", dependencies: ["KilnJFR", "KilnCompression", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnFormatTests", dependencies: ["KilnFormat", "KilnBytes", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

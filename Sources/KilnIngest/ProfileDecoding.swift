@@ -36,12 +36,20 @@ enum ProfileDecoding {
             GoTypeParameters.drop(&profile)
             if GoTruncatedStacks.mayBeTruncated(profile) { GoTruncatedStacks.repair(&profile) }
         }
+        try validate(&profile, limits: limits, context: context)
+        return (profile, size)
+    }
+
+    /// The checks every profile passes whatever it was decoded from: strings
+    /// are UTF-8, the tenant's `limits` hold (`IngestLimits.apply` may trim),
+    /// and values do not overflow (`checkValues`).
+    static func validate(_ profile: inout Profile, limits: IngestLimits, context: String) throws(IngestError) {
         if let bad = profile.strings.firstInvalidUTF8() {
-            throw IngestError(.unprocessable, located("invalid profile: string \(bad) of the string table is not valid UTF-8"))
+            let message = "invalid profile: string \(bad) of the string table is not valid UTF-8"
+            throw IngestError(.unprocessable, context.isEmpty ? message : "\(context): \(message)")
         }
         try limits.apply(to: &profile, context: context)
         try checkValues(profile)
-        return (profile, size)
     }
 
     static func checkValues(_ p: Profile) throws(IngestError) {

@@ -28,4 +28,25 @@ public enum PushConverter {
             sizeBytes: size
         )
     }
+
+    /// A profile decoded already (from OTLP, say): the same labels, checks and
+    /// series split as `convert(labels:rawProfile:…)`, without the pprof decoding.
+    /// - Parameter sizeBytes: what the ingestion rate limit counts for it.
+    public static func convert(
+        labels: [Label], profile: Profile, sizeBytes: Int, nowNanos: Int64, limits: IngestLimits = IngestLimits()
+    ) throws(IngestError) -> IngestProfile {
+        let (base, _, _) = try SeriesLabels.normalise(labels, limits: limits)
+        var profile = profile
+        try ProfileDecoding.validate(&profile, limits: limits, context: "series \(base)")
+        let (targets, spans) = try SeriesLabels.series(pushed: labels, profile: profile, limits: limits)
+        return IngestProfile(
+            profile: profile,
+            series: targets,
+            timeNanos: profile.timeNanos == 0 ? nowNanos : profile.timeNanos,
+            durationNanos: profile.durationNanos,
+            id: "",
+            sampleSpans: spans,
+            sizeBytes: sizeBytes
+        )
+    }
 }

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// store through its push path.
 ///
 /// - distributor: Connect `push.v1`, legacy `/ingest`, Parca's ingest
-///   (gRPC-Web and Connect); the `Scraper` (scrape configs) and the
+///   (gRPC, gRPC-Web and Connect), OTLP profiles (HTTP and gRPC); the `Scraper` (scrape configs) and the
 ///   `SelfProfiler`, services beside the server, stored through the same
 ///   path (and the same rate limits).
 /// - ingester: `/ingester/flush` (cut the heads into blocks now) and the
@@ -20,7 +20,11 @@ import ServiceLifecycle
 /// - always: `GET /ready` for orchestrators and tests, `GET /healthz`,
 ///   `GET /metrics` (Prometheus text).
 ///
-/// With users configured, every route but `/ready` needs basic auth.
+/// With users or bearer tokens configured, every route but `/ready` needs
+/// one of them (`AuthMiddleware`).
+///
+/// One port serves HTTP/1.1 and cleartext HTTP/2 (`CleartextHTTPChannel`),
+/// so native gRPC calls (Parca Agent, OTLP exporters) reach the same router.
 public enum KilnApplication {
     /// The HTTP application and the services beside it.
     public struct Parts: Sendable {
@@ -40,15 +44,18 @@ public enum KilnApplication {
     ) -> Parts {
         let router = Router(context: KilnRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
-        if !config.users.isEmpty { router.add(middleware: BasicAuthMiddleware(users: config.users)) }
+        if !config.users.isEmpty || !config.bearerTokens.isEmpty {
+            router.add(middleware: AuthMiddleware(users: config.users, bearerTokens: config.bearerTokens))
+        }
         let connect = ConnectUnary(config: config, logger: logger)
-        let grpcWeb = GRPCWebUnary(config: config, logger: logger)
+        let grpc = GRPCUnary(config: config, logger: logger)
         var services: [any Service] = []
         if case .ingester(let ingester) = store {
             let push = PushRoutes(sink: ingester, connect: connect, limiter: IngestionRateLimiter(), logger: logger)
             if config.modules.contains(.distributor) {
                 push.register(on: router)
-                ParcaIngestRoutes(push: push, grpcWeb: grpcWeb, connect: connect, logger: logger).register(on: router)
+                ParcaIngestRoutes(push: push, grpc: grpc, connect: connect, logger: logger).register(on: router)
+                OTLPRoutes(push: push, grpc: grpc, connect: connect, logger: logger).register(on: router)
                 services = Self.services(config, push: push, logger: logger)
             }
             if config.modules.contains(.ingester) {
@@ -59,7 +66,7 @@ public enum KilnApplication {
         if config.modules.contains(.querier) {
             QuerierRoutes(catalog: store.catalog, connect: connect, config: config, logger: logger).register(on: router)
             LegacyRoutes(catalog: store.catalog, config: config, logger: logger).register(on: router)
-            ParcaRoutes(catalog: store.catalog, grpcWeb: grpcWeb, config: config, logger: logger).register(on: router)
+            ParcaRoutes(catalog: store.catalog, grpc: grpc, config: config, logger: logger).register(on: router)
         }
         router.get("/ready") { _, _ in "ready\n" }
         router.get("/healthz") { _, _ in "ok\n" }
@@ -73,6 +80,7 @@ public enum KilnApplication {
         MethodNotAllowedRoutes.register(on: router)
         let application = Application(
             router: router,
+            server: .http1AndH2C,
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "kiln"),
             logger: logger
         )

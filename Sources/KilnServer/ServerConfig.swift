@@ -27,6 +27,8 @@ public struct ServerConfig: Sendable {
     public var multitenancy = false
     /// Basic-auth users: name → bcrypt hash (`Htpasswd`). Empty: no auth.
     public var users: [String: String] = [:]
+    /// Bearer tokens accepted besides the users (`Authorization: Bearer <token>`). Empty: none.
+    public var bearerTokens: Set<String> = []
 
     /// Per-tenant limits on ingestion and queries.
     public var limits = TenantLimits()

@@ -119,6 +119,7 @@ struct Kiln: AsyncParsableCommand {
         config.maxDecompressedBytes = server.maxDecompressedBytes
         config.multitenancy = server.multitenancy
         config.users = try server.users()
+        config.bearerTokens = try server.bearerTokens()
         config.queryTimeout = try querier.timeout()
         config.queryMaxSamples = querier.queryMaxSamples
         config.ingesters = try querier.ingesterAddresses()

@@ -29,6 +29,13 @@ struct ServerOptions: ParsableArguments {
         help: "Require HTTP basic auth on every endpoint but /ready, for the users of this htpasswd file (bcrypt hashes: htpasswd -B).")
     var htpasswdFile: String?
 
+    @Option(
+        name: .customLong("auth.bearer-token-file"),
+        help:
+            "Require auth as --auth.basic.htpasswd-file does, accepting `Authorization: Bearer <token>` for the tokens of this file (one a line; # comments), as Parca Agent's --remote-store-bearer-token sends."
+    )
+    var bearerTokenFile: String?
+
     @Option(name: .customLong("log.level"), help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel = "info"
 
@@ -37,6 +44,19 @@ struct ServerOptions: ParsableArguments {
         guard (0...65535).contains(port) else { throw ValidationError("--server.http-listen-port: \(port) is not a TCP port") }
         guard maxRequestBodyBytes > 0, maxDecompressedBytes > 0 else { throw ValidationError("body limits must be positive") }
         _ = try users()
+        _ = try bearerTokens()
+    }
+
+    /// The tokens of `--auth.bearer-token-file`, none without it.
+    func bearerTokens() throws -> Set<String> {
+        guard let path = bearerTokenFile else { return [] }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ValidationError("--auth.bearer-token-file: cannot read \(path)")
+        }
+        let tokens = Set(
+            text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") })
+        guard !tokens.isEmpty else { throw ValidationError("--auth.bearer-token-file: \(path) lists no token") }
+        return tokens
     }
 
     /// The basic-auth users of `--auth.basic.htpasswd-file`, none without it.

@@ -8,8 +8,9 @@ import Logging
 import SwiftProtobuf
 
 /// Parca's ingest surface (shared/reference/parca-api.md §4):
-/// `parca.profilestore.v1alpha1.ProfileStoreService/WriteRaw`, over gRPC-Web
-/// (`application/grpc-web*`) or Connect (any other content type), on the
+/// `parca.profilestore.v1alpha1.ProfileStoreService/WriteRaw`, over native
+/// gRPC (HTTP/2, as Parca Agent sends), gRPC-Web (`application/grpc-web*`)
+/// or Connect (any other content type), on the
 /// procedure path with up to two leading segments as the query service; the
 /// calls Parca Agent makes besides, stubbed: `DebuginfoService/ShouldInitiateUpload`
 /// answers "no upload" (Kiln keeps no debug info), `TelemetryService/ReportPanic`
@@ -25,7 +26,7 @@ struct ParcaIngestRoutes: Sendable {
     static let telemetry = "parca.telemetry.v1alpha1.TelemetryService"
 
     let push: PushRoutes
-    let grpcWeb: GRPCWebUnary
+    let grpc: GRPCUnary
     let connect: ConnectUnary
     let logger: Logger
 
@@ -52,12 +53,12 @@ struct ParcaIngestRoutes: Sendable {
         }
     }
 
-    /// gRPC-Web for `application/grpc-web*`, Connect otherwise.
+    /// gRPC (native or Web) for `application/grpc*`, Connect otherwise.
     private func serve<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
         _ request: Request, _ type: Req.Type, _ handler: (Req, String) async throws -> Res
     ) async -> Response {
-        if (request.headers[.contentType] ?? "").hasPrefix("application/grpc-web") {
-            return await grpcWeb.serve(request, type, handler: handler)
+        if GRPCUnary.isGRPC(request) {
+            return await grpc.serve(request, type, handler: handler)
         }
         return await connect.serve(request, type, handler: handler)
     }

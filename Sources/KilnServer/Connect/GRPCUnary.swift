@@ -5,29 +5,60 @@ import Logging
 import NIOCore
 import SwiftProtobuf
 
-/// Unary gRPC-Web over HTTP/1.1, as Grafana's Parca data source speaks it
+/// Unary gRPC calls in both framings Kiln's clients use
 /// (shared/reference/parca-api.md §1.2-1.3): the request body is one
 /// length-prefixed message (flag byte, 4-byte big-endian length, protobuf);
-/// the answer is HTTP 200 with `Content-Type: application/grpc-web+proto`,
-/// one data frame and a trailer frame (`0x80`) holding `grpc-status: 0`.
-/// Errors are trailers-only: `grpc-status` and a percent-encoded
-/// `grpc-message` as HTTP headers, and an empty body.
-struct GRPCWebUnary: Sendable {
+/// the answer is HTTP 200 with one data frame and the status.
+///
+/// - gRPC-Web (`application/grpc-web*`, HTTP/1.1, as Grafana's Parca data
+///   source speaks it): the status is a trailer frame (`0x80`) in the body;
+///   errors are trailers-only, `grpc-status` and `grpc-message` as headers.
+/// - native gRPC (`application/grpc*`, HTTP/2, as Parca Agent, grpcio and
+///   OTel exporters speak it): the status is in HTTP/2 trailers, for errors
+///   after an empty body.
+///
+/// `grpc-message` is percent-encoded as gRPC requires.
+struct GRPCUnary: Sendable {
     let config: ServerConfig
     let logger: Logger
 
-    static let contentType = "application/grpc-web+proto"
+    enum Framing: Sendable {
+        case web, native
+
+        /// The framing named by a request's Content-Type; nil for anything not gRPC.
+        init?(contentType: String) {
+            let media = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+            switch media {
+            case "application/grpc-web", "application/grpc-web+proto": self = .web
+            case "application/grpc", "application/grpc+proto": self = .native
+            default: return nil
+            }
+        }
+
+        var contentType: String {
+            switch self {
+            case .web: "application/grpc-web+proto"
+            case .native: "application/grpc+proto"
+            }
+        }
+    }
+
     static let dataFlag: UInt8 = 0x00
     static let compressedFlag: UInt8 = 0x01
     static let trailerFlag: UInt8 = 0x80
 
+    /// Whether `request` is a gRPC call (either framing), so routes that also speak Connect can choose.
+    static func isGRPC(_ request: Request) -> Bool { Framing(contentType: request.headers[.contentType] ?? "") != nil }
+
     func serve<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
         _ request: Request, _: Req.Type, handler: (Req, String) async throws -> Res
     ) async -> Response {
+        let type = request.headers[.contentType] ?? ""
+        let framing = Framing(contentType: type) ?? .web
         do {
-            let type = request.headers[.contentType] ?? ""
-            guard type == "application/grpc-web" || type.hasPrefix(Self.contentType) else {
-                throw ConnectError(.invalidArgument, "content type \(type) is not supported; send application/grpc-web+proto")
+            guard Framing(contentType: type) != nil else {
+                throw ConnectError(
+                    .invalidArgument, "content type \(type) is not supported; send application/grpc+proto or application/grpc-web+proto")
             }
             let tenant = try Tenant.of(request, config)
             let body = try await RequestBody.read(request, config: config)
@@ -41,16 +72,36 @@ struct GRPCWebUnary: Sendable {
                 throw ConnectError(.invalidArgument, "cannot decode \(Req.protoMessageName): \(error)")
             }
             let bytes: [UInt8] = try await handler(message, tenant).serializedBytes()
-            var out = Self.frame(Self.dataFlag, bytes)
-            out += Self.frame(Self.trailerFlag, Array("grpc-status: 0\r\ngrpc-message: \r\n".utf8))
-            return Response(status: .ok, headers: [.contentType: Self.contentType], body: .init(byteBuffer: ByteBuffer(bytes: out)))
+            return Self.response(framing, message: Self.frame(Self.dataFlag, bytes), status: 0, text: "")
         } catch {
             let e = error as? ConnectError ?? ConnectError(.internal, "internal error")
             if !(error is ConnectError) { logger.error("internal error serving \(request.uri.path): \(error)") }
-            var headers: HTTPFields = [.contentType: Self.contentType]
-            headers[HTTPField.Name("grpc-status")!] = String(Self.grpcStatus(e.code))
-            headers[HTTPField.Name("grpc-message")!] = Self.percentEncoded(e.message)
-            return Response(status: .ok, headers: headers)
+            return Self.response(framing, message: nil, status: Self.grpcStatus(e.code), text: e.message)
+        }
+    }
+
+    /// The answer in `framing`: `message` (a data frame) if any, then the status.
+    static func response(_ framing: Framing, message: [UInt8]?, status: Int, text: String) -> Response {
+        var headers: HTTPFields = [.contentType: framing.contentType]
+        var trailers = HTTPFields()
+        trailers[.grpcStatus] = String(status)
+        trailers[.grpcMessage] = percentEncoded(text)
+        switch framing {
+        case .web:
+            guard let message else {
+                headers.append(contentsOf: trailers)
+                return Response(status: .ok, headers: headers)
+            }
+            let trailer = trailers.map { "\($0.name.canonicalName): \($0.value)\r\n" }.joined()
+            return Response(
+                status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: message + frame(trailerFlag, Array(trailer.utf8)))))
+        case .native:
+            return Response(
+                status: .ok, headers: headers,
+                body: ResponseBody { [trailers] writer in
+                    if let message { try await writer.write(ByteBuffer(bytes: message)) }
+                    try await writer.finish(trailers)
+                })
         }
     }
 
@@ -112,6 +163,11 @@ struct GRPCWebUnary: Sendable {
         }
         return out
     }
+}
+
+extension HTTPField.Name {
+    static let grpcStatus = Self("grpc-status")!
+    static let grpcMessage = Self("grpc-message")!
 }
 
 extension String {
