@@ -28,6 +28,7 @@ let package = Package(
         .library(name: "KilnModel", targets: ["KilnModel"]),
         .library(name: "KilnBytes", targets: ["KilnBytes"]),
         .library(name: "KilnJFR", targets: ["KilnJFR"]),
+        .library(name: "KilnArrow", targets: ["KilnArrow"]),
         .library(name: "KilnFormat", targets: ["KilnFormat"]),
         .library(name: "KilnHead", targets: ["KilnHead"]),
         .library(name: "KilnStorage", targets: ["KilnStorage"]),
@@ -71,7 +72,8 @@ let package = Package(
         .target(name: "KilnFormat", dependencies: ["KilnModel", "KilnCompression", "KilnBytes"], swiftSettings: swiftSettings),
         // The JFR reader: hand-written (no Swift library exists), pure, chunk by chunk.
         .target(name: "KilnJFR", swiftSettings: swiftSettings),
-        .target(name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof", "KilnFormat", "KilnJFR"], swiftSettings: swiftSettings),
+        .target(
+            name: "KilnIngest", dependencies: ["KilnModel", "KilnPprof", "KilnFormat", "KilnJFR", "KilnArrow"], swiftSettings: swiftSettings),
         // The head's data structures (symbol and stack tables, series index,
         // sample columns, WAL replay) and the query kernels over them (stack
         // totals, call-site filter, flame graph, pprof merge).
@@ -79,8 +81,8 @@ let package = Package(
             name: "KilnHead", dependencies: ["KilnModel", "KilnPprof", "KilnIngest", "KilnFormat"], swiftSettings: swiftSettings),
         // OTLP profiles (opentelemetry-proto's generated messages) as pprof profiles and series labels.
         .target(name: "KilnOTLP", dependencies: ["KilnModel", "KilnPprof", "KilnProto", "KilnIngest"], swiftSettings: swiftSettings),
-        // Arrow IPC stream writer (Parca's flame graph payload).
-        .target(name: "KilnArrow", swiftSettings: swiftSettings),
+        // Arrow IPC stream writer (Parca's flame graph payload) and reader (Parca Agent's WriteArrow).
+        .target(name: "KilnArrow", dependencies: ["KilnCompression"], swiftSettings: swiftSettings),
 
         // MARK: - I/O libraries
 
@@ -189,7 +191,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "KilnIngestTests", dependencies: ["KilnIngest", "KilnJFR", "KilnModel", "KilnPprof", "KilnBytes", "KilnFormat", "KilnTestSupport"],
+            name: "KilnIngestTests",
+            dependencies: ["KilnIngest", "KilnJFR", "KilnArrow", "KilnModel", "KilnPprof", "KilnBytes", "KilnFormat", "KilnTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KilnHeadTests", dependencies: ["KilnHead", "KilnIngest", "KilnModel", "KilnPprof", "KilnTestSupport"],

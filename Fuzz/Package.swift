@@ -48,6 +48,11 @@ let package = Package(
             swiftSettings: fuzzerFlags
         ),
         .executableTarget(
+            name: "FuzzArrowStream",
+            dependencies: ["FuzzSupport", .product(name: "KilnArrow", package: "Kiln")],
+            swiftSettings: fuzzerFlags
+        ),
+        .executableTarget(
             name: "FuzzSelectorParse",
             dependencies: ["FuzzSupport", .product(name: "KilnModel", package: "Kiln")],
             swiftSettings: fuzzerFlags

@@ -8,7 +8,7 @@ root=$(dirname "$here")
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzWALSegment FuzzColumnarFile FuzzCacheChunk FuzzSelectorParse FuzzJSONDocuments FuzzJFRRecording)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzPprofDecode FuzzWALSegment FuzzColumnarFile FuzzCacheChunk FuzzSelectorParse FuzzJSONDocuments FuzzJFRRecording FuzzArrowStream)
 
 cd "$here"
 # ld.gold warns once per ASan helper symbol; keep the log, show it on failure.
@@ -41,6 +41,8 @@ for t in "${targets[@]}"; do
     FuzzJFRRecording)
       # The async-profiler-shaped recording is small enough to mutate whole; the JDK's is not.
       cp "$root"/testdata/jfr/*.jfr "$corpus"/ ;;
+    FuzzArrowStream)
+      cp "$root"/testdata/arrow/*.arrows "$corpus"/ ;;
     FuzzWALSegment)
       for d in "$root"/testdata/wal/*/; do
         for f in "$d"0*; do cp "$f" "$corpus/$(basename "$d")-$(basename "$f")"; done

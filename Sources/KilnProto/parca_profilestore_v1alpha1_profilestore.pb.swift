@@ -57,6 +57,30 @@ public nonisolated struct Parca_Profilestore_V1alpha1_WriteRawResponse: Sendable
   public init() {}
 }
 
+/// WriteArrow (Parca Agent's default, --use-v2-schema): one Arrow IPC stream of
+/// Parca's v2 sample record (parca-api.md §4.4). Named "IPC file" upstream; a stream on the wire.
+public nonisolated struct Parca_Profilestore_V1alpha1_WriteArrowRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var ipcBuffer: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Parca_Profilestore_V1alpha1_WriteArrowResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Parca_Profilestore_V1alpha1_RawProfileSeries: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -216,6 +240,55 @@ nonisolated extension Parca_Profilestore_V1alpha1_WriteRawResponse: SwiftProtobu
   }
 
   public static func ==(lhs: Parca_Profilestore_V1alpha1_WriteRawResponse, rhs: Parca_Profilestore_V1alpha1_WriteRawResponse) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Parca_Profilestore_V1alpha1_WriteArrowRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WriteArrowRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ipc_buffer\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.ipcBuffer) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.ipcBuffer.isEmpty {
+      try visitor.visitSingularBytesField(value: self.ipcBuffer, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Parca_Profilestore_V1alpha1_WriteArrowRequest, rhs: Parca_Profilestore_V1alpha1_WriteArrowRequest) -> Bool {
+    if lhs.ipcBuffer != rhs.ipcBuffer {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Parca_Profilestore_V1alpha1_WriteArrowResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WriteArrowResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Parca_Profilestore_V1alpha1_WriteArrowResponse, rhs: Parca_Profilestore_V1alpha1_WriteArrowResponse) -> Bool {
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -97,4 +97,78 @@ import Testing
             #expect(try client.flameGraph(Self.cpuType, #"{service_name="authed"}"#).total == expected, "\(tenant)")
         }
     }
+
+    /// A merged profile's total and totals by leaf frame: the function name, or `0x<address>` for an unsymbolized frame.
+    static func leaves(_ client: ConnectClient, _ type: String, _ selector: String) throws -> (total: Int64, leaves: [String: Int64]) {
+        var request = Querier_V1_SelectMergeProfileRequest()
+        request.profileTypeID = type
+        request.labelSelector = selector
+        (request.start, request.end) = ConnectClient.allTime
+        let p: Google_V1_Profile = try client.call("/querier.v1.QuerierService/SelectMergeProfile", request)
+        let functions = Dictionary(uniqueKeysWithValues: p.function.map { ($0.id, p.stringTable[Int($0.name)]) })
+        let locations = Dictionary(
+            uniqueKeysWithValues: p.location.map { l in
+                (l.id, l.line.first.map { functions[$0.functionID] ?? "?" } ?? "0x" + String(l.address, radix: 16))
+            })
+        var out: [String: Int64] = [:]
+        var total: Int64 = 0
+        for s in p.sample {
+            total += s.value[0]
+            out[locations[s.locationID[0]] ?? "?", default: 0] += s.value[0]
+        }
+        return (total, out)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func parcaAgentWriteArrowOverNativeGRPC() throws {
+        let server = try KilnServerProcess()
+        // pyarrow writes Parca Agent's v2 record (LZ4 buffers); grpcio sends it; the script prints what it sent.
+        let script = TestData.root.appendingPathComponent("tools/e2e/parca_arrow.py").path
+        let run = try Subprocess.run(
+            [PythonEnvironment.python, script, "--server", "127.0.0.1:\(server.port)", "--tenant", "agent", "--rows", "200", "--seed", "3"])
+        try #require(run.status == 0, "parca_arrow.py: \(run.stderr)\nserver log:\n\(server.log)")
+        let sent = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let totals = try #require(sent["totals"] as? [[Any]])
+        let client = ConnectClient(server: server, tenant: "agent")
+        let types = try client.profileTypes()
+        #expect(types.contains("parca_agent:samples:count:cpu:nanoseconds") && types.contains("memory:alloc_space:bytes:space:bytes"), "\(types)")
+        for t in totals {
+            let (producer, sampleType, comm, value) = (t[0] as! String, t[1] as! String, t[2] as! String, (t[3] as! NSNumber).int64Value)
+            let type = producer == "memory" ? "memory:alloc_space:bytes:space:bytes" : "parca_agent:samples:count:cpu:nanoseconds"
+            #expect(sampleType == (producer == "memory" ? "alloc_space" : "samples"))
+            // comm stands in for service_name; the agent's labels select.
+            let got = try Self.leaves(client, type, #"{service_name="\#(comm)",comm="\#(comm)"}"#)
+            #expect(got.total == value, "\(producer) \(comm)")
+        }
+        let cpuLeaves = try #require(sent["cpu_leaves"] as? [String: NSNumber]).mapValues(\.int64Value)
+        #expect(try Self.leaves(client, "parca_agent:samples:count:cpu:nanoseconds", "{}").leaves == cpuLeaves)
+        // Parca's own query names the type with :delta.
+        var range = Parca_Query_V1alpha1_QueryRangeRequest()
+        range.query = #"parca_agent:samples:count:cpu:nanoseconds:delta{node="node-1"}"#
+        range.start = Google_Protobuf_Timestamp(seconds: 1_699_999_000)
+        range.end = Google_Protobuf_Timestamp(seconds: 1_700_001_000)
+        range.limit = 100
+        let expectedNode1 = try Self.leaves(client, "parca_agent:samples:count:cpu:nanoseconds", #"{node="node-1"}"#).total
+        // Refused: a truncated stream and a v1 record; nothing stored for their tenant.
+        let good = try TestData.bytes("arrow/parca-v2-samples.arrows")
+        var truncated = Parca_Profilestore_V1alpha1_WriteArrowRequest()
+        truncated.ipcBuffer = Data(good.prefix(good.count / 2))
+        var garbage = Parca_Profilestore_V1alpha1_WriteArrowRequest()
+        garbage.ipcBuffer = Data([1, 2, 3, 4, 5, 6, 7, 8])
+        let replies = try GRPCCalls.run(
+            port: server.port,
+            [
+                try .init("/parca.query.v1alpha1.QueryService/QueryRange", range, metadata: [("x-scope-orgid", "agent")]),
+                try .init(Self.writeArrow, truncated, metadata: [("x-scope-orgid", "refused")]),
+                try .init(Self.writeArrow, garbage, metadata: [("x-scope-orgid", "refused")]),
+            ])
+        let series = try replies[0].message(Parca_Query_V1alpha1_QueryRangeResponse.self).series
+        #expect(series.reduce(0) { $0 + $1.samples.reduce(0) { $0 + $1.value } } == expectedNode1 && expectedNode1 > 0, "\(replies[0])")
+        for r in replies.dropFirst() {
+            #expect(r.code == "INVALID_ARGUMENT" && r.details.contains("arrow"), "\(r)")
+        }
+        #expect(try ConnectClient(server: server, tenant: "refused").profileTypes().isEmpty)
+    }
+
+    static let writeArrow = "/parca.profilestore.v1alpha1.ProfileStoreService/WriteArrow"
 }

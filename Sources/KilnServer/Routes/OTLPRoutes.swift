@@ -1,7 +1,6 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
-import KilnIngest
 import KilnOTLP
 import KilnProto
 import Logging
@@ -54,21 +53,7 @@ struct OTLPRoutes: Sendable {
             PushRoutes.rejected("invalid").increment()
             throw ConnectError(.invalidArgument, "failed to convert otel profile: \(error)")
         }
-        let limits = connect.config.limits.of(tenant).ingest
-        var profiles: [IngestProfile] = []
-        profiles.reserveCapacity(converted.count)
-        for c in converted {
-            do {
-                // What the rate limit counts: the profile's share of the request, as pprof would carry it.
-                let size = c.profile.sampleValues.count * 8 + c.profile.sampleLocations.count * 4 + c.profile.strings.bytes.count
-                profiles.append(try PushConverter.convert(labels: c.labels, profile: c.profile, sizeBytes: size, nowNanos: now, limits: limits))
-            } catch {
-                PushRoutes.rejected(for: error).increment()
-                throw error.kind == .tooLarge
-                    ? ConnectError(.resourceExhausted, error.message, status: 413) : ConnectError(.invalidArgument, error.message)
-            }
-        }
-        if !profiles.isEmpty { try await push.store(profiles, tenant: tenant) }
+        try await push.store(decoded: converted.map { ($0.labels, $0.profile) }, tenant: tenant, nowNanos: now)
         return Reply()
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KilnArrow
 import KilnIngest
 import KilnModel
 import KilnProto
@@ -8,7 +9,8 @@ import Logging
 import SwiftProtobuf
 
 /// Parca's ingest surface (shared/reference/parca-api.md §4):
-/// `parca.profilestore.v1alpha1.ProfileStoreService/WriteRaw`, over native
+/// `parca.profilestore.v1alpha1.ProfileStoreService/WriteRaw` and
+/// `WriteArrow` (Parca Agent's default: v2 Arrow samples), over native
 /// gRPC (HTTP/2, as Parca Agent sends), gRPC-Web (`application/grpc-web*`)
 /// or Connect (any other content type), on the
 /// procedure path with up to two leading segments as the query service; the
@@ -34,6 +36,9 @@ struct ParcaIngestRoutes: Sendable {
         for prefix in ["", "/api", "/*", "/*/*"] {
             router.post(RouterPath(prefix + "/" + Self.profileStore + "/WriteRaw")) { request, _ in
                 await serve(request, Parca_Profilestore_V1alpha1_WriteRawRequest.self, writeRaw)
+            }
+            router.post(RouterPath(prefix + "/" + Self.profileStore + "/WriteArrow")) { request, _ in
+                await serve(request, Parca_Profilestore_V1alpha1_WriteArrowRequest.self, writeArrow)
             }
             router.post(RouterPath(prefix + "/" + Self.debuginfo + "/ShouldInitiateUpload")) { request, _ in
                 await serve(request, Parca_Debuginfo_V1alpha1_ShouldInitiateUploadRequest.self) { _, _ in
@@ -79,5 +84,27 @@ struct ParcaIngestRoutes: Sendable {
         guard !profiles.isEmpty else { throw ConnectError(.invalidArgument, "no profiles received") }
         try await push.store(profiles, tenant: tenant)
         return Parca_Profilestore_V1alpha1_WriteRawResponse()
+    }
+
+    /// Parca Agent's v2 Arrow samples (`ParcaArrowSamples`), read within the
+    /// server's decompression limit; converted and validated whole before anything is stored.
+    func writeArrow(_ message: Parca_Profilestore_V1alpha1_WriteArrowRequest, tenant: String) async throws
+        -> Parca_Profilestore_V1alpha1_WriteArrowResponse
+    {
+        let now = Date().unixNanoseconds
+        let config = push.connect.config
+        let converted: [ParcaArrowSamples.Converted]
+        do {
+            let stream = try ArrowStreamReader.read(Array(message.ipcBuffer), maxBytes: config.maxDecompressedBytes)
+            converted = try ParcaArrowSamples.convert(stream)
+        } catch let e as ArrowReadError {
+            PushRoutes.rejected("invalid").increment()
+            throw ConnectError(.invalidArgument, "failed to read arrow IPC record: \(e)")
+        } catch {
+            PushRoutes.rejected("invalid").increment()
+            throw ConnectError(.invalidArgument, "failed to add sample record: \(error)")
+        }
+        try await push.store(decoded: converted.map { ($0.labels, $0.profile) }, tenant: tenant, nowNanos: now)
+        return Parca_Profilestore_V1alpha1_WriteArrowResponse()
     }
 }

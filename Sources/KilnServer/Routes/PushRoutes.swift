@@ -4,6 +4,7 @@ import Hummingbird
 import KilnHead
 import KilnIngest
 import KilnModel
+import KilnPprof
 import KilnProto
 import KilnStorage
 import Logging
@@ -59,6 +60,27 @@ struct PushRoutes: Sendable {
                 ? ConnectError(.resourceExhausted, error.message, status: 413)
                 : ConnectError(.invalidArgument, error.message)
         }
+    }
+
+    /// Profiles decoded by another path (OTLP, Parca's Arrow samples): each
+    /// through `PushConverter` under `tenant`'s limits, then stored together;
+    /// nothing is stored when one is refused. Errors as `convert(labels:rawProfile:…)`'s.
+    func store(decoded: [(labels: [Label], profile: Profile)], tenant: String, nowNanos: Int64) async throws {
+        let limits = connect.config.limits.of(tenant).ingest
+        var profiles: [IngestProfile] = []
+        profiles.reserveCapacity(decoded.count)
+        for (labels, profile) in decoded {
+            // What the rate limit counts: about what the profile would weigh as pprof.
+            let size = profile.sampleValues.count * 8 + profile.sampleLocations.count * 4 + profile.strings.bytes.count
+            do {
+                profiles.append(try PushConverter.convert(labels: labels, profile: profile, sizeBytes: size, nowNanos: nowNanos, limits: limits))
+            } catch {
+                Self.rejected(for: error).increment()
+                throw error.kind == .tooLarge
+                    ? ConnectError(.resourceExhausted, error.message, status: 413) : ConnectError(.invalidArgument, error.message)
+            }
+        }
+        if !profiles.isEmpty { try await store(profiles, tenant: tenant) }
     }
 
     /// Checks the tenant's ingestion rate, appends to the head (within its
