@@ -2,9 +2,23 @@
 enum ArrowSchemaReader {
     // Schema.fbs `Type` union tags.
     enum TypeTag: UInt8 {
-        case null = 1, int = 2, binary = 4, utf8 = 5, bool = 6, timestamp = 10, list = 12, structure = 13
-        case fixedSizeBinary = 15, largeBinary = 19, largeUtf8 = 20, largeList = 21, runEndEncoded = 22
-        case binaryView = 23, utf8View = 24, listView = 25, largeListView = 26
+        case null = 1
+        case int = 2
+        case binary = 4
+        case utf8 = 5
+        case bool = 6
+        case timestamp = 10
+        case list = 12
+        case structure = 13
+        case fixedSizeBinary = 15
+        case largeBinary = 19
+        case largeUtf8 = 20
+        case largeList = 21
+        case runEndEncoded = 22
+        case binaryView = 23
+        case utf8View = 24
+        case listView = 25
+        case largeListView = 26
     }
 
     static func schema(_ fb: FlatBufferReader, _ t: FlatBufferReader.Table) throws(ArrowReadError) -> (
