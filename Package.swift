@@ -146,7 +146,7 @@ let package = Package(
             name: "kiln-bench",
             dependencies: [
                 "KilnPprof", "KilnProto", "KilnCompression", "KilnModel", "KilnIngest", "KilnJFR", "KilnHead", "KilnStorage", "KilnBytes",
-                "KilnFormat",
+                "KilnFormat", "KilnOTLP", "KilnArrow",
                 "KilnQuery",
                 "KilnCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

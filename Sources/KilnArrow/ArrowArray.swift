@@ -8,7 +8,10 @@
 /// increase and cover `length`, and every valid dictionary index is below
 /// its dictionary's length. Accessors cost O(1) but `physicalIndex`, a
 /// binary search over the runs.
-public struct ArrowArray: Sendable {
+///
+/// A class, immutable: readers pass arrays around per entry, and a
+/// reference costs one retain where the struct's fields cost ten.
+public final class ArrowArray: Sendable {
     /// The field this array decodes; for a dictionary-encoded field the
     /// array holds indices (`field.dictionary`), its values are the dictionary's.
     public let field: ArrowField
@@ -20,6 +23,15 @@ public struct ArrowArray: Sendable {
     /// and sizes; views and then the variadic data buffers; indices.
     let buffers: [[UInt8]]
     public let children: [ArrowArray]
+
+    init(field: ArrowField, length: Int, nullCount: Int, validity: [UInt8]?, buffers: [[UInt8]], children: [ArrowArray]) {
+        self.field = field
+        self.length = length
+        self.nullCount = nullCount
+        self.validity = validity
+        self.buffers = buffers
+        self.children = children
+    }
 
     public func isNull(_ i: Int) -> Bool {
         guard let validity else { return field.type == .null }

@@ -70,6 +70,10 @@ extension ParcaArrowSamples {
             }
         }
 
+        /// Which entry of the values logical row `i` of `a` reads (through runs and dictionaries), -1 for a null:
+        /// rows with equal ids hold equal values.
+        func id(_ a: ArrowArray, _ i: Int) -> Int { resolve(a, i)?.1 ?? -1 }
+
         func text(_ a: ArrowArray, _ i: Int) -> String? { resolve(a, i).map { $0.0.string($0.1) } }
         func integer(_ a: ArrowArray, _ i: Int) -> Int64? { resolve(a, i).map { $0.0.int($0.1) } }
     }

@@ -3,13 +3,23 @@ import KilnModel
 import KilnPprof
 
 extension ParcaArrowSamples {
-    /// The profiles being built, one per series and second, in first-seen order.
+    /// The profiles being built, one per series and 10 s window, in first-seen order.
     struct Groups {
+        /// A series and window as the record identifies them: per label and
+        /// type column the entry its row reads (`Columns.id`), so rows are
+        /// grouped without building their strings; strings are read once per group.
         struct Key: Hashable {
+            var ids: [Int]
+            var period: Int64
+            var window: Int64
+            var batch: Int
+        }
+
+        /// A group's series: its labels and the five type strings (producer first).
+        struct Series {
             var labels: [Label]
             var type: [String]
             var period: Int64
-            var window: Int64
         }
 
         var index: [Key: Int] = [:]
@@ -18,35 +28,40 @@ extension ParcaArrowSamples {
 
         mutating func add(_ c: Columns, rows: Int) throws(IngestError) {
             defer { batch += 1 }
+            var symbols = SymbolCache()
+            let keyed = c.labels.map(\.array) + [c.producer, c.sampleType, c.sampleUnit, c.periodType, c.periodUnit]
+            var ids = [Int](repeating: 0, count: keyed.count)
             for row in 0..<rows {
-                var labels: [Label] = []
-                for (name, array) in c.labels {
-                    if let v = c.text(array, row), !v.isEmpty { labels.append(Label(name, v)) }
-                }
-                let producer = c.text(c.producer, row) ?? ""
-                guard !producer.isEmpty else { throw IngestError(.invalidArgument, "row \(row): producer is empty") }
-                let type = [producer] + [c.sampleType, c.sampleUnit, c.periodType, c.periodUnit].map { c.text($0, row) ?? "" }
+                for (k, a) in keyed.enumerated() { ids[k] = c.id(a, row) }
                 guard let time = c.integer(c.timestamp, row), let value = c.integer(c.value, row) else {
                     throw IngestError(.invalidArgument, "row \(row): timestamp and value may not be null")
                 }
-                let key = Key(labels: labels, type: type, period: c.integer(c.period, row) ?? 0, window: time / profileWindowNanos)
+                let key = Key(ids: ids, period: c.integer(c.period, row) ?? 0, window: time / profileWindowNanos, batch: batch)
                 let b: Int
                 if let i = index[key] {
                     b = i
                 } else {
+                    var labels: [Label] = []
+                    for (name, array) in c.labels {
+                        if let v = c.text(array, row), !v.isEmpty { labels.append(Label(name, v)) }
+                    }
+                    let type = [c.producer, c.sampleType, c.sampleUnit, c.periodType, c.periodUnit].map { c.text($0, row) ?? "" }
+                    guard !type[0].isEmpty else { throw IngestError(.invalidArgument, "row \(row): producer is empty") }
                     b = builders.count
                     index[key] = b
                     builders.append(
-                        Builder(key: key, timeNanos: time, durationNanos: c.integer(c.duration, row) ?? 0))
+                        Builder(
+                            series: Series(labels: labels, type: type, period: key.period), timeNanos: time,
+                            durationNanos: c.integer(c.duration, row) ?? 0))
                 }
-                try builders[b].add(row, value: value, c, batch: batch)
+                try builders[b].add(row, value: value, c, symbols: &symbols)
             }
         }
 
         func converted() -> [Converted] {
             builders.map { b in
-                var labels = b.key.labels
-                labels.append(Label(ReservedLabels.name, b.key.type[0]))
+                var labels = b.series.labels
+                labels.append(Label(ReservedLabels.name, b.series.type[0]))
                 // Parca stores every row as sent and never takes differences; neither does Kiln.
                 labels.append(Label(ReservedLabels.delta, "false"))
                 if !labels.contains(where: { $0.name == ReservedLabels.serviceName }) {
@@ -60,29 +75,19 @@ extension ParcaArrowSamples {
 
     /// One profile's pprof, its symbols copied from the record on first use.
     struct Builder {
-        struct LocationKey: Hashable {
-            var batch: Int
-            var row: Int
-        }
-        struct FunctionKey: Hashable {
-            var name: String
-            var filename: String
-            var startLine: Int64
-        }
-        struct MappingKey: Hashable {
-            var file: String
-            var buildID: String
-        }
 
-        let key: Groups.Key
+        let series: Groups.Series
         private(set) var profile = Profile()
         private var strings: [String: Int64] = ["": 0]
-        private var locations: [LocationKey: UInt32] = [:]
-        private var functions: [FunctionKey: UInt32] = [:]
-        private var mappings: [MappingKey: UInt32] = [:]
+        /// The profile's location for each row of the record's location array (-1: not yet):
+        /// a builder's rows all come from one record batch (`Groups.Key.batch`).
+        private var locations: [Int32] = []
+        private var functions: [ParcaArrowSamples.FunctionKey: UInt32] = [:]
+        private var mappings: [ParcaArrowSamples.MappingKey: UInt32] = [:]
 
-        init(key: Groups.Key, timeNanos: Int64, durationNanos: Int64) {
-            self.key = key
+        init(series: Groups.Series, timeNanos: Int64, durationNanos: Int64) {
+            self.series = series
+            let key = series
             _ = profile.strings.append("")
             profile.sampleTypes = [ValueType(type: string(key.type[1]), unit: string(key.type[2]))]
             profile.defaultSampleType = profile.sampleTypes[0].type
@@ -101,21 +106,21 @@ extension ParcaArrowSamples {
             return i
         }
 
-        mutating func add(_ row: Int, value: Int64, _ c: Columns, batch: Int) throws(IngestError) {
+        mutating func add(_ row: Int, value: Int64, _ c: Columns, symbols: inout SymbolCache) throws(IngestError) {
             let stack = c.stacktrace
             let items = stack.children[0]
             for i in stack.range(row) {
                 guard let (location, l) = c.resolve(items, i) else {
                     throw IngestError(.invalidArgument, "row \(row): stacktrace entry \(i) is null")
                 }
-                let key = LocationKey(batch: batch, row: l)
-                if let known = locations[key] {
-                    profile.sampleLocations.append(known)
+                if locations.count < location.length { locations += repeatElement(-1, count: location.length - locations.count) }
+                if locations[l] >= 0 {
+                    profile.sampleLocations.append(UInt32(locations[l]))
                     continue
                 }
                 let index = UInt32(profile.locations.count)
-                profile.locations.append(try self.location(location, l, c))
-                locations[key] = index
+                profile.locations.append(self.location(symbols.symbols(location, l, c)))
+                locations[l] = Int32(index)
                 profile.sampleLocations.append(index)
             }
             profile.sampleLocationOffsets.append(UInt32(profile.sampleLocations.count))
@@ -123,38 +128,22 @@ extension ParcaArrowSamples {
             profile.sampleLabelOffsets.append(UInt32(profile.sampleLabels.count))
         }
 
-        private mutating func location(_ a: ArrowArray, _ row: Int, _ c: Columns) throws(IngestError) -> Location {
+        private mutating func location(_ symbols: LocationSymbols) -> Location {
             var loc = Location(id: UInt64(profile.locations.count + 1))
-            if let address = a.child("address"), !address.isNull(row) { loc.address = address.uint64(row) }
-            let file = a.child("mapping_file").flatMap { c.text($0, row) }
-            let buildID = a.child("mapping_build_id").flatMap { c.text($0, row) }
-            if file != nil || buildID != nil { loc.mappingIndex = mapping(MappingKey(file: file ?? "", buildID: buildID ?? "")) }
+            loc.address = symbols.address
+            if let m = symbols.mapping { loc.mappingIndex = mapping(m) }
             loc.lineStart = UInt32(profile.lines.count)
-            if let lines = a.child("lines") {
-                let entries = lines.children.first
-                for j in lines.range(row) {
-                    guard let entries, let (line, r) = c.resolve(entries, j) else { continue }
-                    let number = line.child("line").flatMap { c.integer($0, r) } ?? 0
-                    var name = ""
-                    var filename = ""
-                    var startLine: Int64 = 0
-                    if let f = line.child("function"), let (function, fr) = c.resolve(f, r) {
-                        name = function.child("system_name").flatMap { c.text($0, fr) } ?? ""
-                        filename = function.child("filename").flatMap { c.text($0, fr) } ?? ""
-                        startLine = function.child("start_line").flatMap { c.integer($0, fr) } ?? 0
-                    }
-                    let fi = self.function(FunctionKey(name: name, filename: filename, startLine: startLine))
-                    profile.lines.append(Line(functionIndex: fi, line: number))
-                }
+            for (number, function) in symbols.lines {
+                profile.lines.append(Line(functionIndex: self.function(function), line: number))
             }
-            loc.lineCount = UInt32(profile.lines.count) - loc.lineStart
+            loc.lineCount = UInt32(symbols.lines.count)
             if loc.lineCount > 0, loc.mappingIndex != Location.noMapping {
                 profile.mappings[Int(loc.mappingIndex)].hasFunctions = true
             }
             return loc
         }
 
-        private mutating func function(_ key: FunctionKey) -> UInt32 {
+        private mutating func function(_ key: ParcaArrowSamples.FunctionKey) -> UInt32 {
             if let i = functions[key] { return i }
             var f = Function(id: UInt64(profile.functions.count + 1))
             // Parca's v2 functions carry only a system name; it is the name shown too.
@@ -168,7 +157,7 @@ extension ParcaArrowSamples {
             return i
         }
 
-        private mutating func mapping(_ key: MappingKey) -> UInt32 {
+        private mutating func mapping(_ key: ParcaArrowSamples.MappingKey) -> UInt32 {
             if let i = mappings[key] { return i }
             var m = Mapping(id: UInt64(profile.mappings.count + 1))
             m.filename = string(key.file)

@@ -19,9 +19,9 @@ import KilnPprof
 /// APIs need, is the label of that name, else `job`, else `comm` (the
 /// process the agent sampled), else `unknown_service`.
 ///
-/// Rows of one series (labels and type) in the same second of `timestamp`
+/// Rows of one series (labels and type) in the same 10 s of `timestamp`
 /// (nanoseconds) form one profile, timed at its first row: the agent stamps
-/// every row, Kiln stores profiles. Symbols: one location per distinct
+/// every row, Kiln stores profiles (as Pyroscope's agents send them, one per 10 s). Symbols: one location per distinct
 /// location dictionary entry (address; mapping from `mapping_file` and
 /// `mapping_build_id`, none when both are null; lines from `lines`, each a
 /// function of `system_name` and `filename`); a location without lines is
@@ -36,8 +36,9 @@ public enum ParcaArrowSamples {
     }
 
     static let schemaVersionKey = "parca_write_schema_version"
-    /// Rows of a series closer than this share a profile: the finest step Pyroscope's APIs query at.
-    static let profileWindowNanos: Int64 = 1_000_000_000
+    /// Rows of a series in one such window share a profile: the 10 s Pyroscope's agents upload at,
+    /// so a profile of Parca Agent's weighs what theirs do (the agent itself flushes every few seconds).
+    static let profileWindowNanos: Int64 = 10_000_000_000
     static let required = [
         "labels", "stacktrace", "value", "producer", "sample_type", "sample_unit", "period_type", "period_unit", "period", "duration", "timestamp",
     ]

@@ -11,12 +11,15 @@ extension OTLPProfiles {
         let attributeKeys: [String?]
         /// Each attribute's value as text (`stringValue`); nil where it has none.
         let attributeValues: [String?]
+        /// Whether each attribute's key is `service.name`.
+        let isServiceName: [Bool]
 
         init(_ table: Opentelemetry_Proto_Profiles_V1development_ProfilesDictionary) {
             self.table = table
             let strings = table.stringTable
             attributeKeys = table.attributeTable.map { strings.indices.contains(Int($0.keyStrindex)) ? strings[Int($0.keyStrindex)] : nil }
             attributeValues = table.attributeTable.map { OTLPProfiles.stringValue($0.value, strings: strings) }
+            isServiceName = attributeKeys.map { $0 == OTLPProfiles.serviceNameKey }
         }
 
         func string(_ i: Int32, _ field: @autoclosure () -> String) throws(OTLPError) -> String {
@@ -33,6 +36,15 @@ extension OTLPProfiles {
                     "index \(table.attributeTable[Int(i)].keyStrindex) is out of range (string_table has \(table.stringTable.count) entries)")
             }
             return (key, attributeValues[Int(i)])
+        }
+
+        /// The `service.name` of attributes `indices`; "" when none has one. Checks only the indices it reads past.
+        func serviceName(in indices: [Int32], _ field: @autoclosure () -> String) throws(OTLPError) -> String {
+            for (n, i) in indices.enumerated() {
+                guard isServiceName.indices.contains(Int(i)) else { throw outOfRange(i, "attribute_table", isServiceName.count, "\(field())[\(n)]") }
+                if isServiceName[Int(i)] { return attributeValues[Int(i)] ?? "" }
+            }
+            return ""
         }
 
         /// The text value of the first of `indices` whose key is `key`; "" when none has it.

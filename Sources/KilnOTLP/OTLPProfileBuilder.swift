@@ -18,6 +18,8 @@ extension OTLPProfiles {
         private var functionIndex: [Int32]
         private var mappingIndex: [Int32]
         private var locationIndex: [Int32]
+        /// Each attribute's label (key and value string indices in `profile`), converted on first use; key -1: not yet.
+        private var attributeLabels: [SampleLabel]
 
         init(
             sampleType: (String, String), periodType: (String, String)?, period: Int64, timeNanos: Int64, durationNanos: Int64,
@@ -27,6 +29,7 @@ extension OTLPProfiles {
             functionIndex = Array(repeating: -1, count: dictionary.table.functionTable.count)
             mappingIndex = Array(repeating: -1, count: dictionary.table.mappingTable.count)
             locationIndex = Array(repeating: -1, count: dictionary.table.locationTable.count)
+            attributeLabels = Array(repeating: SampleLabel(key: -1), count: dictionary.table.attributeTable.count)
             _ = profile.strings.append("")
             profile.sampleTypes = [ValueType(type: string(sampleType.0), unit: string(sampleType.1))]
             profile.defaultSampleType = profile.sampleTypes[0].type
@@ -44,54 +47,62 @@ extension OTLPProfiles {
         }
 
         /// Appends `sample`: its stack, its one value under `rule`, its attributes (but `service.name`) and link as labels.
-        mutating func add(_ sample: ProfileConversion.OTLPSample, rule: ProfileConversion.ValueRule, field: String) throws(OTLPError) {
+        mutating func add(_ sample: ProfileConversion.OTLPSample, rule: ProfileConversion.ValueRule, field: @autoclosure () -> String)
+            throws(OTLPError)
+        {
             var value: Int64
             if sample.values.isEmpty {
-                guard !sample.timestampsUnixNano.isEmpty else { throw OTLPError(field: "\(field).values", "sample value is required") }
+                guard !sample.timestampsUnixNano.isEmpty else { throw OTLPError(field: "\(field()).values", "sample value is required") }
                 value = Int64(sample.timestampsUnixNano.count)
             } else {
                 value = 0
                 for v in sample.values {
                     let (s, overflow) = value.addingReportingOverflow(v)
-                    guard !overflow else { throw OTLPError(field: "\(field).values", "the values sum past 64 bits") }
+                    guard !overflow else { throw OTLPError(field: "\(field()).values", "the values sum past 64 bits") }
                     value = s
                 }
             }
             if case .countsToNanos(let period) = rule {
                 let (p, overflow) = value.multipliedReportingOverflow(by: period)
-                guard !overflow else { throw OTLPError(field: "\(field).values", "\(value) samples × period \(period) is past 64 bits") }
+                guard !overflow else { throw OTLPError(field: "\(field()).values", "\(value) samples × period \(period) is past 64 bits") }
                 value = p
             }
             let table = dictionary.table
             let stack = sample.stackIndex
             guard table.stackTable.indices.contains(Int(stack)) else {
-                throw dictionary.outOfRange(stack, "stack_table", table.stackTable.count, "\(field).stack_index")
+                throw dictionary.outOfRange(stack, "stack_table", table.stackTable.count, "\(field()).stack_index")
             }
-            var locations: [UInt32] = []
-            locations.reserveCapacity(table.stackTable[Int(stack)].locationIndices.count)
-            for (n, l) in table.stackTable[Int(stack)].locationIndices.enumerated() {
-                locations.append(try location(l, "dictionary.stack_table[\(stack)].location_indices[\(n)]"))
+            let locationIndices = table.stackTable[Int(stack)].locationIndices
+            for (n, l) in locationIndices.enumerated() {
+                profile.sampleLocations.append(try location(l, "dictionary.stack_table[\(stack)].location_indices[\(n)]"))
             }
-            var labels: [SampleLabel] = []
             for (n, a) in sample.attributeIndices.enumerated() {
-                let attribute = try dictionary.attribute(a, "\(field).attribute_indices[\(n)]")
-                guard attribute.key != serviceNameKey, let text = attribute.value, !text.isEmpty else { continue }
-                labels.append(SampleLabel(key: string(attribute.key), str: string(text)))
+                guard attributeLabels.indices.contains(Int(a)) else {
+                    throw dictionary.outOfRange(a, "attribute_table", attributeLabels.count, "\(field()).attribute_indices[\(n)]")
+                }
+                if attributeLabels[Int(a)].key < 0 {
+                    let attribute = try dictionary.attribute(a, "\(field()).attribute_indices[\(n)]")
+                    // service.name names the profile; an attribute with no text value is no label (key 0 marks both).
+                    if dictionary.isServiceName[Int(a)] || (attribute.value ?? "").isEmpty {
+                        attributeLabels[Int(a)] = SampleLabel(key: 0)
+                    } else {
+                        attributeLabels[Int(a)] = SampleLabel(key: string(attribute.key), str: string(attribute.value!))
+                    }
+                }
+                if attributeLabels[Int(a)].key > 0 { profile.sampleLabels.append(attributeLabels[Int(a)]) }
             }
             if sample.linkIndex != 0 {
                 guard table.linkTable.indices.contains(Int(sample.linkIndex)) else {
-                    throw dictionary.outOfRange(sample.linkIndex, "link_table", table.linkTable.count, "\(field).link_index")
+                    throw dictionary.outOfRange(sample.linkIndex, "link_table", table.linkTable.count, "\(field()).link_index")
                 }
                 let link = table.linkTable[Int(sample.linkIndex)]
-                labels.append(SampleLabel(key: string(SampleLabelGroups.spanIDLabel), str: string(Self.hex(link.spanID))))
+                profile.sampleLabels.append(SampleLabel(key: string(SampleLabelGroups.spanIDLabel), str: string(Self.hex(link.spanID))))
                 if link.traceID.count == 16 {
-                    labels.append(SampleLabel(key: string(SampleLabelGroups.traceIDLabel), str: string(Self.hex(link.traceID))))
+                    profile.sampleLabels.append(SampleLabel(key: string(SampleLabelGroups.traceIDLabel), str: string(Self.hex(link.traceID))))
                 }
             }
-            profile.sampleLocations += locations
             profile.sampleLocationOffsets.append(UInt32(profile.sampleLocations.count))
             profile.sampleValues.append(value)
-            profile.sampleLabels += labels
             profile.sampleLabelOffsets.append(UInt32(profile.sampleLabels.count))
         }
 

@@ -42,8 +42,9 @@ extension OTLPProfiles {
             var byService: [String: Int] = [:]
             var services: [String] = []
             for (n, sample) in src.samples.enumerated() {
-                let at = "\(field).samples[\(n)]"
-                let service = try dictionary.value(of: serviceNameKey, in: sample.attributeIndices, "\(at).attribute_indices")
+                // Built only for an error message: a path per sample costs more than converting it.
+                let at = { "\(field).samples[\(n)]" }
+                let service = try dictionary.serviceName(in: sample.attributeIndices, "\(at()).attribute_indices")
                 let b: Int
                 if let i = byService[service] {
                     b = i
@@ -58,7 +59,7 @@ extension OTLPProfiles {
                             durationNanos: src.durationNano == 0 ? defaultDurationNanos : Int64(clamping: src.durationNano),
                             dictionary: dictionary))
                 }
-                try builders[b].add(sample, rule: rule, field: at)
+                try builders[b].add(sample, rule: rule, field: at())
             }
             return zip(services, builders).map { ($0, Built(name: name, profile: $1.profile)) }
         }

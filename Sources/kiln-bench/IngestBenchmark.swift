@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
+import KilnArrow
 import KilnCompression
 import KilnIngest
 import KilnJFR
 import KilnModel
+import KilnOTLP
 import KilnPprof
 import KilnStorage
 import Logging
@@ -14,7 +16,7 @@ struct IngestBenchmark: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingest",
         abstract:
-            "Ingest throughput (input samples/s per core, profiles/s): real Go profiles, a JDK recording (JFR) beside them, decode only and end to end, and the reference workload."
+            "Ingest throughput (input samples/s per core, profiles/s): real Go profiles as pprof and as OTLP, a JDK recording (JFR), Parca Agent's WriteArrow record, decode only and end to end, and the reference workload."
     )
 
     @Option(help: "Pushes per workload.") var pushes = 20_000
@@ -22,7 +24,7 @@ struct IngestBenchmark: AsyncParsableCommand {
     @Option(help: "Concurrent pushers.") var concurrency = 64
     @Option(help: "WAL directory (a temporary one when absent; removed afterwards).") var directory: String?
     @Option(help: "Uploads of the JDK recording (each one converts a whole recording).") var jfrPushes = 2_000
-    @Option(help: "Run only this workload: real, jfr or reference.") var only: String?
+    @Option(help: "Run only this workload: real (pprof and OTLP), jfr, arrow or reference.") var only: String?
 
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
@@ -36,6 +38,10 @@ struct IngestBenchmark: AsyncParsableCommand {
                 _ = try PprofDecoder.decode(real[i % real.count].bytes)
             }
             try await measure("real Go profiles", inputs: real)
+            try await measureOTLP(real, samples: samples)
+        }
+        if only == nil || only == "arrow" {
+            try await measureArrow()
         }
         if only == nil || only == "jfr" {
             try await measureJFR()
@@ -71,6 +77,55 @@ struct IngestBenchmark: AsyncParsableCommand {
             r.fromNanos = 1_700_000_000_000_000_000 + Int64(i) * 1_000_000
             r.untilNanos = r.fromNanos + 10_000_000_000
             return try IngestConverter.convert(r, contentType: nil, body: gz)
+        }
+    }
+
+    /// The real Go profiles as OTLP export requests (`OTLPWorkload`), one per
+    /// profile, binary protobuf as an OTel exporter sends them: protobuf
+    /// decoding alone, decoding and conversion to pprof profiles
+    /// (`OTLPProfiles`), then end to end. Input samples are the pprof
+    /// samples, so the figures compare with pprof's on the same stacks.
+    func measureOTLP(_ real: [(labels: [Label], bytes: [UInt8])], samples: Int) async throws {
+        let requests: [[UInt8]] = try real.map { input in
+            try OTLPWorkload.request(try PprofDecoder.decode(input.bytes), service: "bench").serializedBytes()
+        }
+        let bytes = (0..<pushes).reduce(0) { $0 + requests[$1 % requests.count].count }
+        try decodeOnly("  OTLP protobuf only", uploads: pushes, samples: samples, bytes: bytes) { i in
+            _ = try OTLPProfiles.Request(serializedBytes: requests[i % requests.count])
+        }
+        try decodeOnly("  OTLP decode only", uploads: pushes, samples: samples, bytes: bytes) { i in
+            _ = try OTLPProfiles.convert(try OTLPProfiles.Request(serializedBytes: requests[i % requests.count]), nowNanos: 0)
+        }
+        try await measure("OTLP (same profiles)", uploads: pushes, samples: samples, bytes: bytes) { i in
+            let converted = try OTLPProfiles.convert(try OTLPProfiles.Request(serializedBytes: requests[i % requests.count]), nowNanos: 0)
+            return try converted.map { c in
+                var p = c.profile
+                p.timeNanos = 1_700_000_000_000_000_000 + Int64(i) * 1_000_000
+                return try PushConverter.convert(labels: c.labels, profile: p, sizeBytes: 0, nowNanos: 0)
+            }
+        }
+    }
+
+    /// testdata/arrow/parca-v2-samples.arrows (Parca Agent's v2 record, pyarrow-written, LZ4 buffers) as
+    /// WriteArrow carries it: the Arrow reader alone, reader and conversion (`ParcaArrowSamples`), then end
+    /// to end. Input samples are the record's rows; bytes its compressed size.
+    func measureArrow() async throws {
+        let stream = [UInt8](try Data(contentsOf: Self.root.appendingPathComponent("testdata/arrow/parca-v2-samples.arrows")))
+        let rows = try ArrowStreamReader.read(stream).batches.reduce(0) { $0 + $1.length }
+        let uploads = pushes
+        let (samples, bytes) = (rows * uploads, stream.count * uploads)
+        try decodeOnly("  Arrow read only", uploads: uploads, samples: samples, bytes: bytes) { _ in
+            _ = try ArrowStreamReader.read(stream)
+        }
+        try decodeOnly("  Arrow decode only", uploads: uploads, samples: samples, bytes: bytes) { _ in
+            _ = try ParcaArrowSamples.convert(try ArrowStreamReader.read(stream))
+        }
+        try await measure("Parca WriteArrow", uploads: uploads, samples: samples, bytes: bytes) { i in
+            try ParcaArrowSamples.convert(try ArrowStreamReader.read(stream)).map { c in
+                var p = c.profile
+                p.timeNanos += Int64(i) * 1_000_000_000
+                return try PushConverter.convert(labels: c.labels, profile: p, sizeBytes: 0, nowNanos: 0)
+            }
         }
     }
 

@@ -170,5 +170,26 @@ import Testing
         #expect(try ConnectClient(server: server, tenant: "refused").profileTypes().isEmpty)
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func limitsApplyToGRPCCalls() throws {
+        let server = try KilnServerProcess(arguments: [
+            "--distributor.ingestion-rate-limit-mb", "0.001", "--distributor.ingestion-burst-size-mb", "0.001",
+        ])
+        let cpu = try TestData.bytes("pprof/go-cpu.pb.gz")
+        var arrow = Parca_Profilestore_V1alpha1_WriteArrowRequest()
+        arrow.ipcBuffer = Data(try TestData.bytes("arrow/parca-v2-samples.arrows"))
+        let replies = try GRPCCalls.run(
+            port: server.port,
+            [
+                try .init(Self.writeRaw, ParcaIngestTests.writeRaw([("__name__", "process_cpu"), ("job", "big")], cpu)),
+                try .init(Self.writeArrow, arrow),
+            ])
+        for r in replies {
+            #expect(r.code == "RESOURCE_EXHAUSTED" && r.details.contains("ingestion_burst_size_mb"), "\(r)")
+        }
+        #expect(try ConnectClient(server: server).profileTypes().isEmpty)
+        #expect(try server.get("/metrics").text.contains(#"kiln_ingest_rejected_total{reason="rate_limited"} 2"#))
+    }
+
     static let writeArrow = "/parca.profilestore.v1alpha1.ProfileStoreService/WriteArrow"
 }
