@@ -13,6 +13,8 @@ extension OTLPProfiles {
         let attributeValues: [String?]
         /// Whether each attribute's key is `service.name`.
         let isServiceName: [Bool]
+        /// Each string of the table by its first index, for strings a profile names (types, attribute values).
+        let stringIndex: [String: Int64]
 
         init(_ table: Opentelemetry_Proto_Profiles_V1development_ProfilesDictionary) {
             self.table = table
@@ -20,6 +22,9 @@ extension OTLPProfiles {
             attributeKeys = table.attributeTable.map { strings.indices.contains(Int($0.keyStrindex)) ? strings[Int($0.keyStrindex)] : nil }
             attributeValues = table.attributeTable.map { OTLPProfiles.stringValue($0.value, strings: strings) }
             isServiceName = attributeKeys.map { $0 == OTLPProfiles.serviceNameKey }
+            var index: [String: Int64] = [:]
+            for (i, s) in strings.enumerated() where index[s] == nil { index[s] = Int64(i) }
+            stringIndex = index
         }
 
         func string(_ i: Int32, _ field: @autoclosure () -> String) throws(OTLPError) -> String {

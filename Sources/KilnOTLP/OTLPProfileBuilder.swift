@@ -5,32 +5,26 @@ import KilnPprof
 import KilnProto
 
 extension OTLPProfiles {
-    /// Builds one pprof `Profile` from OTLP samples: strings, functions,
-    /// mappings and locations are copied from the dictionary on first use, so
-    /// the profile holds only what its samples reach.
+    /// Builds one pprof `Profile` from OTLP samples over the request's
+    /// symbols (`Dictionary.symbols()`, shared copy-on-write): samples index
+    /// the dictionary's locations as they are; only the strings a profile adds
+    /// (its type names, attribute values, span ids) are its own.
     ///
-    /// Invariant: `functionIndex[i]`, `mappingIndex[i]`, `locationIndex[i]`
-    /// are -1 or the index in `profile` of dictionary entry `i`.
+    /// Invariant: `attributeLabels[i]` is attribute `i`'s label once converted (key -1 before; key 0: no label).
     struct ProfileBuilder {
-        private(set) var profile = Profile()
+        private(set) var profile: Profile
         private let dictionary: Dictionary
-        private var strings: [String: Int64] = ["": 0]
-        private var functionIndex: [Int32]
-        private var mappingIndex: [Int32]
-        private var locationIndex: [Int32]
-        /// Each attribute's label (key and value string indices in `profile`), converted on first use; key -1: not yet.
+        /// Strings this profile added beyond the dictionary's table.
+        private var added: [String: Int64] = [:]
         private var attributeLabels: [SampleLabel]
 
         init(
             sampleType: (String, String), periodType: (String, String)?, period: Int64, timeNanos: Int64, durationNanos: Int64,
-            dictionary: Dictionary
+            dictionary: Dictionary, symbols: Profile
         ) {
             self.dictionary = dictionary
-            functionIndex = Array(repeating: -1, count: dictionary.table.functionTable.count)
-            mappingIndex = Array(repeating: -1, count: dictionary.table.mappingTable.count)
-            locationIndex = Array(repeating: -1, count: dictionary.table.locationTable.count)
+            profile = symbols
             attributeLabels = Array(repeating: SampleLabel(key: -1), count: dictionary.table.attributeTable.count)
-            _ = profile.strings.append("")
             profile.sampleTypes = [ValueType(type: string(sampleType.0), unit: string(sampleType.1))]
             profile.defaultSampleType = profile.sampleTypes[0].type
             if let periodType { profile.periodType = ValueType(type: string(periodType.0), unit: string(periodType.1)) }
@@ -39,10 +33,13 @@ extension OTLPProfiles {
             profile.durationNanos = durationNanos
         }
 
+        /// `s` as a string of the profile: the dictionary's entry when it has one, else added once.
         mutating func string(_ s: String) -> Int64 {
-            if let i = strings[s] { return i }
+            if s.isEmpty { return 0 }
+            if let i = dictionary.stringIndex[s] { return i }
+            if let i = added[s] { return i }
             let i = profile.strings.append(s)
-            strings[s] = i
+            added[s] = i
             return i
         }
 
@@ -74,7 +71,11 @@ extension OTLPProfiles {
             }
             let locationIndices = table.stackTable[Int(stack)].locationIndices
             for (n, l) in locationIndices.enumerated() {
-                profile.sampleLocations.append(try location(l, "dictionary.stack_table[\(stack)].location_indices[\(n)]"))
+                guard profile.locations.indices.contains(Int(l)) else {
+                    throw dictionary.outOfRange(
+                        l, "location_table", profile.locations.count, "dictionary.stack_table[\(stack)].location_indices[\(n)]")
+                }
+                profile.sampleLocations.append(UInt32(l))
             }
             for (n, a) in sample.attributeIndices.enumerated() {
                 guard attributeLabels.indices.contains(Int(a)) else {
@@ -104,76 +105,6 @@ extension OTLPProfiles {
             profile.sampleLocationOffsets.append(UInt32(profile.sampleLocations.count))
             profile.sampleValues.append(value)
             profile.sampleLabelOffsets.append(UInt32(profile.sampleLabels.count))
-        }
-
-        /// The profile's index of dictionary location `i`, converting it (its mapping, lines and functions) on first use.
-        private mutating func location(_ i: Int32, _ field: @autoclosure () -> String) throws(OTLPError) -> UInt32 {
-            let table = dictionary.table
-            guard table.locationTable.indices.contains(Int(i)) else {
-                throw dictionary.outOfRange(i, "location_table", table.locationTable.count, field())
-            }
-            if locationIndex[Int(i)] >= 0 { return UInt32(locationIndex[Int(i)]) }
-            let src = table.locationTable[Int(i)]
-            var loc = Location(id: UInt64(profile.locations.count + 1))
-            loc.address = src.address
-            let m = try mapping(src.mappingIndex, "dictionary.location_table[\(i)].mapping_index")
-            loc.mappingIndex = m
-            loc.lineStart = UInt32(profile.lines.count)
-            var hasFunctions = !src.lines.isEmpty
-            var hasLines = !src.lines.isEmpty
-            var hasFilenames = !src.lines.isEmpty
-            for (n, line) in src.lines.enumerated() {
-                let f = try function(line.functionIndex, "dictionary.location_table[\(i)].lines[\(n)].function_index")
-                profile.lines.append(Line(functionIndex: f, line: line.line))
-                hasFunctions = hasFunctions && line.functionIndex > 0
-                hasLines = hasLines && line.line > 0
-                hasFilenames = hasFilenames && profile.functions[Int(f)].filename != 0
-            }
-            loc.lineCount = UInt32(src.lines.count)
-            // A mapping has symbols of a kind only if every location of it seen has them.
-            profile.mappings[Int(m)].hasFunctions = profile.mappings[Int(m)].hasFunctions && hasFunctions
-            profile.mappings[Int(m)].hasLineNumbers = profile.mappings[Int(m)].hasLineNumbers && hasLines
-            profile.mappings[Int(m)].hasFilenames = profile.mappings[Int(m)].hasFilenames && hasFilenames
-            profile.mappings[Int(m)].hasInlineFrames = profile.mappings[Int(m)].hasInlineFrames && src.lines.count > 1
-            locationIndex[Int(i)] = Int32(profile.locations.count)
-            profile.locations.append(loc)
-            return UInt32(profile.locations.count - 1)
-        }
-
-        private mutating func mapping(_ i: Int32, _ field: @autoclosure () -> String) throws(OTLPError) -> UInt32 {
-            let table = dictionary.table
-            guard table.mappingTable.indices.contains(Int(i)) else {
-                throw dictionary.outOfRange(i, "mapping_table", table.mappingTable.count, field())
-            }
-            if mappingIndex[Int(i)] >= 0 { return UInt32(mappingIndex[Int(i)]) }
-            let src = table.mappingTable[Int(i)]
-            var m = Mapping(id: UInt64(profile.mappings.count + 1))
-            m.memoryStart = src.memoryStart
-            m.memoryLimit = src.memoryLimit
-            m.fileOffset = src.fileOffset
-            m.filename = string(try dictionary.string(src.filenameStrindex, "dictionary.mapping_table[\(i)].filename_strindex"))
-            m.buildID = string(try dictionary.value(of: buildIDKey, in: src.attributeIndices, "dictionary.mapping_table[\(i)].attribute_indices"))
-            (m.hasFunctions, m.hasFilenames, m.hasLineNumbers, m.hasInlineFrames) = (true, true, true, true)
-            mappingIndex[Int(i)] = Int32(profile.mappings.count)
-            profile.mappings.append(m)
-            return UInt32(profile.mappings.count - 1)
-        }
-
-        private mutating func function(_ i: Int32, _ field: @autoclosure () -> String) throws(OTLPError) -> UInt32 {
-            let table = dictionary.table
-            guard table.functionTable.indices.contains(Int(i)) else {
-                throw dictionary.outOfRange(i, "function_table", table.functionTable.count, field())
-            }
-            if functionIndex[Int(i)] >= 0 { return UInt32(functionIndex[Int(i)]) }
-            let src = table.functionTable[Int(i)]
-            var f = Function(id: UInt64(profile.functions.count + 1))
-            f.name = string(try dictionary.string(src.nameStrindex, "dictionary.function_table[\(i)].name_strindex"))
-            f.systemName = string(try dictionary.string(src.systemNameStrindex, "dictionary.function_table[\(i)].system_name_strindex"))
-            f.filename = string(try dictionary.string(src.filenameStrindex, "dictionary.function_table[\(i)].filename_strindex"))
-            f.startLine = src.startLine
-            functionIndex[Int(i)] = Int32(profile.functions.count)
-            profile.functions.append(f)
-            return UInt32(profile.functions.count - 1)
         }
 
         static func hex(_ bytes: Data) -> String {

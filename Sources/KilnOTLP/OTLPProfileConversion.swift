@@ -22,7 +22,7 @@ extension OTLPProfiles {
         }
 
         /// The pprof profiles of `src`, by service (`""`: the resource's), in first-seen order.
-        static func convert(_ src: OTLPProfile, dictionary: Dictionary, field: String, nowNanos: Int64) throws(OTLPError) -> [(
+        static func convert(_ src: OTLPProfile, dictionary: Dictionary, symbols: Profile, field: String, nowNanos: Int64) throws(OTLPError) -> [(
             String, Built
         )] {
             guard src.hasSampleType else { throw OTLPError(field: "\(field).sample_type", "sample type is missing") }
@@ -57,7 +57,7 @@ extension OTLPProfiles {
                             sampleType: storedType, periodType: periodType, period: src.period,
                             timeNanos: src.timeUnixNano == 0 ? nowNanos : Int64(clamping: src.timeUnixNano),
                             durationNanos: src.durationNano == 0 ? defaultDurationNanos : Int64(clamping: src.durationNano),
-                            dictionary: dictionary))
+                            dictionary: dictionary, symbols: symbols))
                 }
                 try builders[b].add(sample, rule: rule, field: at())
             }

@@ -23,6 +23,8 @@ import KilnProto
 ///   `trace_id` labels;
 /// - locations keep their mapping and address, lines their function; a
 ///   mapping's build id is its `process.executable.build_id.gnu` attribute.
+///   The whole dictionary is checked and converted once (`Dictionary.symbols()`),
+///   so a bad index anywhere in it refuses the request.
 ///
 /// Where Pyroscope is looser, Kiln refuses with an `OTLPError` naming the
 /// field: any index outside its dictionary table (Pyroscope drops a whole
@@ -32,8 +34,7 @@ import KilnProto
 /// value otherwise); no values and no timestamps is an error; no values with
 /// timestamps count one each.
 ///
-/// Cost: linear in the request; each dictionary entry is converted once per
-/// output profile that uses it.
+/// Cost: linear in the request; each dictionary entry is converted once.
 public enum OTLPProfiles {
     public typealias Request = Opentelemetry_Proto_Collector_Profiles_V1development_ExportProfilesServiceRequest
 
@@ -56,6 +57,7 @@ public enum OTLPProfiles {
         guard request.hasDictionary else { throw OTLPError(field: "dictionary", "missing profile metadata dictionary") }
         guard !request.resourceProfiles.isEmpty else { throw OTLPError(field: "resource_profiles", "missing resource profiles") }
         let dictionary = Dictionary(request.dictionary)
+        let symbols = try dictionary.symbols()
         var out: [Converted] = []
         for (r, resourceProfiles) in request.resourceProfiles.enumerated() {
             let resource = resourceProfiles.resource.attributes
@@ -63,7 +65,7 @@ public enum OTLPProfiles {
             for (s, scopeProfiles) in resourceProfiles.scopeProfiles.enumerated() {
                 for (p, profile) in scopeProfiles.profiles.enumerated() {
                     let field = "resource_profiles[\(r)].scope_profiles[\(s)].profiles[\(p)]"
-                    let converted = try ProfileConversion.convert(profile, dictionary: dictionary, field: field, nowNanos: nowNanos)
+                    let converted = try ProfileConversion.convert(profile, dictionary: dictionary, symbols: symbols, field: field, nowNanos: nowNanos)
                     for (service, built) in converted {
                         var labels = [
                             Label(ReservedLabels.delta, "false"), Label(ReservedLabels.otel, "true"), Label(ReservedLabels.name, built.name),

@@ -127,11 +127,13 @@ import Testing
         #expect(a.sampleValues == [30_000_000, 30_000_000])
         #expect(out[1].profile.sampleValues == [40_000_000])
         // Symbols as sent: leaf first, lines, addresses, the mapping's file and build id.
-        let leaf = a.locations[Int(a.locations(ofSample: 0).first!)]
-        #expect(leaf.address == 0x401002 && a.strings[a.functions[Int(a.lines(ofLocation: 0).first!.functionIndex)].name] == "work")
-        #expect(a.lines(ofLocation: 0).first?.line == 20)
-        #expect(
-            a.strings[a.mappings[0].filename] == "/bin/app" && a.strings[a.mappings[0].buildID] == "abcd" && a.mappings[0].memoryStart == 0x400000)
+        let leafIndex = Int(a.locations(ofSample: 0).first!)
+        let leaf = a.locations[leafIndex]
+        #expect(leaf.address == 0x401002 && a.strings[a.functions[Int(a.lines(ofLocation: leafIndex).first!.functionIndex)].name] == "work")
+        #expect(a.lines(ofLocation: leafIndex).first?.line == 20)
+        let mapping = a.mappings[Int(leaf.mappingIndex)]
+        #expect(a.strings[mapping.filename] == "/bin/app" && a.strings[mapping.buildID] == "abcd" && mapping.memoryStart == 0x400000)
+        #expect(mapping.hasFunctions && mapping.hasLineNumbers && !mapping.hasInlineFrames)
         // thread.name is a sample label; service.name is not.
         #expect(a.labels(ofSample: 0).map { "\(a.strings[$0.key])=\(a.strings[$0.str])" } == ["thread.name=worker"])
         #expect(out[1].profile.labels(ofSample: 0).isEmpty)
@@ -195,6 +197,7 @@ import Testing
         #expect(refusal { $0.dictionary.functionTable[2].nameStrindex = 99 }?.hasPrefix("dictionary.function_table[2].name_strindex") == true)
         #expect(refusal { $0.dictionary.stackTable[1].locationIndices = [1, 8] }?.hasPrefix("dictionary.stack_table[1].location_indices[1]") == true)
         #expect(refusal { $0.dictionary.attributeTable[1].keyStrindex = 50 }?.hasPrefix("dictionary.attribute_table[1].key_strindex") == true)
+        #expect(refusal { $0.dictionary.stringTable[0] = "x" } == "dictionary.string_table[0]: must be the empty string")
         #expect(refusal { $0.resourceProfiles[0].scopeProfiles[0].profiles[0].clearSampleType() }?.hasSuffix("sample type is missing") == true)
         #expect(refusal { $0.resourceProfiles = [] } == "resource_profiles: missing resource profiles")
         #expect(refusal { $0.clearDictionary() } == "dictionary: missing profile metadata dictionary")
