@@ -12,6 +12,7 @@ import Testing
 @Suite struct ParcaIngestTests {
     static let store = "/parca.profilestore.v1alpha1.ProfileStoreService/WriteRaw"
     static let cpuType = "process_cpu:cpu:nanoseconds:cpu:nanoseconds"
+    static let writeArrow = "/parca.profilestore.v1alpha1.ProfileStoreService/WriteArrow"
 
     static func writeRaw(_ labels: [(String, String)], _ profile: [UInt8]) -> Parca_Profilestore_V1alpha1_WriteRawRequest {
         var series = Parca_Profilestore_V1alpha1_RawProfileSeries()
@@ -75,6 +76,35 @@ import Testing
             #expect(unknown.status == 200 && unknown.grpcStatus == "12" && unknown.message == nil, "\(unknown)")
             let none = try await server.flameGraph(Self.cpuType, #"{service_name="x"}"#)
             #expect(none.total == 0)
+        }
+    }
+
+    /// WriteArrow over the transports a browser or proxy may use (gRPC-Web, Connect) as well as native gRPC
+    /// (GRPCEndToEndTests): the pyarrow-written v2 record, its CPU total as pyarrow reads it.
+    @Test func writeArrowOverGRPCWebAndConnect() async throws {
+        try await InProcessServer().run { server in
+            var request = Parca_Profilestore_V1alpha1_WriteArrowRequest()
+            request.ipcBuffer = Data(try TestData.bytes("arrow/parca-v2-samples.arrows"))
+            let text = String(decoding: try TestData.bytes("arrow/parca-v2-samples.rows.jsonl"), as: UTF8.self)
+            var expected: Int64 = 0
+            for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+                let row = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+                if row["producer"] as? String == "parca_agent" { expected += (row["value"] as! NSNumber).int64Value }
+            }
+            let web = try await ParcaQueryTests.call(server.tenant("web"), Self.writeArrow, request)
+            #expect(web.status == 200 && web.trailer?.contains("grpc-status: 0") == true, "\(web)")
+            let connect = try await server.tenant("connect").post(
+                Self.writeArrow, headers: [("Content-Type", "application/proto")], body: try request.serializedBytes())
+            #expect(connect.status == 200, "\(connect.text)")
+            for tenant in ["web", "connect"] {
+                #expect(try await server.tenant(tenant).flameGraph("parca_agent:samples:count:cpu:nanoseconds", "{}").total == expected)
+            }
+            // A stream that is not Arrow: InvalidArgument, nothing stored.
+            var bad = Parca_Profilestore_V1alpha1_WriteArrowRequest()
+            bad.ipcBuffer = Data([0xFF, 0xFF, 0xFF, 0xFF, 9, 0, 0, 0, 1])
+            let refused = try await ParcaQueryTests.call(server.tenant("bad"), Self.writeArrow, bad)
+            #expect(refused.grpcStatus == "3" && refused.grpcMessage?.contains("failed to read arrow IPC record") == true, "\(refused)")
+            #expect(try await server.tenant("bad").profileTypes().isEmpty)
         }
     }
 }
