@@ -36,7 +36,7 @@ for t in "${targets[@]}"; do
     FuzzCacheChunk)
       cp "$root"/testdata/cache/* "$corpus"/ ;;
     FuzzJSONDocuments)
-      cp "$root"/testdata/ownership/* "$corpus"/
+      cp "$root"/testdata/ownership/* "$root"/testdata/settings/* "$corpus"/
       for d in "$root"/testdata/blocks/*/; do cp "$d/meta.json" "$corpus/$(basename "$d")-meta.json"; done ;;
     FuzzJFRRecording)
       # The async-profiler-shaped recording is small enough to mutate whole; the JDK's is not.

@@ -30,5 +30,6 @@ protoc --plugin=protoc-gen-swift="$plugin" \
   parca/debuginfo/v1alpha1/debuginfo.proto kiln/ingester/v1/ingester.proto \
   opentelemetry/proto/common/v1/common.proto opentelemetry/proto/resource/v1/resource.proto \
   opentelemetry/proto/profiles/v1development/profiles.proto \
-  opentelemetry/proto/collector/profiles/v1development/profiles_service.proto
+  opentelemetry/proto/collector/profiles/v1development/profiles_service.proto \
+  settings/v1/setting.proto capabilities/v1/feature_flags.proto
 ls "$root"/Sources/KilnProto/*.pb.swift

@@ -16,7 +16,9 @@ import ServiceLifecycle
 /// - ingester: `/ingester/flush` (cut the heads into blocks now) and the
 ///   internal head API its queriers call (`IngesterRoutes`).
 /// - querier: Connect `querier.v1`, the legacy render and label APIs,
-///   Parca's query service over gRPC-Web.
+///   Parca's query service over gRPC-Web, the tenant settings and feature
+///   flags Grafana's Drilldown app reads (`settings`: in the bucket, or the
+///   data directory, as the daemon wires it; in memory by default).
 /// - always: `GET /ready` for orchestrators and tests, `GET /healthz`,
 ///   `GET /metrics` (Prometheus text).
 ///
@@ -40,7 +42,8 @@ public enum KilnApplication {
 
     public static func build(
         config: ServerConfig, logger: Logger, store: ProcessStore,
-        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry()
+        metrics: PrometheusCollectorRegistry = PrometheusCollectorRegistry(),
+        settings: TenantSettingsStore = TenantSettingsStore(store: MemoryObjectStore())
     ) -> Parts {
         let router = Router(context: KilnRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
@@ -67,6 +70,7 @@ public enum KilnApplication {
             QuerierRoutes(catalog: store.catalog, connect: connect, config: config, logger: logger).register(on: router)
             LegacyRoutes(catalog: store.catalog, config: config, logger: logger).register(on: router)
             ParcaRoutes(catalog: store.catalog, grpc: grpc, config: config, logger: logger).register(on: router)
+            SettingsRoutes(settings: settings, connect: connect).register(on: router)
         }
         router.get("/ready") { _, _ in "ready\n" }
         router.get("/healthz") { _, _ in "ok\n" }

@@ -147,8 +147,10 @@ struct Kiln: AsyncParsableCommand {
         let roles =
             try await config.modules.contains(.ingester)
             ? ingesterRoles(config: config, logger: logger) : querierRoles(config: config, logger: logger)
+        let settings = TenantSettingsStore(store: try storage.settingsStore())
         try await Self.runGroup(
-            roles.services + KilnApplication.build(config: config, logger: logger, store: roles.store, metrics: registry).all, logger: logger)
+            roles.services + KilnApplication.build(config: config, logger: logger, store: roles.store, metrics: registry, settings: settings).all,
+            logger: logger)
     }
 
     /// The ingester's roles (its own upkeep, the compactor, its bucket catalog), over its data

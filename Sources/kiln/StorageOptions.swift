@@ -78,6 +78,13 @@ struct StorageOptions: ParsableArguments {
         _ = try uploadGrace()
     }
 
+    /// Where tenant settings live: the bucket, so every querier reads the same; without one, the data directory
+    /// (`<storage.path>/_settings/<tenant>.json`).
+    func settingsStore() throws -> any ObjectStore {
+        if let bucket = try objectStore() { return bucket }
+        do { return try FileSystemObjectStore(root: storagePath) } catch { throw ValidationError("--storage.path: \(error)") }
+    }
+
     /// The bucket blocks are shipped to: S3, a directory (`--storage.filesystem.dir`),
     /// or nil for blocks kept under --storage.path only.
     func objectStore() throws -> (any ObjectStore)? {
