@@ -51,14 +51,13 @@ public enum KilnApplication {
             router.add(middleware: AuthMiddleware(users: config.users, bearerTokens: config.bearerTokens))
         }
         let connect = ConnectUnary(config: config, logger: logger)
-        let grpc = GRPCUnary(config: config, logger: logger)
         var services: [any Service] = []
         if case .ingester(let ingester) = store {
             let push = PushRoutes(sink: ingester, connect: connect, limiter: IngestionRateLimiter(), logger: logger)
             if config.modules.contains(.distributor) {
                 push.register(on: router)
-                ParcaIngestRoutes(push: push, grpc: grpc, connect: connect, logger: logger).register(on: router)
-                OTLPRoutes(push: push, grpc: grpc, connect: connect, logger: logger).register(on: router)
+                ParcaIngestRoutes(push: push, connect: connect, logger: logger).register(on: router)
+                OTLPRoutes(push: push, connect: connect, logger: logger).register(on: router)
                 services = Self.services(config, push: push, logger: logger)
             }
             if config.modules.contains(.ingester) {
@@ -69,7 +68,7 @@ public enum KilnApplication {
         if config.modules.contains(.querier) {
             QuerierRoutes(catalog: store.catalog, connect: connect, config: config, logger: logger).register(on: router)
             LegacyRoutes(catalog: store.catalog, config: config, logger: logger).register(on: router)
-            ParcaRoutes(catalog: store.catalog, grpc: grpc, config: config, logger: logger).register(on: router)
+            ParcaRoutes(catalog: store.catalog, connect: connect, config: config, logger: logger).register(on: router)
             SettingsRoutes(settings: settings, connect: connect).register(on: router)
         }
         router.get("/ready") { _, _ in "ready\n" }

@@ -191,5 +191,30 @@ import Testing
         #expect(try server.get("/metrics").text.contains(#"kiln_ingest_rejected_total{reason="rate_limited"} 2"#))
     }
 
+    /// Pyroscope's own services are connect-go handlers, which speak gRPC too: so are Kiln's.
+    @Test(.timeLimit(.minutes(2)))
+    func pyroscopeServicesOverNativeGRPC() throws {
+        let server = try KilnServerProcess()
+        let cpu = try TestData.bytes("pprof/go-cpu.pb.gz")
+        var types = Querier_V1_ProfileTypesRequest()
+        (types.start, types.end) = ConnectClient.allTime
+        let graph = ConnectClient.flameGraphRequest(
+            Self.cpuType, #"{service_name="grpc-push"}"#, start: ConnectClient.allTime.start, end: ConnectClient.allTime.end)
+        let replies = try GRPCCalls.run(
+            port: server.port,
+            [
+                try .init(
+                    "/push.v1.PusherService/Push", ConnectClient.pushRequest([([("__name__", "process_cpu"), ("service_name", "grpc-push")], [cpu])])),
+                try .init("/querier.v1.QuerierService/ProfileTypes", types),
+                try .init("/querier.v1.QuerierService/SelectMergeStacktraces", graph),
+                try .init("/querier.v1.QuerierService/SelectMergeStacktraces", Querier_V1_SelectMergeStacktracesRequest()),
+            ])
+        #expect(replies[0].code == "OK", "\(replies[0])")
+        #expect(try replies[1].message(Querier_V1_ProfileTypesResponse.self).profileTypes.map(\.id).contains(Self.cpuType))
+        let expected = try PprofDecoder.decode(cpu).total(ofType: 1)
+        #expect(try replies[2].message(Querier_V1_SelectMergeStacktracesResponse.self).flamegraph.total == expected, "\(replies[2])")
+        #expect(replies[3].code == "INVALID_ARGUMENT", "\(replies[3])")
+    }
+
     static let writeArrow = "/parca.profilestore.v1alpha1.ProfileStoreService/WriteArrow"
 }

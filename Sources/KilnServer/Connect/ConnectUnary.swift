@@ -5,9 +5,12 @@ import KilnCompression
 import Logging
 import SwiftProtobuf
 
-/// The Connect protocol's unary call over HTTP/1.1 POST: codec negotiation,
+/// The Connect protocol's unary call over HTTP POST: codec negotiation,
 /// request decompression, response compression and error encoding
-/// (shared/reference/pyroscope-api.md §1).
+/// (shared/reference/pyroscope-api.md §1). Like a connect-go handler, which
+/// Pyroscope's are, it also answers the gRPC and gRPC-Web protocols: a
+/// request whose Content-Type is `application/grpc*` goes to `GRPCUnary`,
+/// so every route speaks all three.
 struct ConnectUnary: Sendable {
     /// The two codecs a Connect server must accept.
     enum Codec: Sendable {
@@ -32,6 +35,7 @@ struct ConnectUnary: Sendable {
     func serve<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
         _ request: Request, _: Req.Type, handler: (Req, String) async throws -> Res
     ) async -> Response {
+        if GRPCUnary.isGRPC(request) { return await GRPCUnary(config: config, logger: logger).serve(request, Req.self, handler: handler) }
         let codec: Codec
         do {
             codec = try Self.codec(of: request)

@@ -30,17 +30,12 @@ struct OTLPRoutes: Sendable {
     typealias Reply = Opentelemetry_Proto_Collector_Profiles_V1development_ExportProfilesServiceResponse
 
     let push: PushRoutes
-    let grpc: GRPCUnary
     let connect: ConnectUnary
     let logger: Logger
 
     func register(on router: Router<KilnRequestContext>) {
         router.post(RouterPath(Self.httpPath)) { request, _ in await http(request) }
-        router.post(RouterPath(Self.grpcPath)) { request, _ in
-            GRPCUnary.isGRPC(request)
-                ? await grpc.serve(request, ExportRequest.self, handler: export)
-                : await connect.serve(request, ExportRequest.self, handler: export)
-        }
+        router.post(RouterPath(Self.grpcPath)) { request, _ in await connect.serve(request, ExportRequest.self, handler: export) }
     }
 
     /// Converts and stores every profile of `message` for `tenant`.

@@ -28,20 +28,19 @@ struct ParcaIngestRoutes: Sendable {
     static let telemetry = "parca.telemetry.v1alpha1.TelemetryService"
 
     let push: PushRoutes
-    let grpc: GRPCUnary
     let connect: ConnectUnary
     let logger: Logger
 
     func register(on router: Router<KilnRequestContext>) {
         for prefix in ["", "/api", "/*", "/*/*"] {
             router.post(RouterPath(prefix + "/" + Self.profileStore + "/WriteRaw")) { request, _ in
-                await serve(request, Parca_Profilestore_V1alpha1_WriteRawRequest.self, writeRaw)
+                await connect.serve(request, Parca_Profilestore_V1alpha1_WriteRawRequest.self, handler: writeRaw)
             }
             router.post(RouterPath(prefix + "/" + Self.profileStore + "/WriteArrow")) { request, _ in
-                await serve(request, Parca_Profilestore_V1alpha1_WriteArrowRequest.self, writeArrow)
+                await connect.serve(request, Parca_Profilestore_V1alpha1_WriteArrowRequest.self, handler: writeArrow)
             }
             router.post(RouterPath(prefix + "/" + Self.debuginfo + "/ShouldInitiateUpload")) { request, _ in
-                await serve(request, Parca_Debuginfo_V1alpha1_ShouldInitiateUploadRequest.self) { _, _ in
+                await connect.serve(request, Parca_Debuginfo_V1alpha1_ShouldInitiateUploadRequest.self) { _, _ in
                     var out = Parca_Debuginfo_V1alpha1_ShouldInitiateUploadResponse()
                     out.shouldInitiateUpload = false
                     out.reason = "Kiln does not store debug info; symbolize before sending"
@@ -49,23 +48,13 @@ struct ParcaIngestRoutes: Sendable {
                 }
             }
             router.post(RouterPath(prefix + "/" + Self.telemetry + "/ReportPanic")) { [logger] request, _ in
-                await serve(request, Google_Protobuf_Empty.self) { report, tenant in
+                await connect.serve(request, Google_Protobuf_Empty.self) { report, tenant in
                     logger.warning(
                         "a Parca agent reported a panic", metadata: ["tenant": "\(tenant)", "bytes": "\(report.unknownFields.data.count)"])
                     return Google_Protobuf_Empty()
                 }
             }
         }
-    }
-
-    /// gRPC (native or Web) for `application/grpc*`, Connect otherwise.
-    private func serve<Req: SwiftProtobuf.Message, Res: SwiftProtobuf.Message>(
-        _ request: Request, _ type: Req.Type, _ handler: (Req, String) async throws -> Res
-    ) async -> Response {
-        if GRPCUnary.isGRPC(request) {
-            return await grpc.serve(request, type, handler: handler)
-        }
-        return await connect.serve(request, type, handler: handler)
     }
 
     func writeRaw(_ message: Parca_Profilestore_V1alpha1_WriteRawRequest, tenant: String) async throws -> Parca_Profilestore_V1alpha1_WriteRawResponse

@@ -28,7 +28,7 @@ struct ParcaRoutes: Sendable {
     static let methods = ["ProfileTypes", "Labels", "Values", "QueryRange", "Query"]
 
     let catalog: any QueryCatalog
-    let grpc: GRPCUnary
+    let connect: ConnectUnary
     let config: ServerConfig
     let logger: Logger
 
@@ -37,7 +37,7 @@ struct ParcaRoutes: Sendable {
         // The router does not backtrack from a literal segment to a wildcard, so `/api`
         // (also the start of the legacy `/api/apps`) is registered by name.
         for prefix in ["", "/api", "/*", "/*/*"] {
-            router.post(RouterPath(prefix + "/" + Self.service + "/:method")) { [grpc] request, context in
+            router.post(RouterPath(prefix + "/" + Self.service + "/:method")) { [connect] request, context in
                 let method = context.parameters.get("method") ?? ""
                 switch method {
                 case "ProfileTypes": return await serve(request, context, Parca_Query_V1alpha1_ProfileTypesRequest.self, runner, profileTypes)
@@ -46,7 +46,7 @@ struct ParcaRoutes: Sendable {
                 case "QueryRange": return await serve(request, context, Parca_Query_V1alpha1_QueryRangeRequest.self, runner, queryRange)
                 case "Query": return await serve(request, context, Parca_Query_V1alpha1_QueryRequest.self, runner, query)
                 default:
-                    return await grpc.serve(request, Google_Protobuf_Empty.self) { (_, _) throws -> Google_Protobuf_Empty in
+                    return await connect.serve(request, Google_Protobuf_Empty.self) { (_, _) throws -> Google_Protobuf_Empty in
                         throw ConnectError(.unimplemented, "\(Self.service)/\(method) is not implemented by Kiln")
                     }
                 }
@@ -58,7 +58,7 @@ struct ParcaRoutes: Sendable {
         _ request: Request, _ context: KilnRequestContext, _ type: Req.Type, _ runner: QueryRunner,
         _ handler: @escaping @Sendable (Req, Query) async throws -> Res
     ) async -> Response {
-        await grpc.serve(request, type) { message, tenant in
+        await connect.serve(request, type) { message, tenant in
             try await runner.run(tenant: tenant, timeout: try Self.timeout(request), channel: context.channel) { query in
                 try await handler(message, query)
             }
