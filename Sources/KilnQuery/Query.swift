@@ -234,6 +234,7 @@ public struct Query {
                 if !buckets.isEmpty { groups[key] = buckets }
             }
         }
+        if !q.callSite.keepsEverything { try await restrict(&groups, to: q.callSite, typed: typed, q) }
         var out: [(series: TimeSeries, total: Double)] = groups.map { labels, buckets in
             let points = buckets.keys.sorted().map { t -> TimeSeries.Point in
                 let b = buckets[t]!
@@ -244,6 +245,35 @@ public struct Query {
         out.sort { $0.total != $1.total ? $0.total > $1.total : $0.series.labels < $1.series.labels }
         if let limit = q.limit, limit > 0, out.count > limit { out.removeSubrange(limit...) }
         return out.map(\.series)
+    }
+
+    /// Replaces each bucket's sum by the total of its samples under `callSite`:
+    /// one merge (the flame graph's path, over every kind of source) per group
+    /// and bucket, over the bucket's milliseconds and the group's series
+    /// (its labels equal, the group-by labels it lacks absent). Buckets with
+    /// nothing under the call site keep a 0 point, as Pyroscope's do.
+    /// Cost: groups × buckets merges, each over that bucket's profiles only.
+    func restrict(
+        _ groups: inout [LabelSet: [Int64: (sum: Double, count: Int)]], to callSite: CallSiteFilter, typed: LabelSelector, _ q: TimeSeriesQuery
+    ) async throws {
+        for (key, buckets) in groups {
+            var selector = typed
+            for name in q.groupBy {
+                // Cannot fail: equality matchers compile no regex.
+                selector.matchers.append(try! LabelMatcher(name, .equal, key[name] ?? ""))
+            }
+            var restricted = buckets
+            for edge in buckets.keys {
+                var sum: Int64 = 0
+                try await mergeTotals(
+                    of: selector, in: .exactMilliseconds(max(edge - q.stepMs + 1, q.startMs - q.stepMs + 1), min(edge, q.endMs)), callSite: callSite
+                ) { totals, _ in
+                    for v in totals.values { sum &+= v }
+                }
+                restricted[edge]?.sum = Double(sum)
+            }
+            groups[key] = restricted
+        }
     }
 
     /// Whether the tenant ever ingested data, and the oldest and newest profile times (ms).

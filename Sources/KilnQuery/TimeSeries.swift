@@ -1,3 +1,4 @@
+import KilnHead
 import KilnModel
 
 /// One series of a `SelectSeries` answer: the group-by labels and sparse points.
@@ -35,6 +36,9 @@ public struct TimeSeriesQuery: Sendable {
     public var aggregation: Aggregation
     /// Keep only the top N series by total; nil or ≤ 0 keeps all.
     public var limit: Int?
+    /// Count only the samples under this root-first call site (a function's
+    /// own series, `stack_trace_selector.call_site`); empty counts all.
+    public var callSite: CallSiteFilter = CallSiteFilter()
 
     public init(
         profileType: ProfileTypeID, selector: LabelSelector, startMs: Int64, endMs: Int64, stepMs: Int64,

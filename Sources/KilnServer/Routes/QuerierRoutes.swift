@@ -120,7 +120,7 @@ struct QuerierRoutes: Sendable {
         let range = try Self.sampleRange(r.start, r.end, query)
         let maxNodes = try Self.maxNodes(r.hasMaxNodes ? r.maxNodes : 0)
         try Self.requireFlameGraphOrTree(r.format)
-        try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
+        try Self.rejectUnsupportedFilters(profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
         let callSite = try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector)
         let spans = r.spanSelector.isEmpty ? nil : try Self.spans(r.spanSelector)
         var out = Querier_V1_SelectMergeStacktracesResponse()
@@ -168,7 +168,7 @@ struct QuerierRoutes: Sendable {
         }
         for side in [r.left, r.right] {
             try Self.rejectUnsupportedFilters(
-                stackTraceSelector: false, profileIDs: side.profileIDSelector, traceIDs: side.traceIDSelector, spans: side.spanSelector)
+                profileIDs: side.profileIDSelector, traceIDs: side.traceIDSelector, spans: side.spanSelector)
         }
         let maxNodes = try Self.maxNodes(max(r.left.hasMaxNodes ? r.left.maxNodes : 0, r.right.hasMaxNodes ? r.right.maxNodes : 0))
         let d = try await query.diff(
@@ -229,7 +229,7 @@ struct QuerierRoutes: Sendable {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.labelSelector(r.labelSelector)
         let range = try Self.sampleRange(r.start, r.end, query)
-        try Self.rejectUnsupportedFilters(stackTraceSelector: false, profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
+        try Self.rejectUnsupportedFilters(profileIDs: r.profileIDSelector, traceIDs: r.traceIDSelector, spans: [])
         let profile = try await query.mergeProfile(
             profileType: type, selector: selector, range: range,
             callSite: try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector))
@@ -240,12 +240,12 @@ struct QuerierRoutes: Sendable {
         let type = try Self.profileType(r.profileTypeID)
         let selector = try Self.labelSelector(r.labelSelector)
         _ = try Self.sampleRange(r.start, r.end, query)
-        try Self.rejectUnsupportedFilters(stackTraceSelector: r.hasStackTraceSelector, profileIDs: [], traceIDs: [], spans: [])
-        let q = TimeSeriesQuery(
+        var q = TimeSeriesQuery(
             profileType: type, selector: selector, startMs: r.start, endMs: r.end,
             stepMs: try Self.stepMs(r.step), groupBy: r.groupBy,
             aggregation: r.hasAggregation && r.aggregation == .average ? .average : .sum,
             limit: r.hasLimit ? Int(clamping: r.limit) : nil)
+        q.callSite = try Self.callSite(r.hasStackTraceSelector, r.stackTraceSelector)
         let series = try await query.selectSeries(q)
         var out = Querier_V1_SelectSeriesResponse()
         out.series = series.map { s in
@@ -391,14 +391,15 @@ struct QuerierRoutes: Sendable {
     /// The `call_site` prefix of a stack-trace selector; `go_pgo` is not supported.
     static func callSite(_ has: Bool, _ selector: Types_V1_StackTraceSelector) throws -> CallSiteFilter {
         guard has else { return CallSiteFilter() }
-        guard !selector.hasGoPgo else { throw ConnectError(.unimplemented, "stack_trace_selector.go_pgo is not supported yet") }
+        guard !selector.hasGoPgo else {
+            throw ConnectError(.invalidArgument, "stack_trace_selector.go_pgo is not supported by Kiln; send call_site only")
+        }
         return CallSiteFilter(selector.callSite.map(\.name))
     }
 
     /// Filters the engine cannot apply yet: refusing them beats answering as if they were absent.
-    static func rejectUnsupportedFilters(stackTraceSelector: Bool, profileIDs: [String], traceIDs: [String], spans: [String]) throws {
+    static func rejectUnsupportedFilters(profileIDs: [String], traceIDs: [String], spans: [String]) throws {
         let unsupported = [
-            stackTraceSelector ? "stack_trace_selector" : nil,
             profileIDs.isEmpty ? nil : "profile_id_selector",
             traceIDs.isEmpty ? nil : "trace_id_selector",
             spans.isEmpty ? nil : "span_selector",
