@@ -10,13 +10,13 @@ import SwiftProtobuf
 
 /// Parca's ingest surface (shared/reference/parca-api.md §4):
 /// `parca.profilestore.v1alpha1.ProfileStoreService/WriteRaw` and
-/// `WriteArrow` (Parca Agent's default: v2 Arrow samples), over native
-/// gRPC (HTTP/2, as Parca Agent sends), gRPC-Web (`application/grpc-web*`)
-/// or Connect (any other content type), on the
-/// procedure path with up to two leading segments as the query service; the
-/// calls Parca Agent makes besides, stubbed: `DebuginfoService/ShouldInitiateUpload`
-/// answers "no upload" (Kiln keeps no debug info), `TelemetryService/ReportPanic`
-/// is accepted and logged.
+/// `WriteArrow` (Parca Agent's default: v2 Arrow samples, `ParcaArrowSamples`),
+/// over native gRPC (HTTP/2, as Parca Agent sends), gRPC-Web or Connect
+/// (`ConnectUnary` chooses by Content-Type), on the procedure path with up
+/// to two leading segments as the query service; the calls Parca Agent
+/// makes besides: `DebuginfoService/ShouldInitiateUpload` answers "no
+/// upload" (Kiln keeps no debug info), `TelemetryService/ReportPanic` is
+/// accepted and logged.
 ///
 /// A WriteRaw profile is a Pyroscope push in all but framing: the same
 /// conversion (`PushConverter`: one series per sample type, sample labels
