@@ -8,7 +8,7 @@ only process.executable.name, so unknown_service:/usr/bin/tool), three profile t
 counts on a 10 ms cpu period; off-CPU nanoseconds with no period; allocated bytes on a space period),
 stacks over a shared dictionary, values and timestamp-only samples, thread.name sample attributes,
 a span link. It sends the request as OTLP/HTTP protobuf (gzip), as OTLP/HTTP JSON and through the
-generated gRPC stub (`ProfilesServiceStub.Export`, grpcio), each as its own tenant, then asks Kiln's
+generated gRPC stub (`ProfilesServiceStub.Export`, grpcio; plain and gzip-compressed), each as its own tenant, then asks Kiln's
 Connect API (SelectMergeProfile, SelectMergeSpanProfile, LabelValues) and compares every total, per
 series and per leaf function, with the same computed here from the request. Then malformed requests
 (bad dictionary indices, truncated bytes, a wrong content type) must get 400 / INVALID_ARGUMENT (or
@@ -250,7 +250,8 @@ def main():
     with grpc.insecure_channel(target) as channel:
         stub = service_grpc.ProfilesServiceStub(channel)
         stub.Export(req, metadata=(("x-scope-orgid", "otlp-grpc"),), timeout=60)
-        for tenant in ["otlp-http", "otlp-json", "otlp-grpc"]:
+        stub.Export(req, metadata=(("x-scope-orgid", "otlp-grpc-gzip"),), timeout=60, compression=grpc.Compression.Gzip)
+        for tenant in ["otlp-http", "otlp-json", "otlp-grpc", "otlp-grpc-gzip"]:
             check_stored(kiln, tenant, b)
         check_refused(kiln, stub)
     return 0
