@@ -16,25 +16,15 @@ import gzip
 import json
 import os
 import sys
-import urllib.request
 
 import grpc
 
-from peer_server import PEER, default_binary, kiln_server
+from peer_server import PEER, default_binary, kiln_server, post
 
 DATA = os.path.join(PEER, "pkg", "test", "integration", "testdata")
 EXPECTED = [("process_cpu:cpu:nanoseconds:cpu:nanoseconds", "otel-ebpf-profile-cpu.out.json"),
             ("off_cpu:off_cpu:nanoseconds::", "otel-ebpf-profile-offcpu.out.json")]
 ALL_TIME = {"start": "1", "end": "4102444800000"}
-
-
-def post(port, path, body, headers):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=60) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
 
 
 def compact(p):

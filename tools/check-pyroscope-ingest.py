@@ -32,11 +32,9 @@ import json
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 
-from peer_server import PEER, default_binary, kiln_server
+from peer_server import PEER, default_binary, kiln_server, post
 
 JFR = os.path.join(PEER, "pkg", "og", "convert", "jfr", "testdata")
 # The hash Pyroscope's test gives the empty label set: its file holds the whole profile.
@@ -140,15 +138,6 @@ def folded(samples, locations, functions, strings, types):
     return out
 
 
-def post(port, path, body, content_type):
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method="POST", headers={"Content-Type": content_type})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as r:
-            return r.status, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read()
-
-
 def multipart(parts):
     boundary = uuid.uuid4().hex
     body = b""
@@ -182,11 +171,11 @@ def expected_status(name):
 def kiln_stacks(port, app, now):
     """{profile type: Counter of folded stacks} of everything stored for service `app`."""
     body = {"name": "__profile_type__", "matchers": [f'{{service_name="{app}"}}'], "start": 1, "end": (now + 60) * 1000}
-    status, answer = post(port, "/querier.v1.QuerierService/LabelValues", json.dumps(body).encode(), "application/json")
+    status, answer = post(port, "/querier.v1.QuerierService/LabelValues", json.dumps(body).encode(), {"Content-Type": "application/json"})
     out = {}
     for t in (json.loads(answer).get("names", []) if status == 200 else []):
         q = {"profile_typeID": t, "label_selector": f'{{service_name="{app}"}}', "start": 1, "end": (now + 60) * 1000}
-        status, answer = post(port, "/querier.v1.QuerierService/SelectMergeProfile", json.dumps(q).encode(), "application/json")
+        status, answer = post(port, "/querier.v1.QuerierService/SelectMergeProfile", json.dumps(q).encode(), {"Content-Type": "application/json"})
         got = collections.Counter()
         if status == 200:
             for c in json_folded(json.loads(answer)).values():
@@ -218,10 +207,10 @@ def check_pprof(port, now):
         if os.path.exists(st):
             parts.append(("sample_type_config", open(st, "rb").read()))
         data, ctype = multipart(parts)
-        got_ingest, answer = post(port, f"/ingest?name={app}&spyName={spy(name)}&from={now - 10}&until={now}", data, ctype)
+        got_ingest, answer = post(port, f"/ingest?name={app}&spyName={spy(name)}&from={now - 10}&until={now}", data, {"Content-Type": ctype})
         push = {"series": [{"labels": [{"name": "__name__", "value": "process_cpu"}, {"name": "service_name", "value": app + "-push"}],
                             "samples": [{"rawProfile": base64.b64encode(raw).decode()}]}]}
-        got_push, push_answer = post(port, "/push.v1.PusherService/Push", json.dumps(push).encode(), "application/json")
+        got_push, push_answer = post(port, "/push.v1.PusherService/Push", json.dumps(push).encode(), {"Content-Type": "application/json"})
         statuses = f"/ingest {got_ingest} (Pyroscope {want_ingest}), Push {got_push} (Pyroscope {want_push})"
         if (got_ingest, got_push) != (want_ingest, want_push):
             differ += 1
@@ -286,7 +275,7 @@ def main():
             labels = os.path.join(JFR, stem + ".labels.pb.gz")
             parts = [("jfr", body)] + ([("labels", open(labels, "rb").read())] if os.path.exists(labels) else [])
             data, ctype = multipart(parts)
-            status, answer = post(port, f"/ingest?name={app}&format=jfr&spyName=javaspy&from={now - 10}&until={now}", data, ctype)
+            status, answer = post(port, f"/ingest?name={app}&format=jfr&spyName=javaspy&from={now - 10}&until={now}", data, {"Content-Type": ctype})
             if status != 200:
                 print(f"{rec}: Kiln answered {status}: {answer[:200]!r}")
                 differ += 1
@@ -294,14 +283,14 @@ def main():
             for ptype_id, (stacks, nseries) in sorted(expected.items()):
                 query = {"profile_typeID": ptype_id, "label_selector": f'{{service_name="{app}"}}', "start": (now - 60) * 1000,
                          "end": (now + 60) * 1000}
-                status, answer = post(port, "/querier.v1.QuerierService/SelectMergeProfile", json.dumps(query).encode(), "application/json")
+                status, answer = post(port, "/querier.v1.QuerierService/SelectMergeProfile", json.dumps(query).encode(), {"Content-Type": "application/json"})
                 got = collections.Counter()
                 if status == 200:
                     for t in json_folded(json.loads(answer)).values():
                         got.update(t)
                 series_query = {"matchers": [f'{{service_name="{app}",__profile_type__="{ptype_id}"}}'], "start": (now - 60) * 1000,
                                 "end": (now + 60) * 1000}
-                status2, answer2 = post(port, "/querier.v1.QuerierService/Series", json.dumps(series_query).encode(), "application/json")
+                status2, answer2 = post(port, "/querier.v1.QuerierService/Series", json.dumps(series_query).encode(), {"Content-Type": "application/json"})
                 kiln_series = len(json.loads(answer2).get("labelsSet", [])) if status2 == 200 else -1
                 same = got == stacks
                 ratios = {round(stacks[k] / got[k], 2) for k in stacks if got.get(k)} if set(got) == set(stacks) else set()

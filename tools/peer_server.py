@@ -1,7 +1,8 @@
 """Shared by the tools/check-pyroscope-*.py scripts: the peer folder, and a Kiln server they start.
 
 `kiln_server(binary)` starts the binary on 127.0.0.1 with a fresh data directory and yields its
-port; the server is stopped and its data removed afterwards. Never talks to anything else.
+port; the server is stopped and its data removed afterwards; `post` sends it a request. Never talks
+to anything else.
 """
 import contextlib
 import os
@@ -10,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,3 +47,13 @@ def kiln_server(binary, *flags):
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(data, ignore_errors=True)
+
+
+def post(port, path, body, headers):
+    """POSTs `body` to the Kiln on `port`; (status, answer bytes), error statuses included."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()

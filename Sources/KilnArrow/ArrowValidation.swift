@@ -55,12 +55,8 @@ enum ArrowValidation {
             try need(1, w * n)
             let limit = Int64(a.children[0].length)
             for i in 0..<n where !a.isNull(i) {
-                let start =
-                    w == 4
-                    ? Int64(Int32(bitPattern: LittleEndian.u32(a.buffers[0], 4 * i))) : Int64(bitPattern: LittleEndian.u64(a.buffers[0], 8 * i))
-                let size =
-                    w == 4
-                    ? Int64(Int32(bitPattern: LittleEndian.u32(a.buffers[1], 4 * i))) : Int64(bitPattern: LittleEndian.u64(a.buffers[1], 8 * i))
+                let start = signed(a.buffers[0], width: w, i)
+                let size = signed(a.buffers[1], width: w, i)
                 guard start >= 0, size >= 0, start <= limit, size <= limit - start else {
                     throw fail("list view \(i) (\(size) entries at \(start)) lies outside its \(limit) child entries")
                 }
@@ -92,13 +88,16 @@ enum ArrowValidation {
         guard count > 0 else { return }
         var previous: Int64 = 0
         for i in 0...count {
-            let o =
-                width == 4
-                ? Int64(Int32(bitPattern: LittleEndian.u32(a.buffers[0], 4 * i))) : Int64(bitPattern: LittleEndian.u64(a.buffers[0], 8 * i))
+            let o = signed(a.buffers[0], width: width, i)
             guard o >= previous || (i == 0 && o >= 0) else { throw fail("offset \(i) (\(o)) decreases or is negative") }
             previous = o
         }
         guard previous <= Int64(limit) else { throw fail("offsets end at \(previous), past the \(limit) bytes or entries they index") }
+    }
+
+    /// Entry `i` of a buffer of signed 4- or 8-byte offsets or sizes, as Int64.
+    static func signed(_ buffer: [UInt8], width: Int, _ i: Int) -> Int64 {
+        width == 4 ? Int64(Int32(bitPattern: LittleEndian.u32(buffer, 4 * i))) : Int64(bitPattern: LittleEndian.u64(buffer, 8 * i))
     }
 
     /// Every valid index of every dictionary-encoded array in `a` (and in the

@@ -29,7 +29,8 @@ extension ParcaArrowSamples {
         mutating func add(_ c: Columns, rows: Int) throws(IngestError) {
             defer { batch += 1 }
             var symbols = SymbolCache()
-            let keyed = c.labels.map(\.array) + [c.producer, c.sampleType, c.sampleUnit, c.periodType, c.periodUnit]
+            let typeColumns = [c.producer, c.sampleType, c.sampleUnit, c.periodType, c.periodUnit]
+            let keyed = c.labels.map(\.array) + typeColumns
             var ids = [Int](repeating: 0, count: keyed.count)
             for row in 0..<rows {
                 for (k, a) in keyed.enumerated() { ids[k] = c.id(a, row) }
@@ -45,7 +46,7 @@ extension ParcaArrowSamples {
                     for (name, array) in c.labels {
                         if let v = c.text(array, row), !v.isEmpty { labels.append(Label(name, v)) }
                     }
-                    let type = [c.producer, c.sampleType, c.sampleUnit, c.periodType, c.periodUnit].map { c.text($0, row) ?? "" }
+                    let type = typeColumns.map { c.text($0, row) ?? "" }
                     guard !type[0].isEmpty else { throw IngestError(.invalidArgument, "row \(row): producer is empty") }
                     b = builders.count
                     index[key] = b
@@ -75,7 +76,6 @@ extension ParcaArrowSamples {
 
     /// One profile's pprof, its symbols copied from the record on first use.
     struct Builder {
-
         let series: Groups.Series
         private(set) var profile = Profile()
         private var strings: [String: Int64] = ["": 0]
@@ -87,14 +87,13 @@ extension ParcaArrowSamples {
 
         init(series: Groups.Series, timeNanos: Int64, durationNanos: Int64) {
             self.series = series
-            let key = series
             _ = profile.strings.append("")
-            profile.sampleTypes = [ValueType(type: string(key.type[1]), unit: string(key.type[2]))]
+            profile.sampleTypes = [ValueType(type: string(series.type[1]), unit: string(series.type[2]))]
             profile.defaultSampleType = profile.sampleTypes[0].type
-            if !key.type[3].isEmpty || !key.type[4].isEmpty {
-                profile.periodType = ValueType(type: string(key.type[3]), unit: string(key.type[4]))
+            if !series.type[3].isEmpty || !series.type[4].isEmpty {
+                profile.periodType = ValueType(type: string(series.type[3]), unit: string(series.type[4]))
             }
-            profile.period = key.period
+            profile.period = series.period
             profile.timeNanos = timeNanos
             profile.durationNanos = durationNanos
         }

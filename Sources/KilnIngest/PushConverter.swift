@@ -31,9 +31,9 @@ public enum PushConverter {
 
     /// A profile decoded already (from OTLP, say): the same labels, checks and
     /// series split as `convert(labels:rawProfile:…)`, without the pprof decoding.
-    /// - Parameter sizeBytes: what the ingestion rate limit counts for it.
+    /// Its size, what the ingestion rate limit counts, is about what it would weigh as pprof.
     public static func convert(
-        labels: [Label], profile: Profile, sizeBytes: Int, nowNanos: Int64, limits: IngestLimits = IngestLimits()
+        labels: [Label], profile: Profile, nowNanos: Int64, limits: IngestLimits = IngestLimits()
     ) throws(IngestError) -> IngestProfile {
         let (base, _, _) = try SeriesLabels.normalise(labels, limits: limits)
         var profile = profile
@@ -46,7 +46,7 @@ public enum PushConverter {
             durationNanos: profile.durationNanos,
             id: "",
             sampleSpans: spans,
-            sizeBytes: sizeBytes
+            sizeBytes: profile.sampleValues.count * 8 + profile.sampleLocations.count * 4 + profile.strings.bytes.count
         )
     }
 }

@@ -101,7 +101,7 @@ struct IngestBenchmark: AsyncParsableCommand {
             return try converted.map { c in
                 var p = c.profile
                 p.timeNanos = 1_700_000_000_000_000_000 + Int64(i) * 1_000_000
-                return try PushConverter.convert(labels: c.labels, profile: p, sizeBytes: 0, nowNanos: 0)
+                return try PushConverter.convert(labels: c.labels, profile: p, nowNanos: 0)
             }
         }
     }
@@ -124,7 +124,7 @@ struct IngestBenchmark: AsyncParsableCommand {
             try ParcaArrowSamples.convert(try ArrowStreamReader.read(stream)).map { c in
                 var p = c.profile
                 p.timeNanos += Int64(i) * 1_000_000_000
-                return try PushConverter.convert(labels: c.labels, profile: p, sizeBytes: 0, nowNanos: 0)
+                return try PushConverter.convert(labels: c.labels, profile: p, nowNanos: 0)
             }
         }
     }

@@ -85,8 +85,7 @@ struct ConnectUnary: Sendable {
             throw ConnectError(.invalidArgument, "Connect-Protocol-Version must be \"1\", got \"\(version)\"")
         }
         let raw = request.headers[.contentType] ?? ""
-        let media = raw.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-        switch media {
+        switch mediaType(raw) {
         case "application/proto", "application/protobuf", "application/x-protobuf": return .proto
         case "application/json": return .json
         default:
@@ -95,6 +94,11 @@ struct ConnectUnary: Sendable {
                 "unsupported Content-Type \"\(raw)\": Connect unary calls take application/proto or application/json",
                 status: 415)
         }
+    }
+
+    /// A Content-Type's media type, lower-cased, without its parameters (`application/json; charset=utf-8` → `application/json`).
+    static func mediaType(_ contentType: String) -> String {
+        contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
     }
 
     static func acceptsGzip(_ request: Request) -> Bool {

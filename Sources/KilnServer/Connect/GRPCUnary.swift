@@ -27,8 +27,7 @@ struct GRPCUnary: Sendable {
 
         /// The framing named by a request's Content-Type; nil for anything not gRPC.
         init?(contentType: String) {
-            let media = contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
-            switch media {
+            switch ConnectUnary.mediaType(contentType) {
             case "application/grpc-web", "application/grpc-web+proto": self = .web
             case "application/grpc", "application/grpc+proto": self = .native
             default: return nil
@@ -54,9 +53,11 @@ struct GRPCUnary: Sendable {
         _ request: Request, _: Req.Type, handler: (Req, String) async throws -> Res
     ) async -> Response {
         let type = request.headers[.contentType] ?? ""
-        let framing = Framing(contentType: type) ?? .web
+        let named = Framing(contentType: type)
+        // An error for a request that names no gRPC framing is answered in gRPC-Web's.
+        let framing = named ?? .web
         do {
-            guard Framing(contentType: type) != nil else {
+            guard named != nil else {
                 throw ConnectError(
                     .invalidArgument, "content type \(type) is not supported; send application/grpc+proto or application/grpc-web+proto")
             }

@@ -55,7 +55,7 @@ struct OTLPRoutes: Sendable {
     /// OTLP/HTTP: the body in the encoding its Content-Type names; errors as plain text.
     func http(_ request: Request) async -> Response {
         let type = request.headers[.contentType] ?? ""
-        let media = type.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let media = ConnectUnary.mediaType(type)
         let json = media == "application/json"
         do {
             guard json || media == "application/x-protobuf" || media == "application/protobuf" else {

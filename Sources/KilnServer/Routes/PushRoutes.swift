@@ -55,11 +55,14 @@ struct PushRoutes: Sendable {
                 labels: labels, rawProfile: rawProfile, id: id, nowNanos: nowNanos,
                 maxProfileBytes: connect.config.maxDecompressedBytes, limits: connect.config.limits.of(tenant).ingest)
         } catch {
-            Self.rejected(for: error).increment()
-            throw error.kind == .tooLarge
-                ? ConnectError(.resourceExhausted, error.message, status: 413)
-                : ConnectError(.invalidArgument, error.message)
+            throw Self.refusal(error)
         }
+    }
+
+    /// A refused profile, counted, as the Connect error Push answers: 413 for a profile too large, 400 for anything else.
+    static func refusal(_ error: IngestError) -> ConnectError {
+        rejected(for: error).increment()
+        return error.kind == .tooLarge ? ConnectError(.resourceExhausted, error.message, status: 413) : ConnectError(.invalidArgument, error.message)
     }
 
     /// Profiles decoded by another path (OTLP, Parca's Arrow samples): each
@@ -70,14 +73,10 @@ struct PushRoutes: Sendable {
         var profiles: [IngestProfile] = []
         profiles.reserveCapacity(decoded.count)
         for (labels, profile) in decoded {
-            // What the rate limit counts: about what the profile would weigh as pprof.
-            let size = profile.sampleValues.count * 8 + profile.sampleLocations.count * 4 + profile.strings.bytes.count
             do {
-                profiles.append(try PushConverter.convert(labels: labels, profile: profile, sizeBytes: size, nowNanos: nowNanos, limits: limits))
+                profiles.append(try PushConverter.convert(labels: labels, profile: profile, nowNanos: nowNanos, limits: limits))
             } catch {
-                Self.rejected(for: error).increment()
-                throw error.kind == .tooLarge
-                    ? ConnectError(.resourceExhausted, error.message, status: 413) : ConnectError(.invalidArgument, error.message)
+                throw Self.refusal(error)
             }
         }
         if !profiles.isEmpty { try await store(profiles, tenant: tenant) }

@@ -38,7 +38,7 @@ struct SettingsRoutes: Sendable {
             await connect.serve(request, Settings_V1_SetSettingsRequest.self) { message, tenant in
                 guard message.hasSetting else { throw ConnectError(.invalidArgument, "no setting values provided") }
                 var s = message.setting
-                if s.modifiedAt <= 0 { s.modifiedAt = Int64(Date().timeIntervalSince1970 * 1000) }
+                if s.modifiedAt <= 0 { s.modifiedAt = Date().unixMilliseconds }
                 var out = Settings_V1_SetSettingsResponse()
                 do {
                     out.setting = Self.proto(
@@ -53,7 +53,7 @@ struct SettingsRoutes: Sendable {
             await connect.serve(request, Settings_V1_DeleteSettingsRequest.self) { message, tenant in
                 guard !message.name.isEmpty else { throw ConnectError(.invalidArgument, "no setting name provided") }
                 do {
-                    try await settings.delete(tenant: tenant, name: message.name, modifiedAt: Int64(Date().timeIntervalSince1970 * 1000))
+                    try await settings.delete(tenant: tenant, name: message.name, modifiedAt: Date().unixMilliseconds)
                 } catch let e as TenantSettingsStore.Outdated {
                     throw ConnectError(.alreadyExists, e.description)
                 }
