@@ -179,7 +179,7 @@ let package = Package(
         .testTarget(name: "KilnModelTests", dependencies: ["KilnModel"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnBytesTests", dependencies: ["KilnBytes"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "KilnOTLPTests", dependencies: ["KilnOTLP", "KilnProto", "KilnPprof", "KilnModel"], swiftSettings: swiftSettings),
+            name: "KilnOTLPTests", dependencies: ["KilnOTLP", "KilnIngest", "KilnProto", "KilnPprof", "KilnModel"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnJFRTests", dependencies: ["KilnJFR", "KilnCompression", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "KilnFormatTests", dependencies: ["KilnFormat", "KilnBytes", "KilnTestSupport"], swiftSettings: swiftSettings),
         .testTarget(

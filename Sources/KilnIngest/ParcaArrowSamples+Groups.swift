@@ -59,7 +59,7 @@ extension ParcaArrowSamples {
             }
         }
 
-        func converted() -> [Converted] {
+        func converted() -> [DecodedProfile] {
             builders.map { b in
                 var labels = b.series.labels
                 labels.append(Label(ReservedLabels.name, b.series.type[0]))
@@ -69,7 +69,7 @@ extension ParcaArrowSamples {
                     let service = labels.first { $0.name == "job" }?.value ?? labels.first { $0.name == "comm" }?.value
                     labels.append(Label(ReservedLabels.serviceName, service ?? ReservedLabels.unknownService))
                 }
-                return Converted(labels: labels, profile: b.profile)
+                return DecodedProfile(labels: labels, profile: b.profile)
             }
         }
     }

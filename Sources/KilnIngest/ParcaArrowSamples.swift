@@ -30,11 +30,6 @@ import KilnPprof
 /// Cost: O(rows × stack depth) with hash lookups; each dictionary entry is
 /// converted once per profile that uses it.
 public enum ParcaArrowSamples {
-    public struct Converted: Sendable {
-        public var labels: [Label]
-        public var profile: Profile
-    }
-
     static let schemaVersionKey = "parca_write_schema_version"
     /// Rows of a series in one such window share a profile: the 10 s Pyroscope's agents upload at,
     /// so a profile of Parca Agent's weighs what theirs do (the agent itself flushes every few seconds).
@@ -44,7 +39,7 @@ public enum ParcaArrowSamples {
     ]
 
     /// - Throws: `IngestError.invalidArgument` naming the column for a stream that is not a v2 sample record.
-    public static func convert(_ stream: ArrowStreamReader.Stream) throws(IngestError) -> [Converted] {
+    public static func convert(_ stream: ArrowStreamReader.Stream) throws(IngestError) -> [DecodedProfile] {
         guard let version = stream.metadata[schemaVersionKey] else {
             throw IngestError(.invalidArgument, "missing schema version in metadata (\(schemaVersionKey))")
         }

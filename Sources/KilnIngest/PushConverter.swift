@@ -32,11 +32,12 @@ public enum PushConverter {
     /// A profile decoded already (from OTLP, say): the same labels, checks and
     /// series split as `convert(labels:rawProfile:…)`, without the pprof decoding.
     /// Its size, what the ingestion rate limit counts, is about what it would weigh as pprof.
-    public static func convert(
-        labels: [Label], profile: Profile, nowNanos: Int64, limits: IngestLimits = IngestLimits()
-    ) throws(IngestError) -> IngestProfile {
+    public static func convert(_ decoded: DecodedProfile, nowNanos: Int64, limits: IngestLimits = IngestLimits()) throws(IngestError)
+        -> IngestProfile
+    {
+        let labels = decoded.labels
         let (base, _, _) = try SeriesLabels.normalise(labels, limits: limits)
-        var profile = profile
+        var profile = decoded.profile
         try ProfileDecoding.validate(&profile, limits: limits, context: "series \(base)")
         let (targets, spans) = try SeriesLabels.series(pushed: labels, profile: profile, limits: limits)
         return IngestProfile(

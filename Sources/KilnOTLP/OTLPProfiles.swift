@@ -1,4 +1,5 @@
 import Foundation
+import KilnIngest
 import KilnModel
 import KilnPprof
 import KilnProto
@@ -38,12 +39,6 @@ import KilnProto
 public enum OTLPProfiles {
     public typealias Request = Opentelemetry_Proto_Collector_Profiles_V1development_ExportProfilesServiceRequest
 
-    /// One pprof profile and the labels of the series it feeds.
-    public struct Converted: Sendable {
-        public var labels: [Label]
-        public var profile: Profile
-    }
-
     static let serviceNameKey = "service.name"
     static let executableNameKey = "process.executable.name"
     static let buildIDKey = "process.executable.build_id.gnu"
@@ -53,12 +48,12 @@ public enum OTLPProfiles {
     /// Converts every profile of `request`.
     /// - Parameter nowNanos: the time of a profile whose `time_unix_nano` is 0.
     /// - Throws: `OTLPError` for a missing dictionary, no resource profiles, or a bad index or sample.
-    public static func convert(_ request: Request, nowNanos: Int64) throws(OTLPError) -> [Converted] {
+    public static func convert(_ request: Request, nowNanos: Int64) throws(OTLPError) -> [DecodedProfile] {
         guard request.hasDictionary else { throw OTLPError(field: "dictionary", "missing profile metadata dictionary") }
         guard !request.resourceProfiles.isEmpty else { throw OTLPError(field: "resource_profiles", "missing resource profiles") }
         let dictionary = Dictionary(request.dictionary)
         let symbols = try dictionary.symbols()
-        var out: [Converted] = []
+        var out: [DecodedProfile] = []
         for (r, resourceProfiles) in request.resourceProfiles.enumerated() {
             let resource = resourceProfiles.resource.attributes
             let resourceService = serviceName(of: resource)
@@ -77,7 +72,7 @@ public enum OTLPProfiles {
                             seen.insert(kv.key)
                         }
                         labels.append(Label(ReservedLabels.serviceName, service.isEmpty ? resourceService : service))
-                        out.append(Converted(labels: labels, profile: built.profile))
+                        out.append(DecodedProfile(labels: labels, profile: built.profile))
                     }
                 }
             }

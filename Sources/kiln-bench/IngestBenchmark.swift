@@ -99,9 +99,9 @@ struct IngestBenchmark: AsyncParsableCommand {
         try await measure("OTLP (same profiles)", uploads: pushes, samples: samples, bytes: bytes) { i in
             let converted = try OTLPProfiles.convert(try OTLPProfiles.Request(serializedBytes: requests[i % requests.count]), nowNanos: 0)
             return try converted.map { c in
-                var p = c.profile
-                p.timeNanos = 1_700_000_000_000_000_000 + Int64(i) * 1_000_000
-                return try PushConverter.convert(labels: c.labels, profile: p, nowNanos: 0)
+                var c = c
+                c.profile.timeNanos = 1_700_000_000_000_000_000 + Int64(i) * 1_000_000
+                return try PushConverter.convert(c, nowNanos: 0)
             }
         }
     }
@@ -122,9 +122,9 @@ struct IngestBenchmark: AsyncParsableCommand {
         }
         try await measure("Parca WriteArrow", uploads: uploads, samples: samples, bytes: bytes) { i in
             try ParcaArrowSamples.convert(try ArrowStreamReader.read(stream)).map { c in
-                var p = c.profile
-                p.timeNanos += Int64(i) * 1_000_000_000
-                return try PushConverter.convert(labels: c.labels, profile: p, nowNanos: 0)
+                var c = c
+                c.profile.timeNanos += Int64(i) * 1_000_000_000
+                return try PushConverter.convert(c, nowNanos: 0)
             }
         }
     }

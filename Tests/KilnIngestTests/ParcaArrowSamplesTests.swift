@@ -10,7 +10,7 @@ import Testing
 /// by pyarrow as Parca Agent lays them out) as profiles, checked against
 /// pyarrow's own reading of the same rows (the .rows.jsonl beside it).
 @Suite struct ParcaArrowSamplesTests {
-    static func golden() throws -> (converted: [ParcaArrowSamples.Converted], rows: [[String: Any]]) {
+    static func golden() throws -> (converted: [DecodedProfile], rows: [[String: Any]]) {
         let stream = try ArrowStreamReader.read(try TestData.bytes("arrow/parca-v2-samples.arrows"))
         let text = String(decoding: try TestData.bytes("arrow/parca-v2-samples.rows.jsonl"), as: UTF8.self)
         let rows = try text.split(separator: "\n").filter { !$0.hasPrefix("#") }.map {
@@ -19,7 +19,7 @@ import Testing
         return (try ParcaArrowSamples.convert(stream), rows)
     }
 
-    static func label(_ c: ParcaArrowSamples.Converted, _ name: String) -> String? { c.labels.first { $0.name == name }?.value }
+    static func label(_ c: DecodedProfile, _ name: String) -> String? { c.labels.first { $0.name == name }?.value }
 
     @Test func everyRowIsASampleOfItsSeries() throws {
         let (converted, rows) = try Self.golden()

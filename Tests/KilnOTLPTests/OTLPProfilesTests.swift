@@ -1,3 +1,4 @@
+import KilnIngest
 import KilnModel
 import KilnPprof
 import KilnProto
@@ -107,7 +108,7 @@ import Testing
         return s
     }
 
-    static func label(_ c: OTLPProfiles.Converted, _ name: String) -> String? { c.labels.first { $0.name == name }?.value }
+    static func label(_ c: DecodedProfile, _ name: String) -> String? { c.labels.first { $0.name == name }?.value }
 
     @Test func cpuSampleCountsBecomeNanosecondsOfProcessCPU() throws {
         // Strings 11, 12, 13, 14: samples, count, cpu, nanoseconds.

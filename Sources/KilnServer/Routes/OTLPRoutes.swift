@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KilnIngest
 import KilnOTLP
 import KilnProto
 import Logging
@@ -43,12 +44,12 @@ struct OTLPRoutes: Sendable {
     ///   and what `PushRoutes.store` throws.
     func export(_ message: ExportRequest, tenant: String) async throws -> Reply {
         let now = Date().unixNanoseconds
-        let converted: [OTLPProfiles.Converted]
+        let converted: [DecodedProfile]
         do { converted = try OTLPProfiles.convert(message, nowNanos: now) } catch {
             PushRoutes.rejected("invalid").increment()
             throw ConnectError(.invalidArgument, "failed to convert otel profile: \(error)")
         }
-        try await push.store(decoded: converted.map { ($0.labels, $0.profile) }, tenant: tenant, nowNanos: now)
+        try await push.store(decoded: converted, tenant: tenant, nowNanos: now)
         return Reply()
     }
 

@@ -82,7 +82,7 @@ struct ParcaIngestRoutes: Sendable {
     {
         let now = Date().unixNanoseconds
         let config = push.connect.config
-        let converted: [ParcaArrowSamples.Converted]
+        let converted: [DecodedProfile]
         do {
             let stream = try ArrowStreamReader.read(Array(message.ipcBuffer), maxBytes: config.maxDecompressedBytes)
             converted = try ParcaArrowSamples.convert(stream)
@@ -93,7 +93,7 @@ struct ParcaIngestRoutes: Sendable {
             PushRoutes.rejected("invalid").increment()
             throw ConnectError(.invalidArgument, "failed to add sample record: \(error)")
         }
-        try await push.store(decoded: converted.map { ($0.labels, $0.profile) }, tenant: tenant, nowNanos: now)
+        try await push.store(decoded: converted, tenant: tenant, nowNanos: now)
         return Parca_Profilestore_V1alpha1_WriteArrowResponse()
     }
 }

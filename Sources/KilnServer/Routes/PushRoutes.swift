@@ -68,13 +68,13 @@ struct PushRoutes: Sendable {
     /// Profiles decoded by another path (OTLP, Parca's Arrow samples): each
     /// through `PushConverter` under `tenant`'s limits, then stored together;
     /// nothing is stored when one is refused. Errors as `convert(labels:rawProfile:…)`'s.
-    func store(decoded: [(labels: [Label], profile: Profile)], tenant: String, nowNanos: Int64) async throws {
+    func store(decoded: [DecodedProfile], tenant: String, nowNanos: Int64) async throws {
         let limits = connect.config.limits.of(tenant).ingest
         var profiles: [IngestProfile] = []
         profiles.reserveCapacity(decoded.count)
-        for (labels, profile) in decoded {
+        for d in decoded {
             do {
-                profiles.append(try PushConverter.convert(labels: labels, profile: profile, nowNanos: nowNanos, limits: limits))
+                profiles.append(try PushConverter.convert(d, nowNanos: nowNanos, limits: limits))
             } catch {
                 throw Self.refusal(error)
             }
